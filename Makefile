@@ -1,0 +1,43 @@
+# clvbench: two commands from a fresh Debian 12 machine with Swift 6.
+#   make run    installs missing system packages, builds in release, runs the main job
+#   make test   runs the whole test suite
+#
+# System packages the build and the default suites need. .ci/run installs the same list.
+PACKAGES := pkg-config libopenblas-dev libsqlite3-dev libxml2-dev zlib1g-dev libpng-dev dataset-fashion-mnist
+SWIFT ?= swift
+CLVBENCH := .build/release/clvbench
+
+.PHONY: run test deps build clean help
+
+help:
+	@echo "make run    install what is missing, build in release, run the main job"
+	@echo "make test   run the whole test suite"
+	@echo "make deps   only install the missing system packages"
+
+# As root: apt-get installs what is missing. Otherwise: print the one line to run, and stop.
+deps:
+	@missing=""; for p in $(PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else \
+	    echo "missing system packages; run this, then run make again:"; \
+	    echo "  sudo apt-get install -y --no-install-recommends$$missing"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release
+
+run: build
+	$(CLVBENCH) doctor
+
+test: deps
+	$(SWIFT) test
+
+clean:
+	rm -rf .build

@@ -1,0 +1,39 @@
+// swift-tools-version:6.1
+// clvbench: a benchmark suite and leaderboard generator for continual vision-language learning.
+// The target graph follows DESIGN.md section 2; arrows point one way.
+import PackageDescription
+
+let package = Package(
+    name: "clvbench",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "clvbench", targets: ["clvbench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries. `providers` makes a missing package fail with the apt-get line that fixes it.
+        .systemLibrary(
+            name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "pkg-config"])]),
+        .systemLibrary(
+            name: "CSQLite3", path: "Sources/CSQLite3", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(
+            name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]),
+
+        .target(name: "Linalg", dependencies: ["CBLAS"]),
+
+        .executableTarget(
+            name: "clvbench",
+            dependencies: [
+                "Linalg", "CSQLite3", "CLibXML2",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
+        .testTarget(name: "CLITests", dependencies: ["clvbench"]),
+    ]
+)

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import Linalg
+
+/// The command line: parses, calls a library, prints. Anything with logic lives in a library target.
+@main
+struct CLVBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clvbench",
+        abstract: "Benchmark continual learning in CLIP-style vision-language models.",
+        discussion: """
+            clvbench trains a dual encoder on one environment after another under many task \
+            orders and similarity settings, measures forgetting and generalization, and explains \
+            forgetting through modality-specific contribution scores.
+
+            Start with `clvbench doctor` to check this machine, then `clvbench metrics` to score \
+            an accuracy matrix or `clvbench contributions` to score embeddings from any model.
+            """,
+        version: "0.1.0-dev",
+        subcommands: [Doctor.self])
+
+    static func main() {
+        // Before anything else: OpenBLAS picks its kernels at load time (DESIGN.md section 7).
+        BLASRuntime.ensureFastKernels()
+        BLASRuntime.pinSingleThread()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            // Usage mistakes exit 2, as Unix tools do (ArgumentParser's default is 64).
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+}
