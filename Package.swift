@@ -25,15 +25,17 @@ let package = Package(
             providers: [.apt(["libxml2-dev"])]),
 
         .target(name: "Linalg", dependencies: ["CBLAS"]),
+        .target(name: "Analysis", dependencies: ["Linalg"]),
 
         .executableTarget(
             name: "clvbench",
             dependencies: [
-                "Linalg", "CSQLite3", "CLibXML2",
+                "Linalg", "Analysis", "CSQLite3", "CLibXML2",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
-        .testTarget(name: "CLITests", dependencies: ["clvbench"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Linalg"]),
+        .testTarget(name: "CLITests", dependencies: ["clvbench", "Analysis", "Linalg"]),
     ]
 )

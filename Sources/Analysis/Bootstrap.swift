@@ -1,0 +1,71 @@
+import Linalg
+
+/// A point estimate with a two-sided confidence interval.
+public struct Interval: Equatable, Sendable, Codable {
+    public var estimate: Double
+    public var low: Double
+    public var high: Double
+    public var n: Int
+
+    public func excludesZero() -> Bool { low > 0 || high < 0 }
+}
+
+/// Seeded percentile bootstrap. Resampling is stratified: each stratum (a similarity setting)
+/// is resampled within itself with its own size, so every replicate keeps the design's balance.
+public struct Bootstrap: Sendable {
+    public var resamples: Int
+    public var confidence: Double
+    public var key: RandomKey
+
+    public init(resamples: Int = 2000, confidence: Double = 0.95, key: RandomKey = RandomKey("bootstrap")) {
+        precondition(resamples >= 1 && confidence > 0 && confidence < 1)
+        self.resamples = resamples
+        self.confidence = confidence
+        self.key = key
+    }
+
+    /// CI of `statistic` over the values. `strata[i]` names the stratum of value i (nil: one stratum).
+    public func interval(_ values: [Double], strata: [Int]? = nil,
+                         statistic: ([Double]) -> Double = Descriptive.mean) -> Interval {
+        precondition(!values.isEmpty, "bootstrap of no values")
+        let groups = Bootstrap.groups(count: values.count, strata: strata)
+        var rng = RandomStream(key: key)
+        var stats = [Double](repeating: 0, count: resamples)
+        var sample = [Double](repeating: 0, count: values.count)
+        for r in 0..<resamples {
+            var k = 0
+            for g in groups {
+                for _ in 0..<g.count {
+                    sample[k] = values[g[rng.int(below: g.count)]]
+                    k += 1
+                }
+            }
+            stats[r] = statistic(sample)
+        }
+        let alpha = (1 - confidence) / 2
+        return Interval(estimate: statistic(values), low: Descriptive.quantile(stats, alpha),
+                        high: Descriptive.quantile(stats, 1 - alpha), n: values.count)
+    }
+
+    /// Indices grouped by stratum, strata in order of first appearance (deterministic).
+    static func groups(count: Int, strata: [Int]?) -> [[Int]] {
+        guard let strata else { return [Array(0..<count)] }
+        precondition(strata.count == count, "one stratum label per value")
+        var order: [Int] = []
+        var members: [Int: [Int]] = [:]
+        for (i, s) in strata.enumerated() {
+            if members[s] == nil { order.append(s) }
+            members[s, default: []].append(i)
+        }
+        return order.map { members[$0]! }
+    }
+
+    /// Resampled row indices (for statistics over whole records, like regression coefficients).
+    public func indexResamples(count: Int, strata: [Int]? = nil) -> [[Int]] {
+        let groups = Bootstrap.groups(count: count, strata: strata)
+        var rng = RandomStream(key: key)
+        return (0..<resamples).map { _ in
+            groups.flatMap { g in (0..<g.count).map { _ in g[rng.int(below: g.count)] } }
+        }
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+import Linalg
+
+/// The layout of an embeddings directory (docs/embeddings.md): a manifest.json naming, per
+/// checkpoint and environment, .npy files of unit image and caption embeddings (matched by
+/// row), and optionally labels and class-prompt embeddings for IIMM.
+public struct EmbeddingManifest: Codable, Sendable {
+    public struct Files: Codable, Sendable {
+        public var images: String
+        public var captions: String
+        public var labels: String?
+        public var classTexts: String?
+        enum CodingKeys: String, CodingKey { case images, captions, labels, classTexts = "class_texts" }
+    }
+
+    public struct Checkpoint: Codable, Sendable {
+        public var stage: Int
+        /// The environment trained at this stage (absent for the pretrained checkpoint).
+        public var trained: String?
+        public var environments: [String: Files]
+    }
+
+    public var format: String?
+    public var environments: [String]
+    public var checkpoints: [Checkpoint]
+
+    public static let formatName = "clvbench-embeddings/1"
+
+    public static func decode(_ data: Data) throws -> EmbeddingManifest {
+        do {
+            return try JSONDecoder().decode(EmbeddingManifest.self, from: data)
+        } catch let DecodingError.keyNotFound(key, ctx) {
+            throw NPYError("manifest.json: missing field '\(path(ctx.codingPath + [key]))'")
+        } catch let DecodingError.typeMismatch(_, ctx) {
+            throw NPYError("manifest.json: field '\(path(ctx.codingPath))' has the wrong type: \(ctx.debugDescription)")
+        } catch let DecodingError.dataCorrupted(ctx) {
+            throw NPYError("manifest.json: not valid JSON (\(ctx.underlyingError.map { "\($0)" } ?? ctx.debugDescription))")
+        } catch {
+            throw NPYError("manifest.json: \(error)")
+        }
+    }
+
+    static func path(_ keys: [CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    }
+}
+
+/// Every contribution score of an embeddings directory.
+public struct ContributionReport: Codable, Sendable {
+    public struct EnvironmentStats: Codable, Sendable {
+        public var environment: String
+        public var n: Int
+        public var matchedAlignment: Double
+        public var modalityGap: Double
+        public var iimm: Double?
+        public var driftVision: Double?
+        public var driftLanguage: Double?
+    }
+    public struct Pair: Codable, Sendable {
+        public var a: String
+        public var b: String
+        public var scores: PairScores
+    }
+    /// What stage t, training e_t, looked like from an earlier environment e_s.
+    public struct StageContribution: Codable, Sendable {
+        public var stage: Int
+        public var trained: String
+        public var earlier: String
+        public var sv: Double, sl: Double, sxEarlierTrained: Double, sxTrainedEarlier: Double
+        public var driftVision: Double?, driftLanguage: Double?
+    }
+    public struct CheckpointScores: Codable, Sendable {
+        public var stage: Int
+        public var trained: String?
+        public var environments: [EnvironmentStats]
+        public var pairs: [Pair]
+    }
+
+    public var checkpoints: [CheckpointScores]
+    public var stageContributions: [StageContribution]
+
+    /// Computes the report. `read` returns a file's bytes given its path relative to the
+    /// directory (injected, so this stays free of I/O and testable).
+    public static func compute(_ manifest: EmbeddingManifest, read: (String) throws -> Data) throws -> ContributionReport {
+        guard !manifest.environments.isEmpty else { throw NPYError("manifest.json: 'environments' is empty") }
+        guard !manifest.checkpoints.isEmpty else { throw NPYError("manifest.json: 'checkpoints' is empty") }
+        let envs = manifest.environments
+        func load(_ file: String, _ what: String) throws -> NPYArray {
+            let data = try read(file)
+            do { return try NPY.decode(data) } catch let e as NPYError { throw NPYError("\(file): \(e.message)") }
+        }
+        func matrix(_ file: String) throws -> Matrix {
+            let a = try load(file, "embeddings")
+            guard a.shape.count == 2, a.shape[0] >= 2, a.shape[1] >= 1 else {
+                throw NPYError("\(file): expected a 2-D array (samples x dimensions) with at least 2 rows, found shape \(a.shape)")
+            }
+            guard a.values.allSatisfy(\.isFinite) else { throw NPYError("\(file): contains NaN or infinite values") }
+            return try a.matrix()
+        }
+
+        var loaded: [[String: EnvironmentEmbeddings]] = []
+        for (ci, cp) in manifest.checkpoints.enumerated() {
+            var byEnv: [String: EnvironmentEmbeddings] = [:]
+            for name in cp.environments.keys where !envs.contains(name) {
+                throw NPYError("manifest.json: checkpoints[\(ci)] names environment '\(name)', which is not in 'environments'")
+            }
+            if let t = cp.trained, !envs.contains(t) {
+                throw NPYError("manifest.json: checkpoints[\(ci)].trained is '\(t)', which is not in 'environments'")
+            }
+            for name in envs {
+                guard let files = cp.environments[name] else {
+                    throw NPYError("manifest.json: checkpoints[\(ci)] (stage \(cp.stage)) has no entry for environment '\(name)'")
+                }
+                let images = try matrix(files.images), captions = try matrix(files.captions)
+                guard images.rows == captions.rows, images.cols == captions.cols else {
+                    throw NPYError("\(files.captions): shape \(captions.rows)x\(captions.cols) does not match the images' \(images.rows)x\(images.cols)")
+                }
+                var labels: [Int]?
+                var classTexts: Matrix?
+                if let lf = files.labels, let tf = files.classTexts {
+                    let l = try load(lf, "labels")
+                    classTexts = try matrix(tf)
+                    guard l.values.count == images.rows else {
+                        throw NPYError("\(lf): \(l.values.count) labels for \(images.rows) images")
+                    }
+                    for (k, v) in l.values.enumerated() where v != v.rounded() || v < 0 || Int(v) >= classTexts!.rows {
+                        throw NPYError("\(lf): label \(v) of sample \(k) is not a class index in 0..<\(classTexts!.rows)")
+                    }
+                    labels = l.values.map { Int($0) }
+                    guard classTexts!.cols == images.cols else {
+                        throw NPYError("\(tf): \(classTexts!.cols) dimensions, the images have \(images.cols)")
+                    }
+                }
+                byEnv[name] = EnvironmentEmbeddings(images: images, captions: captions, labels: labels, classTexts: classTexts)
+            }
+            loaded.append(byEnv)
+        }
+
+        var out: [CheckpointScores] = []
+        var contributions: [StageContribution] = []
+        var trainedSoFar: [String] = []
+        for (ci, cp) in manifest.checkpoints.enumerated() {
+            let cur = loaded[ci]
+            let summaries = cur.mapValues(EmbeddingSummary.init)
+            var stats: [EnvironmentStats] = []
+            for name in envs {
+                let e = cur[name]!, s = summaries[name]!
+                var dv: Double?, dl: Double?
+                if ci > 0, let prev = loaded[ci - 1][name], prev.count == e.count {
+                    dv = drift(e.images, prev.images)
+                    dl = drift(e.captions, prev.captions)
+                }
+                stats.append(EnvironmentStats(environment: name, n: e.count, matchedAlignment: s.matchedAlignment,
+                                              modalityGap: s.modalityGap, iimm: iimm(e)?.iimm,
+                                              driftVision: dv, driftLanguage: dl))
+            }
+            var pairs: [Pair] = []
+            for (i, a) in envs.enumerated() {
+                for b in envs[i...] {
+                    pairs.append(Pair(a: a, b: b, scores: pairScores(summaries[a]!, summaries[b]!, samePopulation: a == b)))
+                }
+            }
+            // Stage t's contribution to each earlier environment uses checkpoint t-1's scores.
+            if ci > 0, let trained = cp.trained {
+                let prev = loaded[ci - 1].mapValues(EmbeddingSummary.init)
+                for earlier in trainedSoFar where earlier != trained {
+                    let sc = pairScores(prev[earlier]!, prev[trained]!)
+                    let st = stats.first { $0.environment == earlier }!
+                    contributions.append(StageContribution(
+                        stage: cp.stage, trained: trained, earlier: earlier, sv: sc.vision, sl: sc.language,
+                        sxEarlierTrained: sc.crossAB, sxTrainedEarlier: sc.crossBA,
+                        driftVision: st.driftVision, driftLanguage: st.driftLanguage))
+                }
+            }
+            if let t = cp.trained, !trainedSoFar.contains(t) { trainedSoFar.append(t) }
+            out.append(CheckpointScores(stage: cp.stage, trained: cp.trained, environments: stats, pairs: pairs))
+        }
+        return ContributionReport(checkpoints: out, stageContributions: contributions)
+    }
+}
