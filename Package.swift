@@ -23,19 +23,27 @@ let package = Package(
         .systemLibrary(
             name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(
+            name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
 
         .target(name: "Linalg", dependencies: ["CBLAS"]),
         .target(name: "Analysis", dependencies: ["Linalg"]),
+        .target(name: "Environments", dependencies: ["Linalg", "CZlib"]),
+        // Performance figures for `clvbench bench`; lives beside the benchmark suites.
+        .target(name: "Benchmarks", dependencies: ["Linalg", "Environments"], path: "benchmarks/perf",
+                exclude: ["README.md"]),
 
         .executableTarget(
             name: "clvbench",
             dependencies: [
-                "Linalg", "Analysis", "CSQLite3", "CLibXML2",
+                "Linalg", "Analysis", "Environments", "Benchmarks", "CSQLite3", "CLibXML2",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Linalg"]),
+        .testTarget(name: "EnvironmentsTests", dependencies: ["Environments", "Linalg"]),
         .testTarget(name: "CLITests", dependencies: ["clvbench", "Analysis", "Linalg"]),
     ]
 )

@@ -1,0 +1,68 @@
+import Environments
+import Foundation
+import Linalg
+
+/// One measured figure.
+public struct BenchmarkFigure: Codable, Sendable {
+    public var name: String
+    public var value: Double
+    public var unit: String
+    /// How it was measured, in a few words.
+    public var detail: String
+}
+
+/// The figures `clvbench bench` prints. Each section is a function so a run can pick sections.
+public enum BenchmarkSuite {
+    public static let sections = ["sgemm", "environments"]
+
+    public static func run(sections chosen: [String], quick: Bool) throws -> [BenchmarkFigure] {
+        var out: [BenchmarkFigure] = []
+        for s in chosen {
+            switch s {
+            case "sgemm": out += sgemm(quick: quick)
+            case "environments": out += try environments(quick: quick)
+            default: throw BenchmarkError("unknown section '\(s)'; sections: \(sections.joined(separator: ", "))")
+            }
+        }
+        return out
+    }
+
+    static func sgemm(quick: Bool) -> [BenchmarkFigure] {
+        [128, 256, 512].map { n in
+            BenchmarkFigure(name: "sgemm n=\(n)", value: SgemmProbe.gflops(n: n, minSeconds: quick ? 0.05 : 0.3),
+                            unit: "GFLOP/s", detail: "square single-thread sgemm, best of 3 windows")
+        }
+    }
+
+    /// Samples per second of the procedural world (10,000 training samples, the issue's yardstick)
+    /// and of Fashion-MNIST when installed.
+    static func environments(quick: Bool) throws -> [BenchmarkFigure] {
+        let count = quick ? 1000 : 10_000
+        let world = try ProceduralWorld(config: ProceduralWorldConfig(), similarity: SimilaritySetting(sv: 0.5, sl: 0.5))
+        var sink: Float = 0
+        let t = Stopwatch.best {
+            for i in 0..<count { sink += world.sample(environment: i % 4, split: .train, index: i).image[0] }
+        }
+        var figures = [
+            BenchmarkFigure(name: "procedural samples", value: Double(count) / t, unit: "samples/s",
+                            detail: "\(count) train samples (24x24 image + caption), best of 3"),
+            BenchmarkFigure(name: "procedural 10k samples", value: t * 10_000 / Double(count), unit: "s",
+                            detail: "time for 10,000 train samples, one thread"),
+        ]
+        if let data = try? FashionMNIST() {
+            let f = try FashionWorld(config: FashionWorld.Config(), similarity: SimilaritySetting(sv: 0.5, sl: 0.5), data: data)
+            let tf = Stopwatch.best {
+                for i in 0..<count { sink += f.sample(environment: i % 4, split: .train, index: i).image[0] }
+            }
+            figures.append(BenchmarkFigure(name: "fashion samples", value: Double(count) / tf, unit: "samples/s",
+                                           detail: "\(count) train samples resampled to 24x24, best of 3"))
+        }
+        if sink.isNaN { print("") }  // keeps the work observable to the optimiser
+        return figures
+    }
+}
+
+public struct BenchmarkError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ d: String) { description = d }
+}
