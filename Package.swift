@@ -29,6 +29,7 @@ let package = Package(
 
         .target(name: "Linalg", dependencies: ["CBLAS"]),
         .target(name: "Analysis", dependencies: ["Linalg"]),
+        .target(name: "Model", dependencies: ["Linalg"]),
         .target(name: "Environments", dependencies: ["Linalg", "CZlib"]),
         // Performance figures for `clvbench bench`; lives beside the benchmark suites.
         .target(name: "Benchmarks", dependencies: ["Linalg", "Environments"], path: "benchmarks/perf",
@@ -43,6 +44,7 @@ let package = Package(
 
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Linalg"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Linalg"]),
         .testTarget(name: "EnvironmentsTests", dependencies: ["Environments", "Linalg"]),
         .testTarget(name: "CLITests", dependencies: ["clvbench", "Analysis", "Linalg"]),
     ]

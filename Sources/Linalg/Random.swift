@@ -55,18 +55,26 @@ public enum RandomPathComponent: Sendable, ExpressibleByStringLiteral, Expressib
 }
 
 /// FNV-1a over bytes, finished with the SplitMix64 mixer. Stable across processes and
-/// platforms (unlike Swift's `Hasher`, which is seeded per process).
-struct StableHasher {
+/// platforms (unlike Swift's `Hasher`, which is seeded per process): cache keys, run ids and
+/// checksums use it.
+public struct StableHasher: Sendable {
     private var state: UInt64 = 0xcbf2_9ce4_8422_2325
 
-    mutating func feed(bytes: [UInt8]) {
+    public init() {}
+
+    public mutating func feed<C: Collection>(bytes: C) where C.Element == UInt8 {
         for b in bytes {
             state ^= UInt64(b)
             state = state &* 0x0000_0100_0000_01b3
         }
     }
 
-    mutating func feed(_ v: UInt64) {
+    public mutating func feed(_ string: String) {
+        feed(UInt64(string.utf8.count))
+        feed(bytes: Array(string.utf8))
+    }
+
+    public mutating func feed(_ v: UInt64) {
         var x = v
         for _ in 0..<8 {
             state ^= x & 0xff
@@ -75,7 +83,14 @@ struct StableHasher {
         }
     }
 
-    func finish() -> UInt64 { splitMix64(state) }
+    public func finish() -> UInt64 { splitMix64(state) }
+
+    /// Hex digest of a string, for file names and ids.
+    public static func hex(_ string: String) -> String {
+        var h = StableHasher()
+        h.feed(string)
+        return String(format: "%016llx", h.finish())
+    }
 }
 
 @inline(__always)

@@ -1,0 +1,132 @@
+import Foundation
+import Linalg
+import Testing
+@testable import Model
+
+struct OptimizerTests {
+    @Test func adamWStepMatchesHandComputation() {
+        var (model, _, _) = ModelGradientTests.tiny()
+        var g = model.zeros()
+        g.vision[0].weight.storage[0] = 0.5  // a 2-D weight: decayed
+        g.vision[0].bias.storage[0] = -2     // a bias: not decayed
+        var c = AdamW.Config()
+        c.learningRate = 0.1
+        c.weightDecay = 0.01
+        c.clipNorm = nil
+        var opt = AdamW(config: c)
+        let before = model
+        opt.update(&model, gradients: g)
+        // Step 1: m_hat = g, v_hat = g^2, so the Adam step is lr * g / (|g| + eps) = lr * sign(g).
+        let w0 = before.vision[0].weight.storage[0]
+        #expect(abs(model.vision[0].weight.storage[0] - (w0 - 0.1 * (0.5 / (0.5 + 1e-8) + 0.01 * w0))) < 1e-6)
+        #expect(abs(model.vision[0].bias.storage[0] - (before.vision[0].bias.storage[0] + 0.1)) < 1e-6)
+        // Zero gradient: only weight decay moves a weight.
+        let w1 = before.vision[0].weight.storage[1]
+        #expect(abs(model.vision[0].weight.storage[1] - (w1 - 0.1 * 0.01 * w1)) < 1e-7)
+        #expect(model.tokenEmbedding == before.tokenEmbedding.map { $0 - 0.1 * 0.01 * $0 })
+    }
+
+    @Test func frozenGroupsAndClipping() {
+        var (model, images, tokens) = ModelGradientTests.tiny()
+        let before = model
+        let (_, g) = contrastiveStep(model: model, images: images, captionTokens: tokens)
+        var opt = AdamW(config: AdamW.Config())
+        opt.update(&model, gradients: g, frozen: [.vision, .shared])
+        #expect(model.vision == before.vision && model.logScale == before.logScale)
+        #expect(model.language != before.language)
+        var c = AdamW.Config()
+        c.clipNorm = 1e-3
+        var clipped = AdamW(config: c)
+        var m2 = before
+        let norm = clipped.update(&m2, gradients: g)
+        #expect(norm > 1e-3)
+    }
+}
+
+struct TrainingTests {
+    static func data(_ n: Int) -> (Matrix, [Int32]) {
+        var rng = RandomStream(key: RandomKey("train-data"))
+        var tokens: [Int32] = []
+        var images = Matrix(rows: n, cols: 12)
+        for i in 0..<n {
+            let c = Int32(i % 4)
+            for j in 0..<12 { images[i, j] = rng.normal() * 0.3 + (j % 4 == Int(c) ? 1 : 0) }
+            tokens += [2 + c, 6, 0, 0]
+        }
+        return (images, tokens)
+    }
+
+    @Test func pretrainingIsDeterministicAndLearns() throws {
+        let (m0, _, _) = ModelGradientTests.tiny()
+        let (images, tokens) = Self.data(64)
+        var config = PretrainConfig()
+        config.epochs = 6
+        config.batchSize = 16
+        var a = m0, b = m0
+        let la = try pretrain(&a, images: images, captionTokens: tokens, config: config, key: RandomKey("p"))
+        _ = try pretrain(&b, images: images, captionTokens: tokens, config: config, key: RandomKey("p"))
+        #expect(a == b)  // bit-identical weights
+        #expect(la.last! < la.first!)
+        var c = m0
+        _ = try pretrain(&c, images: images, captionTokens: tokens, config: config, key: RandomKey("other"))
+        #expect(c != a)
+    }
+
+    @Test func nonFiniteLossStopsWithTheStep() {
+        var (model, _, _) = ModelGradientTests.tiny()
+        var (images, tokens) = Self.data(32)
+        var config = PretrainConfig()
+        config.batchSize = 16
+        config.epochs = 1
+        for i in 0..<images.count { images.storage[i] = .nan }
+        #expect(throws: TrainingDiverged.self) {
+            try pretrain(&model, images: images, captionTokens: tokens, config: config, key: RandomKey("nan"))
+        }
+        tokens.removeAll()
+    }
+
+    @Test func evaluationCountsCorrectPredictions() {
+        let (model, images, _) = ModelGradientTests.tiny()
+        let prompts: [Int32] = [2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0]
+        let (p, _) = model.encodeText(prompts)
+        let (v, _) = model.encodeImages(images)
+        let predicted = matmul(v, .none, p, .transposed).rowArgmax()
+        let labels = [predicted[0], predicted[1], (predicted[2] + 1) % 3, predicted[3], (predicted[4] + 1) % 3]
+        let r = evaluate(model: model, images: images, labels: labels, promptTokens: prompts,
+                         captionTokens: Array(repeating: 2, count: 20), batchSize: 2)
+        #expect(abs(r.accuracy - 0.6) < 1e-12)
+        #expect(r.imageEmbeddings == v)
+        #expect(r.captionEmbeddings?.rows == 5)
+    }
+}
+
+struct CheckpointTests {
+    @Test func roundTripAndCorruption() throws {
+        let (model, _, _) = ModelGradientTests.tiny()
+        let data = Checkpoint.encode(model)
+        #expect(try Checkpoint.decode(data, expecting: model.config) == model)
+        var flipped = [UInt8](data)
+        flipped[flipped.count / 2] ^= 0x40
+        #expect(throws: Checkpoint.Error(description: "checksum mismatch (file truncated or altered)")) {
+            try Checkpoint.decode(Data(flipped))
+        }
+        #expect(throws: Checkpoint.Error.self) { try Checkpoint.decode(data.prefix(100)) }
+        var other = model.config
+        other.embedding = 8
+        #expect(throws: Checkpoint.Error(description: "configuration differs from the one expected")) {
+            try Checkpoint.decode(data, expecting: other)
+        }
+    }
+
+    @Test func cacheRebuildsCorruptFiles() throws {
+        let (model, _, _) = ModelGradientTests.tiny()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cache-\(UUID().uuidString)")
+        let cache = PretrainCache(directory: dir)
+        #expect(cache.load(key: "k", config: model.config) == nil)
+        try cache.store(model, key: "k")
+        #expect(cache.load(key: "k", config: model.config) == model)
+        try Data("garbage".utf8).write(to: cache.url(key: "k"))
+        #expect(cache.load(key: "k", config: model.config) == nil)
+        #expect(!FileManager.default.fileExists(atPath: cache.url(key: "k").path))
+    }
+}
