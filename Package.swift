@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "Linalg", dependencies: ["CBLAS"]),
         .target(name: "Analysis", dependencies: ["Linalg"]),
         .target(name: "Model", dependencies: ["Linalg"]),
+        .target(name: "Continual", dependencies: ["Model", "Linalg"]),
+        .target(name: "Harness", dependencies: ["Continual", "Model", "Environments", "Analysis", "Linalg"]),
         .target(name: "Environments", dependencies: ["Linalg", "CZlib"]),
         // Performance figures for `clvbench bench`; lives beside the benchmark suites.
         .target(name: "Benchmarks", dependencies: ["Linalg", "Environments"], path: "benchmarks/perf",
@@ -38,13 +40,15 @@ let package = Package(
         .executableTarget(
             name: "clvbench",
             dependencies: [
-                "Linalg", "Analysis", "Environments", "Benchmarks", "CSQLite3", "CLibXML2",
+                "Linalg", "Analysis", "Environments", "Harness", "Benchmarks", "CSQLite3", "CLibXML2",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Linalg"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Linalg"]),
+        .testTarget(name: "HarnessTests", dependencies: ["Harness", "Continual", "Model", "Environments", "Analysis", "Linalg"]),
+        .testTarget(name: "ContinualTests", dependencies: ["Continual", "Model", "Linalg"]),
         .testTarget(name: "EnvironmentsTests", dependencies: ["Environments", "Linalg"]),
         .testTarget(name: "CLITests", dependencies: ["clvbench", "Analysis", "Linalg"]),
     ]

@@ -21,8 +21,8 @@ public struct SceneAttributes: Sendable, Equatable {
             && a.distractor?.colour == b.distractor?.colour && a.distractor?.x == b.distractor?.x
     }
 
-    /// Horizontal position word: left, center or right third.
-    public var positionWord: Int { centerX < 0.4 ? 0 : centerX > 0.6 ? 2 : 1 }
+    /// Horizontal position word: left of, at or right of the centre.
+    public var positionWord: Int { centerX < 0.475 ? 0 : centerX > 0.525 ? 2 : 1 }
 }
 
 /// Draws a scene under a domain into an RGB buffer, with anti-aliased edges.
@@ -36,7 +36,7 @@ public struct Renderer: Sendable {
         sdfs = ShapeKind.allCases.map(ShapeSDF.init)
     }
 
-    static let radiusFraction: [Double] = [0.2, 0.28, 0.36]
+    static let radiusFraction: [Double] = [0.22, 0.29, 0.36]
 
     public func render(_ scene: SceneAttributes, domain: VisionDomain, noise: inout RandomStream) -> [Float] {
         let n = size

@@ -1,11 +1,12 @@
 import Foundation
 
-/// The shapes of the procedural world, as unit-size outlines and signed distances.
+/// The shapes of the procedural world, as unit-size outlines and signed distances. Chosen to
+/// have distinct silhouettes at 24x24 (no pentagon beside a hexagon beside a circle).
 public enum ShapeKind: Int, CaseIterable, Sendable {
-    case circle, triangle, square, diamond, pentagon, hexagon, star, cross
+    case circle, triangle, square, diamond, ring, bar, star, cross
 
     public var baseName: String {
-        ["circle", "triangle", "square", "diamond", "pentagon", "hexagon", "star", "cross"][rawValue]
+        ["circle", "triangle", "square", "diamond", "ring", "bar", "star", "cross"][rawValue]
     }
 
     /// Vertices of the outline, radius about 1, centred at the origin (nil for the circle).
@@ -17,12 +18,11 @@ public enum ShapeKind: Int, CaseIterable, Sendable {
             }
         }
         switch self {
-        case .circle: return nil
+        case .circle, .ring: return nil
         case .triangle: return regular(3, -Double.pi / 2)
         case .square: return regular(4, Double.pi / 4, 1.1)
         case .diamond: return [(0, -1.1), (0.7, 0), (0, 1.1), (-0.7, 0)]
-        case .pentagon: return regular(5, -Double.pi / 2)
-        case .hexagon: return regular(6, 0)
+        case .bar: return [(-1.1, -0.4), (1.1, -0.4), (1.1, 0.4), (-1.1, 0.4)]
         case .star:
             return (0..<10).map { k in
                 let a = -Double.pi / 2 + Double.pi * Double(k) / 5
@@ -52,6 +52,7 @@ struct ShapeSDF {
     @inline(__always)
     func distance(_ px: Double, _ py: Double) -> Double {
         if kind == .circle { return (px * px + py * py).squareRoot() - 1 }
+        if kind == .ring { return abs((px * px + py * py).squareRoot() - 0.72) - 0.3 }
         // Distance to the nearest edge; the sign flips each time a ray crosses an edge
         // (winding by crossing count, valid for any simple polygon, convex or not).
         let n = xs.count

@@ -33,7 +33,7 @@ public struct VisionDomain: Sendable, Equatable {
             backgroundColour: [u(0.05, 0.95), u(0.05, 0.95), u(0.05, 0.95)],
             patternContrast: u(0.05, 0.45), patternFrequency: u(1.5, 6), noise: u(0.0, 0.14),
             outline: u(0, 1), edgeSoftness: u(0.6, 2.2), scale: u(0.8, 1.2), aspect: u(0.75, 1.3),
-            rotationOffset: u(-0.8, 0.8))
+            rotationOffset: u(-0.35, 0.35))
     }
 
     /// base + t * (other - base), field by field.

@@ -1,0 +1,132 @@
+import Linalg
+import Model
+
+/// Training data of one environment, as the model consumes it.
+public struct EnvironmentData: Sendable {
+    public var name: String
+    public var trainImages: Matrix
+    public var trainLabels: [Int]
+    /// One row of `maxTokens` ids per class prompt, in class order.
+    public var promptTokens: [Int32]
+    public var classCount: Int
+
+    public init(name: String, trainImages: Matrix, trainLabels: [Int], promptTokens: [Int32], classCount: Int) {
+        precondition(trainImages.rows == trainLabels.count, "one label per training image")
+        self.name = name
+        self.trainImages = trainImages
+        self.trainLabels = trainLabels
+        self.promptTokens = promptTokens
+        self.classCount = classCount
+    }
+}
+
+/// How much training a stage gets.
+public struct TrainingBudget: Codable, Hashable, Sendable {
+    public var epochs: Int = 8
+    public var batchSize: Int = 64
+    public var optimizer: AdamW.Config = {
+        var c = AdamW.Config()
+        c.learningRate = 1e-3
+        return c
+    }()
+    public init() {}
+}
+
+/// Everything a method needs to train one stage.
+public struct StageContext: Sendable {
+    /// 1-based stage number.
+    public var stage: Int
+    /// Environments trained so far, in order; the last one is this stage's.
+    public var environments: [EnvironmentData]
+    /// Seed of this stage: a hash of (suite seed, method, order prefix), never a global generator.
+    public var key: RandomKey
+    public var budget: TrainingBudget
+
+    public init(stage: Int, environments: [EnvironmentData], key: RandomKey, budget: TrainingBudget) {
+        self.stage = stage
+        self.environments = environments
+        self.key = key
+        self.budget = budget
+    }
+
+    public var current: EnvironmentData { environments.last! }
+}
+
+/// A declared hyper-parameter: name, default and valid range.
+public struct MethodParameter: Sendable {
+    public var name: String
+    public var defaultValue: Double
+    public var range: ClosedRange<Double>
+    public var integer: Bool
+    public var help: String
+
+    public init(_ name: String, default value: Double, range: ClosedRange<Double>, integer: Bool = false, help: String) {
+        self.name = name
+        self.defaultValue = value
+        self.range = range
+        self.integer = integer
+        self.help = help
+    }
+}
+
+/// A hyper-parameter or method problem, naming the method and the parameter.
+public struct MethodError: Error, CustomStringConvertible, Equatable {
+    public var description: String
+    public init(_ d: String) { description = d }
+}
+
+/// A continual-learning strategy. A method is a value: its state between stages (a replay
+/// buffer, a Fisher estimate, the previous checkpoint) lives in its stored properties, so
+/// copying the value snapshots the state, which the planner's prefix sharing relies on.
+public protocol ContinualMethod: Sendable {
+    static var name: String { get }
+    static var summary: String { get }
+    static var parameters: [MethodParameter] { get }
+    /// Built from validated values: every declared parameter is present.
+    init(validated: [String: Double])
+    /// Trains `model` on `context.current`, updating the method's own state.
+    mutating func train(_ model: inout DualEncoder, _ context: StageContext) throws
+}
+
+extension ContinualMethod {
+    /// Fills defaults and checks names, ranges and integrality.
+    public static func validate(_ given: [String: Double]) throws -> [String: Double] {
+        var out: [String: Double] = [:]
+        let known = Set(parameters.map(\.name))
+        for name in given.keys.sorted() where !known.contains(name) {
+            let list = parameters.isEmpty ? "it takes no parameters" : "its parameters are " + parameters.map(\.name).joined(separator: ", ")
+            throw MethodError("method '\(Self.name)': unknown parameter '\(name)'; \(list)")
+        }
+        for p in parameters {
+            let v = given[p.name] ?? p.defaultValue
+            guard v.isFinite, p.range.contains(v) else {
+                throw MethodError("method '\(Self.name)': parameter '\(p.name)' must be in \(p.range.lowerBound)...\(p.range.upperBound), got \(v)")
+            }
+            if p.integer && v != v.rounded() {
+                throw MethodError("method '\(Self.name)': parameter '\(p.name)' must be a whole number, got \(v)")
+            }
+            out[p.name] = v
+        }
+        return out
+    }
+
+    public static func make(_ given: [String: Double]) throws -> Self { Self(validated: try validate(given)) }
+}
+
+/// Every built-in method, by name.
+public enum MethodCatalog {
+    public static let all: [any ContinualMethod.Type] = [
+        Finetune.self, FreezeVision.self, FreezeLanguage.self, EWC.self, Replay.self, LwF.self, WiseFT.self, Joint.self,
+    ]
+
+    public static var names: [String] { all.map { $0.name } }
+
+    public static func type(named name: String) -> (any ContinualMethod.Type)? { all.first { $0.name == name } }
+
+    public static func make(name: String, parameters: [String: Double] = [:]) throws -> any ContinualMethod {
+        guard let t = type(named: name) else {
+            throw MethodError("unknown method '\(name)'; built-in methods: \(names.joined(separator: ", "))")
+        }
+        return try t.make(parameters)
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Linalg
+import Model
+
+/// The training loop every built-in method shares: epochs of shuffled mini-batches of the
+/// current environment, cross-entropy against its class prompts, AdamW. Methods change it
+/// through the hooks: frozen groups, extra images and terms per step, gradient adjustments.
+struct FineTuneLoop {
+    var frozen: Set<ParameterGroup> = []
+    /// Adds image batches and loss terms to a step (replay, distillation), given the model, the
+    /// step's batches and terms so far, and a random stream for the step.
+    var extra: ((DualEncoder, inout [Matrix], inout [ClassificationTerm], inout RandomStream) -> Void)?
+    /// Changes the gradient before the optimiser sees it (EWC's penalty).
+    var adjustGradients: ((DualEncoder, inout DualEncoder) -> Void)?
+    /// Which environments supply the step's own samples: the current one, or all seen (joint).
+    var sources: [EnvironmentData]?
+
+    func run(_ model: inout DualEncoder, _ ctx: StageContext) throws {
+        let sources = self.sources ?? [ctx.current]
+        // Sample i of the union is (environment, row).
+        var index: [(env: Int, row: Int)] = []
+        for (e, s) in sources.enumerated() { for r in 0..<s.trainImages.rows { index.append((e, r)) } }
+        let b = min(ctx.budget.batchSize, index.count)
+        let stepsPerEpoch = (index.count + b - 1) / b
+        let total = stepsPerEpoch * ctx.budget.epochs
+        var opt = AdamW(config: ctx.budget.optimizer)
+        var step = 0
+        for epoch in 0..<ctx.budget.epochs {
+            var rng = RandomStream(key: ctx.key.child("epoch", .int(epoch)))
+            let order = rng.permutation(index.count)
+            for s in 0..<stepsPerEpoch {
+                let picked = order[(s * b)..<min(index.count, (s + 1) * b)].map { index[$0] }
+                var batches: [Matrix] = []
+                var terms: [ClassificationTerm] = []
+                // One image batch and one term per source environment present in the step;
+                // weights make the total the mean over all the step's samples.
+                for (e, src) in sources.enumerated() {
+                    let rows = picked.filter { $0.env == e }.map(\.row)
+                    if rows.isEmpty { continue }
+                    batches.append(src.trainImages.gatherRows(rows))
+                    terms.append(ClassificationTerm(
+                        imageBatch: batches.count - 1, promptTokens: src.promptTokens,
+                        targets: oneHot(rows.map { src.trainLabels[$0] }, classes: src.classCount),
+                        weight: Float(rows.count) / Float(picked.count)))
+                }
+                if let extra {
+                    var stepRng = RandomStream(key: ctx.key.child("step", .int(step)))
+                    extra(model, &batches, &terms, &stepRng)
+                }
+                var (loss, g) = classificationLoss(model: model, imageBatches: batches, terms: terms)
+                guard loss.isFinite else { throw TrainingDiverged(step: step, loss: loss) }
+                adjustGradients?(model, &g)
+                let scale = Float(0.5 * (1 + cos(Double.pi * Double(step) / Double(max(total, 1)))))
+                opt.update(&model, gradients: g, frozen: frozen, learningRateScale: scale)
+                step += 1
+            }
+        }
+    }
+}

@@ -1,0 +1,13 @@
+import Model
+
+/// Joint training on the union of every environment seen so far: not continual, an upper bound.
+public struct Joint: ContinualMethod {
+    public static let name = "joint"
+    public static let summary = "trains on the union of all seen environments (upper bound)"
+    public static let parameters: [MethodParameter] = []
+    public init(validated: [String: Double]) {}
+
+    public mutating func train(_ model: inout DualEncoder, _ context: StageContext) throws {
+        try FineTuneLoop(sources: context.environments).run(&model, context)
+    }
+}

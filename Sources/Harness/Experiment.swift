@@ -1,0 +1,96 @@
+import Continual
+import Environments
+import Foundation
+import Linalg
+import Model
+
+/// Everything that determines a world, its pretrained model and the training of its cells,
+/// in plain values, so the command line and suite files can fill it without knowing the
+/// model's types.
+public struct ExperimentSettings: Sendable {
+    public var world = ProceduralWorldConfig()
+    public var fashion: FashionWorld.Config? = nil
+    public var fashionDirectory = FashionMNIST.defaultDirectory
+    public var model = ModelSize()
+    public var pretrain = PretrainConfig()
+    public var budget = TrainingBudget()
+    public var shapley = true
+    public var cacheDirectory: URL? = URL(fileURLWithPath: "results/cache")
+
+    public init() {}
+
+    /// The model's sizes (its vocabulary comes from the world).
+    public struct ModelSize: Codable, Hashable, Sendable {
+        public var visionHidden: [Int] = [256, 256]
+        public var textWidth = 64
+        public var textHidden: [Int] = [256]
+        public var embedding = 64
+        public var maxTokens = 16
+        public init() {}
+    }
+}
+
+/// A world and its pretrained model, ready to run cells.
+public struct PreparedWorld: Sendable {
+    public var data: WorldData
+    public var pretrained: DualEncoder
+    public var pretrainedFromCache: Bool
+
+    public init(settings: ExperimentSettings, similarity: SimilaritySetting, log: ((String) -> Void)? = nil) throws {
+        let world: EnvironmentWorld
+        var identity: String
+        if let f = settings.fashion {
+            var c = f
+            c.imageSize = settings.world.imageSize
+            world = try FashionWorld(config: c, similarity: similarity, data: try FashionMNIST(directory: settings.fashionDirectory))
+            identity = "fashion \(c.seed) \(c.imageSize) \(c.classGroups) \(c.heldOut)"
+        } else {
+            world = try ProceduralWorld(config: settings.world, similarity: similarity)
+            identity = "procedural \(settings.world.seed) \(settings.world.imageSize)"
+        }
+        // The pretraining mixture does not depend on the dials or the environment split, so
+        // one pretrained model serves every similarity setting of a world.
+        let tokenizer = Tokenizer(words: world.vocabularyWords, maxLength: settings.model.maxTokens)
+        var mc = ModelConfig(vocabularySize: tokenizer.vocabularySize)
+        mc.imageSize = world.imageSize
+        mc.visionHidden = settings.model.visionHidden
+        mc.textWidth = settings.model.textWidth
+        mc.textHidden = settings.model.textHidden
+        mc.embedding = settings.model.embedding
+        mc.maxTokens = settings.model.maxTokens
+        let cache = settings.cacheDirectory.map { PretrainCache(directory: $0) }
+        let key = Pretrained.cacheKey(worldIdentity: identity, model: mc, pretrain: settings.pretrain, tokenizer: tokenizer)
+        pretrainedFromCache = cache?.load(key: key, config: mc) != nil
+        pretrained = try Pretrained.model(world: world, worldIdentity: identity, tokenizer: tokenizer, model: mc,
+                                          pretrain: settings.pretrain, cache: cache, log: log)
+        data = WorldData(world: world, tokenizer: tokenizer)
+    }
+
+    /// Indices of the trained environments, in world order.
+    public var trainedEnvironments: [Int] { data.heldOut.indices.filter { !data.heldOut[$0] } }
+
+    /// Runs one cell. `order` names trained environments (by name); `method` a built-in method.
+    public func runCell(settings: ExperimentSettings, order: [String], method: String, parameters: [String: Double],
+                        seed: Int, onStage: ((Int) -> Void)? = nil) throws -> CellResult {
+        var indices: [Int] = []
+        for name in order {
+            guard let i = data.names.firstIndex(of: name), !data.heldOut[i] else {
+                throw MethodError("order names '\(name)', which is not a trained environment; trained: "
+                    + trainedEnvironments.map { data.names[$0] }.joined(separator: ", "))
+            }
+            indices.append(i)
+        }
+        let m = try MethodCatalog.make(name: method, parameters: parameters)
+        let label = method + parameters.keys.sorted().map { " \($0)=\(parameters[$0]!)" }.joined()
+        return try CellRunner(data: data, budget: settings.budget, shapley: settings.shapley)
+            .run(order: indices, method: m, methodLabel: label, seed: seed, pretrained: pretrained, onStage: onStage)
+    }
+}
+
+/// The built-in methods and their declared parameters, for help texts and validation.
+public enum Methods {
+    public static var names: [String] { MethodCatalog.names }
+    public static func describe() -> [(name: String, summary: String, parameters: [MethodParameter])] {
+        MethodCatalog.all.map { ($0.name, $0.summary, $0.parameters) }
+    }
+}

@@ -1,0 +1,66 @@
+import Continual
+import Environments
+import Linalg
+
+/// An environment's evaluation set as the model consumes it.
+public struct EvaluationSet: Sendable {
+    public var images: Matrix
+    public var labels: [Int]
+    public var captionTokens: [Int32]
+    public var promptTokens: [Int32]
+}
+
+/// A world rendered into matrices and token ids once, shared by every cell that uses it.
+public struct WorldData: Sendable {
+    public var names: [String]
+    public var heldOut: [Bool]
+    public var training: [EnvironmentData]
+    public var evaluation: [EvaluationSet]
+    public var tokenizer: Tokenizer
+
+    public init(world: EnvironmentWorld, tokenizer: Tokenizer) {
+        self.tokenizer = tokenizer
+        names = world.environments.map(\.name)
+        heldOut = world.environments.map(\.heldOut)
+        var tr: [EnvironmentData] = [], ev: [EvaluationSet] = []
+        for (e, info) in world.environments.enumerated() {
+            let prompts = info.classPrompts.flatMap { tokenizer.encode($0) }
+            let (x, y, _) = Self.render(world, e, .train, info.trainCount, tokenizer)
+            tr.append(EnvironmentData(name: info.name, trainImages: x, trainLabels: y, promptTokens: prompts,
+                                      classCount: info.classPrompts.count))
+            let (xe, ye, te) = Self.render(world, e, .evaluation, info.evaluationCount, tokenizer)
+            ev.append(EvaluationSet(images: xe, labels: ye, captionTokens: te, promptTokens: prompts))
+        }
+        training = tr
+        evaluation = ev
+    }
+
+    static func render(_ w: EnvironmentWorld, _ e: Int, _ split: Split, _ n: Int, _ tok: Tokenizer)
+        -> (Matrix, [Int], [Int32])
+    {
+        var x = Matrix(rows: n, cols: w.pixelsPerImage)
+        var labels: [Int] = [], tokens: [Int32] = []
+        labels.reserveCapacity(n)
+        tokens.reserveCapacity(n * tok.maxLength)
+        for i in 0..<n {
+            let s = w.sample(environment: e, split: split, index: i)
+            x.storage.replaceSubrange((i * x.cols)..<((i + 1) * x.cols), with: s.image)
+            labels.append(s.label)
+            tokens += tok.encode(s.caption)
+        }
+        return (x, labels, tokens)
+    }
+
+    /// The pretraining mixture: `count` pairs from the world's broad mixture.
+    public static func pretrainingPairs(_ w: EnvironmentWorld, count: Int, tokenizer tok: Tokenizer) -> (Matrix, [Int32]) {
+        var x = Matrix(rows: count, cols: w.pixelsPerImage)
+        var tokens: [Int32] = []
+        tokens.reserveCapacity(count * tok.maxLength)
+        for i in 0..<count {
+            let s = w.pretrainingSample(index: i)
+            x.storage.replaceSubrange((i * x.cols)..<((i + 1) * x.cols), with: s.image)
+            tokens += tok.encode(s.caption)
+        }
+        return (x, tokens)
+    }
+}

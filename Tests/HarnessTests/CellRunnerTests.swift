@@ -1,0 +1,87 @@
+import Analysis
+import Environments
+import Foundation
+import Testing
+@testable import Harness
+
+/// A world and model small enough for tests to train in well under a second.
+enum TinySettings {
+    static func make() -> ExperimentSettings {
+        var s = ExperimentSettings()
+        s.world.imageSize = 8
+        s.world.trainedEnvironments = 3
+        s.world.heldOutEnvironments = 1
+        s.world.classesPerEnvironment = 3
+        s.world.trainSamples = 64
+        s.world.evaluationSamples = 30
+        s.model.visionHidden = [32]
+        s.model.textHidden = [32]
+        s.model.textWidth = 16
+        s.model.embedding = 16
+        s.pretrain.samples = 256
+        s.pretrain.epochs = 2
+        s.pretrain.batchSize = 64
+        s.budget.epochs = 2
+        s.budget.batchSize = 32
+        s.cacheDirectory = nil
+        return s
+    }
+
+    static let prepared: PreparedWorld = try! PreparedWorld(settings: make(), similarity: SimilaritySetting(sv: 0.5, sl: 0.5))
+}
+
+struct CellRunnerTests {
+    @Test func cellsAreDeterministicAndConsistent() throws {
+        let s = TinySettings.make(), p = TinySettings.prepared
+        let a = try p.runCell(settings: s, order: ["env1", "env2", "env3"], method: "finetune", parameters: [:], seed: 3)
+        let b = try p.runCell(settings: s, order: ["env1", "env2", "env3"], method: "finetune", parameters: [:], seed: 3)
+        #expect(a.accuracy == b.accuracy && a.loss == b.loss)
+        #expect(a.columns == ["env1", "env2", "env3", "heldout1"])
+        #expect(a.accuracy.count == 4 && a.accuracy.allSatisfy { $0.count == 4 })
+        // Contributions: one per (earlier, stage) pair, forgetting = R[t-1][s] - R[t][s].
+        #expect(a.contributions.count == 3)
+        for c in a.contributions {
+            let s = a.columns.firstIndex(of: c.earlier)!
+            #expect(abs(c.forgetting - (a.accuracy[c.stage - 1][s] - a.accuracy[c.stage][s])) < 1e-12)
+            #expect(c.scores.allSatisfy { $0.isFinite && abs($0) <= 1 + 1e-9 })
+        }
+        // Metrics are those of the accuracy matrix.
+        let m = continualMetrics(try AccuracyMatrix(values: a.accuracy, heldOutCount: 1))
+        #expect(m == a.metrics)
+    }
+
+    @Test func shapleyAttributionsAreEfficient() throws {
+        let s = TinySettings.make(), p = TinySettings.prepared
+        let r = try p.runCell(settings: s, order: ["env2", "env3"], method: "finetune", parameters: [:], seed: 0)
+        #expect(r.attributions.count == 2 * 3)
+        for a in r.attributions {
+            let col = r.columns.firstIndex(of: a.environment)!
+            let change = r.accuracy[a.stage][col] - r.accuracy[a.stage - 1][col]
+            #expect(abs(a.accuracy.reduce(0, +) - change) < 1e-9)
+            let lossChange = r.loss[a.stage][col] - r.loss[a.stage - 1][col]
+            #expect(abs(a.loss.reduce(0, +) - lossChange) < 1e-6 * max(1, abs(lossChange)))
+        }
+    }
+
+    /// Cells that share an order prefix train it identically, which planning relies on.
+    @Test func sharedPrefixesGiveIdenticalRows() throws {
+        let s = TinySettings.make(), p = TinySettings.prepared
+        let a = try p.runCell(settings: s, order: ["env1", "env2", "env3"], method: "ewc", parameters: [:], seed: 1)
+        let b = try p.runCell(settings: s, order: ["env1", "env2"], method: "ewc", parameters: [:], seed: 1)
+        // Columns differ (env3 missing in b), so compare the shared columns of rows 0...2.
+        for t in 0...2 {
+            #expect(a.accuracy[t][0] == b.accuracy[t][0] && a.accuracy[t][1] == b.accuracy[t][1])
+        }
+    }
+
+    @Test func badOrdersAndMethodsAreNamed() {
+        let s = TinySettings.make(), p = TinySettings.prepared
+        #expect(throws: (any Error).self) { try p.runCell(settings: s, order: ["heldout1"], method: "finetune", parameters: [:], seed: 0) }
+        do {
+            _ = try p.runCell(settings: s, order: ["env1"], method: "ewc", parameters: ["lambda": -1], seed: 0)
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)".contains("parameter 'lambda'"))
+        }
+    }
+}
