@@ -157,7 +157,12 @@ struct ShapeTests {
     @Test func signedDistancesHaveTheRightSign() {
         for kind in ShapeKind.allCases {
             let sdf = ShapeSDF(kind)
-            #expect(sdf.distance(0, 0) < 0, "\(kind) centre")
+            // The ring has a hole: its centre is outside, its band (radius 0.72) inside.
+            if kind == .ring {
+                #expect(abs(sdf.distance(0, 0) - 0.42) < 1e-12 && sdf.distance(0.72, 0) < 0)
+            } else {
+                #expect(sdf.distance(0, 0) < 0, "\(kind) centre")
+            }
             #expect(sdf.distance(3, 0) > 1.5, "\(kind) far")
             #expect(sdf.distance(0, -3) > 1.5, "\(kind) far")
         }
