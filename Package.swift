@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "Harness", dependencies: ["Continual", "Model", "Environments", "Analysis", "Linalg"]),
         .target(name: "Environments", dependencies: ["Linalg", "CZlib"]),
         // Performance figures for `clvbench bench`; lives beside the benchmark suites.
-        .target(name: "Benchmarks", dependencies: ["Linalg", "Environments"], path: "benchmarks/perf",
+        .target(name: "Benchmarks", dependencies: ["Linalg", "Environments", "Model"], path: "benchmarks/perf",
                 exclude: ["README.md"]),
 
         .executableTarget(
