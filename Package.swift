@@ -11,6 +11,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // System libraries. `providers` makes a missing package fail with the apt-get line that fixes it.
@@ -31,7 +33,8 @@ let package = Package(
         .target(name: "Analysis", dependencies: ["Linalg"]),
         .target(name: "Model", dependencies: ["Linalg"]),
         .target(name: "Continual", dependencies: ["Model", "Linalg"]),
-        .target(name: "Harness", dependencies: ["Continual", "Model", "Environments", "Analysis", "Linalg"]),
+        .target(name: "ResultStore", dependencies: ["Analysis", "CSQLite3", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Harness", dependencies: ["Continual", "Model", "Environments", "Analysis", "ResultStore", "Linalg", "Yams"]),
         .target(name: "Environments", dependencies: ["Linalg", "CZlib"]),
         // Performance figures for `clvbench bench`; lives beside the benchmark suites.
         .target(name: "Benchmarks", dependencies: ["Linalg", "Environments", "Model"], path: "benchmarks/perf",
@@ -40,7 +43,7 @@ let package = Package(
         .executableTarget(
             name: "clvbench",
             dependencies: [
-                "Linalg", "Analysis", "Environments", "Harness", "Benchmarks", "CSQLite3", "CLibXML2",
+                "Linalg", "Analysis", "Environments", "Harness", "ResultStore", "Benchmarks", "CSQLite3", "CLibXML2",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -49,10 +49,34 @@ public struct CellResult: Sendable {
     /// Measured similarity of the trained environments under the pretrained model (mean over pairs).
     public var measuredSV: Double
     public var measuredSL: Double
+    /// Training and evaluation time along the cell's path, shared prefix stages included.
+    public var seconds: Double
 }
 
-/// Runs one cell: an order of trained environments, a method, a seed.
-public struct CellRunner {
+/// The evaluation of one checkpoint on every environment of the world (world order).
+public struct Checkpoint: Sendable {
+    var accuracy: [Double]
+    var loss: [Double]
+    var images: [Matrix]
+    var captions: [Matrix]
+}
+
+/// Everything known after training a prefix of an order: the planner keeps one per trie node,
+/// so cells sharing the prefix continue from it instead of retraining it.
+public struct PrefixState: Sendable {
+    public var model: DualEncoder
+    var method: any ContinualMethod
+    /// World indices of the environments trained so far, in order.
+    public var prefix: [Int]
+    var checkpoints: [Checkpoint]
+    var contributions: [StageContribution] = []
+    var attributions: [StageAttribution] = []
+    var stats: [EmbeddingStats] = []
+    public var seconds: Double = 0
+}
+
+/// Trains and evaluates cells stage by stage.
+public struct CellRunner: Sendable {
     public var data: WorldData
     public var budget: TrainingBudget
     public var shapley: Bool
@@ -63,24 +87,16 @@ public struct CellRunner {
         self.shapley = shapley
     }
 
-    /// The stage key: a hash of (suite seed, method with parameters, order prefix), so cells
-    /// sharing a prefix train identically.
-    public static func stageKey(seed: Int, method: String, prefix: [String]) -> RandomKey {
-        RandomKey("stage", .int(seed), .string(method), .string(prefix.joined(separator: ">")))
+    /// The stage key: a hash of (suite seed, cell seed, method identity, order prefix), so
+    /// cells sharing a prefix train identically.
+    public static func stageKey(suiteSeed: Int, seed: Int, method: String, prefix: [String]) -> RandomKey {
+        RandomKey("stage", .int(suiteSeed), .int(seed), .string(method), .string(prefix.joined(separator: ">")))
     }
 
-    struct Checkpoint {
-        var accuracy: [Double]
-        var loss: [Double]
-        var images: [Matrix]
-        var captions: [Matrix]
-    }
-
-    /// Evaluates every column (order then held-out) and keeps the embeddings.
-    func evaluateAll(_ model: DualEncoder, columns: [Int]) -> Checkpoint {
+    /// Evaluates every environment of the world and keeps the embeddings.
+    public func evaluateAll(_ model: DualEncoder) -> Checkpoint {
         var c = Checkpoint(accuracy: [], loss: [], images: [], captions: [])
-        for e in columns {
-            let ev = data.evaluation[e]
+        for ev in data.evaluation {
             let r = evaluate(model: model, images: ev.images, labels: ev.labels, promptTokens: ev.promptTokens,
                              captionTokens: ev.captionTokens)
             c.accuracy.append(r.accuracy)
@@ -91,70 +107,86 @@ public struct CellRunner {
         return c
     }
 
-    /// `order` holds indices of trained environments; `methodLabel` names the method with its
-    /// parameters (it enters the seed). `onStage` is called after each stage.
-    public func run(order: [Int], method: any ContinualMethod, methodLabel: String, seed: Int, pretrained: DualEncoder,
-                    onStage: ((Int) -> Void)? = nil) throws -> CellResult {
-        let held = data.heldOut.indices.filter { data.heldOut[$0] }
-        let columns = order + held
-        let names = columns.map { data.names[$0] }
-        var model = pretrained
-        var m = method
-        var checkpoints = [evaluateAll(model, columns: columns)]
-        var contributions: [StageContribution] = [], attributions: [StageAttribution] = [], stats: [EmbeddingStats] = []
-        stats += embeddingStats(stage: 0, checkpoints[0], names: names, columns: columns)
-        for (t, env) in order.enumerated() {
-            let stage = t + 1
-            let ctx = StageContext(stage: stage, environments: order[0...t].map { data.training[$0] },
-                                   key: Self.stageKey(seed: seed, method: methodLabel, prefix: order[0...t].map { data.names[$0] }),
-                                   budget: budget)
-            let before = model
-            try m.train(&model, ctx)
-            let cp = evaluateAll(model, columns: columns)
-            let prev = checkpoints[t]
-            checkpoints.append(cp)
-            stats += embeddingStats(stage: stage, cp, names: names, columns: columns)
-            // Contribution of stage t (training column t) to each earlier trained column s.
-            let prevSummaries = (0..<columns.count).map { EmbeddingSummary(EnvironmentEmbeddings(images: prev.images[$0], captions: prev.captions[$0])) }
-            for s in 0..<t {
-                let sc = pairScores(prevSummaries[s], prevSummaries[t])
-                contributions.append(StageContribution(
-                    stage: stage, trained: data.names[env], earlier: names[s], sv: sc.vision, sl: sc.language,
-                    sxEarlierTrained: sc.crossAB, sxTrainedEarlier: sc.crossBA,
-                    driftVision: drift(cp.images[s], prev.images[s]), driftLanguage: drift(cp.captions[s], prev.captions[s]),
-                    forgetting: prev.accuracy[s] - cp.accuracy[s]))
-            }
-            if shapley {
-                attributions += attribute(stage: stage, before: before, after: model, prev: prev, now: cp, columns: columns, names: names)
-            }
-            onStage?(stage)
-        }
-        let acc = checkpoints.map(\.accuracy)
-        let matrix = try AccuracyMatrix(values: acc, heldOutCount: held.count, hasBaseline: true)
-        let s0 = (0..<order.count).map { EmbeddingSummary(EnvironmentEmbeddings(images: checkpoints[0].images[$0], captions: checkpoints[0].captions[$0])) }
-        var sv = 0.0, sl = 0.0, pairs = 0
-        for a in 0..<order.count { for b in (a + 1)..<max(a + 1, order.count) where b < order.count {
-            let p = pairScores(s0[a], s0[b]); sv += p.vision; sl += p.language; pairs += 1
-        } }
-        return CellResult(columns: names, trainedCount: order.count, accuracy: acc, loss: checkpoints.map(\.loss),
-                          contributions: contributions, attributions: attributions, embeddingStats: stats,
-                          metrics: continualMetrics(matrix),
-                          measuredSV: pairs > 0 ? sv / Double(pairs) : .nan, measuredSL: pairs > 0 ? sl / Double(pairs) : .nan)
+    public func initial(method: any ContinualMethod, pretrained: DualEncoder, baseline: Checkpoint) -> PrefixState {
+        var s = PrefixState(model: pretrained, method: method, prefix: [], checkpoints: [baseline])
+        s.stats = embeddingStats(stage: 0, baseline)
+        return s
     }
 
-    func embeddingStats(stage: Int, _ cp: Checkpoint, names: [String], columns: [Int]) -> [EmbeddingStats] {
-        (0..<columns.count).map { i in
-            let e = EnvironmentEmbeddings(images: cp.images[i], captions: cp.captions[i])
-            let s = EmbeddingSummary(e)
-            return EmbeddingStats(stage: stage, environment: names[i], alignment: s.matchedAlignment, modalityGap: s.modalityGap, iimm: nil)
+    /// Trains the next environment of a prefix and evaluates everything.
+    public func advance(_ state: PrefixState, environment env: Int, suiteSeed: Int, seed: Int, methodIdentity: String) throws -> PrefixState {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var s = state
+        let t = s.prefix.count
+        let stage = t + 1
+        s.prefix.append(env)
+        let ctx = StageContext(stage: stage, environments: s.prefix.map { data.training[$0] },
+                               key: Self.stageKey(suiteSeed: suiteSeed, seed: seed, method: methodIdentity,
+                                                  prefix: s.prefix.map { data.names[$0] }),
+                               budget: budget)
+        let before = s.model
+        try s.method.train(&s.model, ctx)
+        let cp = evaluateAll(s.model)
+        let prev = s.checkpoints[t]
+        s.checkpoints.append(cp)
+        s.stats += embeddingStats(stage: stage, cp)
+        let prevSummary = { (i: Int) in EmbeddingSummary(EnvironmentEmbeddings(images: prev.images[i], captions: prev.captions[i])) }
+        let trainedSummary = prevSummary(env)
+        for earlier in s.prefix.dropLast() {
+            let sc = pairScores(prevSummary(earlier), trainedSummary)
+            s.contributions.append(StageContribution(
+                stage: stage, trained: data.names[env], earlier: data.names[earlier], sv: sc.vision, sl: sc.language,
+                sxEarlierTrained: sc.crossAB, sxTrainedEarlier: sc.crossBA,
+                driftVision: drift(cp.images[earlier], prev.images[earlier]),
+                driftLanguage: drift(cp.captions[earlier], prev.captions[earlier]),
+                forgetting: prev.accuracy[earlier] - cp.accuracy[earlier]))
+        }
+        if shapley { s.attributions += attribute(stage: stage, before: before, after: s.model, prev: prev, now: cp) }
+        s.seconds += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+        return s
+    }
+
+    /// The cell's result once its whole order is trained.
+    public func finish(_ s: PrefixState) throws -> CellResult {
+        let held = data.heldOut.indices.filter { data.heldOut[$0] }
+        let columns = s.prefix + held
+        let acc = s.checkpoints.map { cp in columns.map { cp.accuracy[$0] } }
+        let loss = s.checkpoints.map { cp in columns.map { cp.loss[$0] } }
+        let matrix = try AccuracyMatrix(values: acc, heldOutCount: held.count, hasBaseline: true)
+        let base = s.checkpoints[0]
+        let s0 = s.prefix.map { EmbeddingSummary(EnvironmentEmbeddings(images: base.images[$0], captions: base.captions[$0])) }
+        var sv = 0.0, sl = 0.0, pairs = 0
+        for a in s0.indices {
+            for b in s0.indices where b > a {
+                let p = pairScores(s0[a], s0[b])
+                sv += p.vision; sl += p.language; pairs += 1
+            }
+        }
+        return CellResult(columns: columns.map { data.names[$0] }, trainedCount: s.prefix.count, accuracy: acc, loss: loss,
+                          contributions: s.contributions, attributions: s.attributions, embeddingStats: s.stats,
+                          metrics: continualMetrics(matrix),
+                          measuredSV: pairs > 0 ? sv / Double(pairs) : .nan, measuredSL: pairs > 0 ? sl / Double(pairs) : .nan,
+                          seconds: s.seconds)
+    }
+
+    /// One whole cell, stage after stage (the planner shares prefixes instead).
+    public func run(order: [Int], method: any ContinualMethod, methodIdentity: String, suiteSeed: Int = 0, seed: Int,
+                    pretrained: DualEncoder, baseline: Checkpoint) throws -> CellResult {
+        var s = initial(method: method, pretrained: pretrained, baseline: baseline)
+        for e in order { s = try advance(s, environment: e, suiteSeed: suiteSeed, seed: seed, methodIdentity: methodIdentity) }
+        return try finish(s)
+    }
+
+    func embeddingStats(stage: Int, _ cp: Checkpoint) -> [EmbeddingStats] {
+        data.names.indices.map { i in
+            let s = EmbeddingSummary(EnvironmentEmbeddings(images: cp.images[i], captions: cp.captions[i]))
+            return EmbeddingStats(stage: stage, environment: data.names[i], alignment: s.matchedAlignment, modalityGap: s.modalityGap, iimm: nil)
         }
     }
 
     /// Exact Shapley values over the three parameter groups: v(S) evaluates theta_{t-1} with the
-    /// updates of the groups in S applied.
-    func attribute(stage: Int, before: DualEncoder, after: DualEncoder, prev: Checkpoint, now: Checkpoint,
-                   columns: [Int], names: [String]) -> [StageAttribution] {
-        let groups = Model.ParameterGroup.allCases
+    /// updates of the groups in S applied, on every environment.
+    func attribute(stage: Int, before: DualEncoder, after: DualEncoder, prev: Checkpoint, now: Checkpoint) -> [StageAttribution] {
         var acc = [[Double]](repeating: [], count: 8), loss = acc
         acc[0] = prev.accuracy; loss[0] = prev.loss
         acc[7] = now.accuracy; loss[7] = now.loss
@@ -162,17 +194,16 @@ public struct CellRunner {
         for mask in 1..<7 {
             var mixed = before
             mixed.forEachTensor { k, g, t in
-                if mask & (1 << groups.firstIndex(of: g)!) != 0 { t = afterTensors[k].value }
+                if mask & (1 << g.rawValue) != 0 { t = afterTensors[k].value }
             }
-            for e in columns {
-                let ev = data.evaluation[e]
+            for ev in data.evaluation {
                 let r = evaluate(model: mixed, images: ev.images, labels: ev.labels, promptTokens: ev.promptTokens)
                 acc[mask].append(r.accuracy)
                 loss[mask].append(r.loss)
             }
         }
-        return (0..<columns.count).map { i in
-            StageAttribution(stage: stage, environment: names[i],
+        return data.names.indices.map { i in
+            StageAttribution(stage: stage, environment: data.names[i],
                              accuracy: shapleyValues(players: 3) { acc[$0][i] },
                              loss: shapleyValues(players: 3) { loss[$0][i] })
         }

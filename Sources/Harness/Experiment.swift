@@ -35,6 +35,8 @@ public struct PreparedWorld: Sendable {
     public var data: WorldData
     public var pretrained: DualEncoder
     public var pretrainedFromCache: Bool
+    /// The pretrained model evaluated on every environment: row 0 of every cell.
+    public var baseline: Checkpoint
 
     public init(settings: ExperimentSettings, similarity: SimilaritySetting, log: ((String) -> Void)? = nil) throws {
         let world: EnvironmentWorld
@@ -64,6 +66,7 @@ public struct PreparedWorld: Sendable {
         pretrained = try Pretrained.model(world: world, worldIdentity: identity, tokenizer: tokenizer, model: mc,
                                           pretrain: settings.pretrain, cache: cache, log: log)
         data = WorldData(world: world, tokenizer: tokenizer)
+        baseline = CellRunner(data: data, budget: settings.budget, shapley: false).evaluateAll(pretrained)
     }
 
     /// Indices of the trained environments, in world order.
@@ -71,7 +74,7 @@ public struct PreparedWorld: Sendable {
 
     /// Runs one cell. `order` names trained environments (by name); `method` a built-in method.
     public func runCell(settings: ExperimentSettings, order: [String], method: String, parameters: [String: Double],
-                        seed: Int, onStage: ((Int) -> Void)? = nil) throws -> CellResult {
+                        seed: Int) throws -> CellResult {
         var indices: [Int] = []
         for name in order {
             guard let i = data.names.firstIndex(of: name), !data.heldOut[i] else {
@@ -81,15 +84,16 @@ public struct PreparedWorld: Sendable {
             indices.append(i)
         }
         let m = try MethodCatalog.make(name: method, parameters: parameters)
-        let label = method + parameters.keys.sorted().map { " \($0)=\(parameters[$0]!)" }.joined()
+        let spec = MethodSpec(label: method, name: method, parameters: parameters, external: nil)
         return try CellRunner(data: data, budget: settings.budget, shapley: settings.shapley)
-            .run(order: indices, method: m, methodLabel: label, seed: seed, pretrained: pretrained, onStage: onStage)
+            .run(order: indices, method: m, methodIdentity: spec.identity, seed: seed, pretrained: pretrained, baseline: baseline)
     }
 }
 
 /// The built-in methods and their declared parameters, for help texts and validation.
 public enum Methods {
     public static var names: [String] { MethodCatalog.names }
+    static func type(named name: String) -> (any ContinualMethod.Type)? { MethodCatalog.type(named: name) }
     public static func describe() -> [(name: String, summary: String, parameters: [MethodParameter])] {
         MethodCatalog.all.map { ($0.name, $0.summary, $0.parameters) }
     }

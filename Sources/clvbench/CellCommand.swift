@@ -55,8 +55,8 @@ struct Cell: ParsableCommand {
         let r: CellResult
         do {
             r = try prepared.runCell(settings: settings, order: names, method: method, parameters: parameters, seed: seed)
-        } catch let e as CustomStringConvertible where !(e is ExitCode) {
-            throw CLIError(e.description)
+        } catch {
+            throw CLIError("\(error)")
         }
         if json {
             var metrics: [String: Any] = [:]

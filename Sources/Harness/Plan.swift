@@ -1,0 +1,98 @@
+import Environments
+import Foundation
+import Linalg
+
+/// One cell of a suite's grid.
+public struct PlannedCell: Sendable, Equatable {
+    public var similarity: SimilaritySetting
+    public var methodIndex: Int
+    public var seed: Int
+    public var order: [String]
+    /// Hash of everything that determines the cell's result (not the code version).
+    public var hash: String
+}
+
+/// Cells that share (similarity, method, seed): their orders form a prefix tree, and every
+/// prefix is trained once.
+public struct CellGroup: Sendable {
+    public var similarity: SimilaritySetting
+    public var methodIndex: Int
+    public var seed: Int
+    public var cells: [PlannedCell]
+
+    /// Stages trained with prefix sharing: the number of distinct non-empty prefixes.
+    public var sharedStages: Int {
+        var prefixes = Set<[String]>()
+        for c in cells { for k in 1...c.order.count { prefixes.insert(Array(c.order.prefix(k))) } }
+        return prefixes.count
+    }
+
+    public var unsharedStages: Int { cells.reduce(0) { $0 + $1.order.count } }
+}
+
+/// The deterministic grid of a suite: similarity x method x seed x order, grouped for sharing.
+public struct Plan: Sendable {
+    public var suite: Suite
+    public var cells: [PlannedCell]
+    public var groups: [CellGroup]
+
+    public init(suite: Suite) {
+        self.suite = suite
+        var cells: [PlannedCell] = [], groups: [CellGroup] = []
+        let context = Plan.context(suite)
+        for sim in suite.similarities {
+            for (mi, method) in suite.methods.enumerated() {
+                for seed in suite.seeds {
+                    var group = CellGroup(similarity: sim, methodIndex: mi, seed: seed, cells: [])
+                    for order in suite.orders {
+                        let identity = [context, "sv=\(sim.sv) sl=\(sim.sl)", "method=\(method.identity)", "seed=\(seed)",
+                                        "order=\(order.joined(separator: ">"))"].joined(separator: "\n")
+                        let cell = PlannedCell(similarity: sim, methodIndex: mi, seed: seed, order: order,
+                                               hash: StableHasher.hex(identity))
+                        cells.append(cell)
+                        group.cells.append(cell)
+                    }
+                    groups.append(group)
+                }
+            }
+        }
+        self.cells = cells
+        self.groups = groups
+    }
+
+    /// What every cell of the suite shares: the world, model, budgets, analysis, suite seed.
+    static func context(_ s: Suite) -> String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = .sortedKeys
+        func json<T: Encodable>(_ v: T) -> String { String(decoding: try! enc.encode(v), as: UTF8.self) }
+        let world: String
+        switch s.world {
+        case .procedural(let c): world = "procedural " + json(c)
+        case .fashion(let c, let dir): world = "fashion " + json(c) + " " + dir
+        }
+        return ["suite=\(s.name)", "suite-seed=\(s.seed)", world, json(s.settings.model), json(s.settings.budget),
+                json(s.settings.pretrain), "shapley=\(s.settings.shapley)", "format=1"].joined(separator: "\n")
+    }
+
+    public var stagesWithSharing: Int { groups.reduce(0) { $0 + $1.sharedStages } }
+    public var stagesWithoutSharing: Int { groups.reduce(0) { $0 + $1.unsharedStages } }
+
+    /// Shard `index` (0-based) of `count`: whole groups (so sharing survives), assigned by
+    /// longest-processing-time first on their stage counts, ties broken by grid position.
+    /// Every process computes the same partition from the suite alone.
+    public func shard(_ index: Int, of count: Int) -> [CellGroup] {
+        precondition(count >= 1 && index >= 0 && index < count)
+        let ranked = groups.indices.sorted { a, b in
+            let ca = groups[a].sharedStages, cb = groups[b].sharedStages
+            return ca != cb ? ca > cb : a < b
+        }
+        var load = [Int](repeating: 0, count: count)
+        var owner = [Int](repeating: 0, count: groups.count)
+        for g in ranked {
+            let target = load.indices.min { load[$0] != load[$1] ? load[$0] < load[$1] : $0 < $1 }!
+            owner[g] = target
+            load[target] += groups[g].sharedStages
+        }
+        return groups.indices.filter { owner[$0] == index }.map { groups[$0] }
+    }
+}

@@ -1,0 +1,43 @@
+import Analysis
+import Foundation
+import ResultStore
+
+/// Turns a cell's outcome into the store's record.
+enum RunRecordBuilder {
+    static func record(suite: Suite, cell: PlannedCell, result: CellResult?, status: RunRecord.Status, message: String?,
+                       seconds: Double, provenance: RunRecord.Provenance) -> RunRecord {
+        let method = suite.methods[cell.methodIndex]
+        let enc = JSONEncoder()
+        enc.outputFormatting = .sortedKeys
+        let params: String
+        if let e = method.external {
+            params = String(decoding: try! enc.encode(e.parameters), as: UTF8.self)
+        } else {
+            params = String(decoding: try! enc.encode(method.parameters), as: UTF8.self)
+        }
+        let iso = ISO8601DateFormatter()
+        var r = RunRecord(
+            cellHash: cell.hash, suiteName: suite.name, suiteHash: suite.hash, suiteText: suite.text,
+            method: method.label, methodName: method.name, methodParameters: params,
+            external: method.external != nil, externalCommand: method.external?.command.joined(separator: " "),
+            sv: cell.similarity.sv, sl: cell.similarity.sl, seed: cell.seed, order: cell.order, status: status,
+            message: message, measuredSV: result?.measuredSV, measuredSL: result?.measuredSL,
+            wallSeconds: seconds, finishedAt: iso.string(from: Date()), provenance: provenance)
+        guard let result else { return r }
+        for (t, row) in result.accuracy.enumerated() {
+            for (j, a) in row.enumerated() {
+                r.accuracy.append(.init(stage: t, column: j, environment: result.columns[j], heldOut: j >= result.trainedCount,
+                                        accuracy: a, loss: result.loss[t][j]))
+            }
+        }
+        for m in ContinualMetric.allCases { r.metrics[m.rawValue] = result.metrics[m]?.number }
+        r.contributions = result.contributions.map {
+            .init(stage: $0.stage, trained: $0.trained, earlier: $0.earlier, sv: $0.sv, sl: $0.sl,
+                  sxEarlierTrained: $0.sxEarlierTrained, sxTrainedEarlier: $0.sxTrainedEarlier,
+                  driftVision: $0.driftVision, driftLanguage: $0.driftLanguage, forgetting: $0.forgetting)
+        }
+        r.attributions = result.attributions.map { .init(stage: $0.stage, environment: $0.environment, accuracy: $0.accuracy, loss: $0.loss) }
+        r.embeddings = result.embeddingStats.map { .init(stage: $0.stage, environment: $0.environment, alignment: $0.alignment, modalityGap: $0.modalityGap) }
+        return r
+    }
+}

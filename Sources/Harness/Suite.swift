@@ -1,0 +1,76 @@
+import Continual
+import Environments
+import Foundation
+import Linalg
+
+/// A method of a suite: a built-in one with hyper-parameters, or an external process.
+public struct MethodSpec: Sendable, Equatable {
+    /// Unique name shown on every page.
+    public var label: String
+    /// Built-in method name, or "external".
+    public var name: String
+    public var parameters: [String: Double]
+    public var external: ExternalMethodSpec?
+
+    /// Canonical text of what determines the method's results (enters the cell hash and seeds).
+    public var identity: String {
+        if let e = external { return "external " + e.identity }
+        return name + parameters.keys.sorted().map { " \($0)=\(parameters[$0]!)" }.joined()
+    }
+}
+
+/// An external method: a process speaking docs/protocol.md.
+public struct ExternalMethodSpec: Sendable, Equatable {
+    public var command: [String]
+    public var timeoutSeconds: Double
+    public var environment: [String: String]
+    public var parameters: [String: String]
+
+    public var identity: String {
+        (command + environment.keys.sorted().map { "env \($0)=\(environment[$0]!)" }
+            + parameters.keys.sorted().map { "param \($0)=\(parameters[$0]!)" }).joined(separator: " ")
+    }
+}
+
+/// Where a suite's environments come from.
+public enum WorldSpec: Sendable, Equatable {
+    case procedural(ProceduralWorldConfig)
+    case fashion(FashionWorld.Config, directory: String)
+}
+
+/// A validated suite file: environments, grid, methods, seeds, model, budget.
+public struct Suite: Sendable {
+    public var name: String
+    public var description: String
+    public var path: String
+    public var text: String
+    /// Hash of the file's text.
+    public var hash: String
+    public var seed: Int
+    public var world: WorldSpec
+    public var environmentNames: [String]
+    public var orders: [[String]]
+    public var similarities: [SimilaritySetting]
+    public var methods: [MethodSpec]
+    public var seeds: [Int]
+    public var settings: ExperimentSettings
+
+    /// Trained environment names, as the world names them.
+    public var trainedNames: [String] {
+        switch world {
+        case .procedural(let c): return (1...c.trainedEnvironments).map { "env\($0)" }
+        case .fashion(let c, _): return (1...(c.classGroups.count - c.heldOut)).map { "env\($0)" }
+        }
+    }
+
+    /// Loads and validates a suite file.
+    public static func load(path: String) throws -> Suite {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SuiteError(file: path, line: nil, field: "", message: "cannot read the file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw SuiteError(file: path, line: nil, field: "", message: "not UTF-8 text")
+        }
+        return try SuiteParser(file: path, text: text).parse()
+    }
+}

@@ -1,0 +1,386 @@
+import Environments
+import Foundation
+import Linalg
+import Yams
+
+/// Reads a suite's YAML into a `Suite`, checking every field and naming file:line:column and
+/// the field for each problem (unknown keys get a did-you-mean).
+struct SuiteParser {
+    let file: String
+    let text: String
+
+    func fail(_ node: Node?, _ field: String, _ message: String) -> SuiteError {
+        SuiteError(file: file, line: node?.mark?.line, column: node?.mark?.column, field: field, message: message)
+    }
+
+    func parse() throws -> Suite {
+        let root: Node
+        do {
+            guard let r = try Yams.compose(yaml: text) else {
+                throw SuiteError(file: file, line: nil, field: "", message: "the file is empty")
+            }
+            root = r
+        } catch let e as YamlError {
+            throw yamlError(e)
+        }
+        let top = try mapping(root, "", keys: ["name", "description", "seed", "world", "orders", "similarity",
+                                               "methods", "seeds", "model", "training", "pretraining", "analysis"],
+                              required: ["name", "world", "orders", "similarity", "methods", "seeds"])
+        var settings = ExperimentSettings()
+        let name = try string(top["name"]!, "name")
+        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_".contains($0) }) else {
+            throw fail(top["name"], "name", "use letters, digits, - and _ only, got '\(name)'")
+        }
+        let description = try top["description"].map { try string($0, "description") } ?? ""
+        let seed = try top["seed"].map { try int($0, "seed", 0...Int(Int32.max)) } ?? 0
+
+        let (world, names) = try parseWorld(top["world"]!, &settings)
+        if let m = top["model"] { try parseModel(m, &settings) }
+        if let t = top["training"] { try parseTraining(t, &settings) }
+        if let p = top["pretraining"] { try parsePretraining(p, &settings) }
+        if let a = top["analysis"] {
+            let map = try mapping(a, "analysis", keys: ["shapley"])
+            if let s = map["shapley"] { settings.shapley = try bool(s, "analysis.shapley") }
+        }
+        let trained = names
+        let orders = try parseOrders(top["orders"]!, trained: trained)
+        let similarities = try parseSimilarity(top["similarity"]!)
+        let methods = try parseMethods(top["methods"]!)
+        let seeds = try parseSeeds(top["seeds"]!)
+        return Suite(name: name, description: description, path: file, text: text, hash: StableHasher.hex(text),
+                     seed: seed, world: world, environmentNames: names, orders: orders, similarities: similarities,
+                     methods: methods, seeds: seeds, settings: settings)
+    }
+
+    func yamlError(_ e: YamlError) -> SuiteError {
+        switch e {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+            return SuiteError(file: file, line: mark.line, column: mark.column, field: "", message: "YAML syntax: \(problem)")
+        default:
+            return SuiteError(file: file, line: nil, field: "", message: "YAML syntax: \(e)")
+        }
+    }
+
+    // MARK: typed readers
+
+    /// A mapping with only `keys`, all of `required`, and no duplicates.
+    func mapping(_ node: Node, _ field: String, keys: [String], required: [String] = []) throws -> [String: Node] {
+        guard case .mapping(let m) = node else { throw fail(node, field.isEmpty ? "(top level)" : field, "expected a mapping of keys to values") }
+        var out: [String: Node] = [:]
+        for (k, v) in m {
+            guard let key = k.string else { throw fail(k, field, "keys must be text") }
+            let path = field.isEmpty ? key : "\(field).\(key)"
+            guard keys.contains(key) else {
+                let hint = closest(key, among: keys).map { "; did you mean '\($0)'?" } ?? "; known keys: \(keys.joined(separator: ", "))"
+                throw fail(k, path, "unknown key" + hint)
+            }
+            guard out[key] == nil else { throw fail(k, path, "duplicate key") }
+            out[key] = v
+        }
+        for r in required where out[r] == nil {
+            throw fail(node, field.isEmpty ? r : "\(field).\(r)", "missing (required)")
+        }
+        return out
+    }
+
+    func scalar(_ node: Node, _ field: String, _ what: String) throws -> String {
+        guard case .scalar(let s) = node else { throw fail(node, field, "expected \(what), found a \(kind(node))") }
+        return s.string
+    }
+
+    func kind(_ node: Node) -> String {
+        switch node {
+        case .scalar: "value"
+        case .mapping: "mapping"
+        case .sequence: "list"
+        case .alias: "alias"
+        }
+    }
+
+    func string(_ node: Node, _ field: String) throws -> String { try scalar(node, field, "text") }
+
+    func int(_ node: Node, _ field: String, _ range: ClosedRange<Int>) throws -> Int {
+        let s = try scalar(node, field, "a whole number")
+        guard let v = Int(s) else { throw fail(node, field, "expected a whole number, got '\(s)'") }
+        guard range.contains(v) else { throw fail(node, field, "must be in \(range.lowerBound)...\(range.upperBound), got \(v)") }
+        return v
+    }
+
+    func double(_ node: Node, _ field: String, _ range: ClosedRange<Double>) throws -> Double {
+        let s = try scalar(node, field, "a number")
+        guard let v = Double(s), v.isFinite else { throw fail(node, field, "expected a number, got '\(s)'") }
+        guard range.contains(v) else { throw fail(node, field, "must be in \(range.lowerBound)...\(range.upperBound), got \(s)") }
+        return v
+    }
+
+    func bool(_ node: Node, _ field: String) throws -> Bool {
+        let s = try scalar(node, field, "true or false")
+        switch s.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw fail(node, field, "expected true or false, got '\(s)'")
+        }
+    }
+
+    func list(_ node: Node, _ field: String) throws -> [Node] {
+        guard case .sequence(let s) = node else { throw fail(node, field, "expected a list, found a \(kind(node))") }
+        return Array(s)
+    }
+
+    func intList(_ node: Node, _ field: String, _ range: ClosedRange<Int>) throws -> [Int] {
+        try list(node, field).enumerated().map { try int($1, "\(field)[\($0)]", range) }
+    }
+
+    // MARK: sections
+
+    func parseWorld(_ node: Node, _ settings: inout ExperimentSettings) throws -> (WorldSpec, [String]) {
+        let w = try mapping(node, "world", keys: ["kind", "seed", "trained", "held_out", "classes", "class_overlap",
+                                                 "image_size", "train_samples", "evaluation_samples", "distractors",
+                                                 "class_groups", "directory"], required: ["kind"])
+        let kind = try string(w["kind"]!, "world.kind")
+        var c = ProceduralWorldConfig()
+        if let n = w["seed"] { c.seed = try int(n, "world.seed", 0...Int(Int32.max)) }
+        if let n = w["image_size"] { c.imageSize = try int(n, "world.image_size", 8...128) }
+        if let n = w["train_samples"] { c.trainSamples = try int(n, "world.train_samples", 1...1_000_000) }
+        if let n = w["evaluation_samples"] { c.evaluationSamples = try int(n, "world.evaluation_samples", 2...1_000_000) }
+        switch kind {
+        case "procedural":
+            for k in ["class_groups", "directory"] where w[k] != nil {
+                throw fail(w[k], "world.\(k)", "only for kind: fashion")
+            }
+            if let n = w["trained"] { c.trainedEnvironments = try int(n, "world.trained", 1...16) }
+            if let n = w["held_out"] { c.heldOutEnvironments = try int(n, "world.held_out", 0...16) }
+            if let n = w["classes"] { c.classesPerEnvironment = try int(n, "world.classes", 2...32) }
+            if let n = w["class_overlap"] { c.classOverlap = try double(n, "world.class_overlap", 0...1) }
+            if let n = w["distractors"] { c.distractorProbability = try double(n, "world.distractors", 0...1) }
+            if let problem = c.problems().first { throw fail(node, "world", problem) }
+            settings.world = c
+            settings.fashion = nil
+            return (.procedural(c), (1...c.trainedEnvironments).map { "env\($0)" })
+        case "fashion":
+            for k in ["trained", "classes", "class_overlap", "distractors"] where w[k] != nil {
+                throw fail(w[k], "world.\(k)", "only for kind: procedural (fashion environments come from class_groups)")
+            }
+            var f = FashionWorld.Config()
+            f.seed = c.seed
+            f.imageSize = c.imageSize
+            f.trainSamples = c.trainSamples
+            f.evaluationSamples = c.evaluationSamples
+            if let g = w["class_groups"] {
+                f.classGroups = try list(g, "world.class_groups").enumerated().map { try intList($1, "world.class_groups[\($0)]", 0...9) }
+            }
+            if let n = w["held_out"] { f.heldOut = try int(n, "world.held_out", 0...9) }
+            let flat = f.classGroups.flatMap { $0 }
+            if Set(flat).count != flat.count { throw fail(w["class_groups"], "world.class_groups", "a class appears in two groups") }
+            if f.classGroups.contains(where: { $0.count < 2 }) { throw fail(w["class_groups"], "world.class_groups", "each group needs at least 2 classes") }
+            if f.heldOut >= f.classGroups.count { throw fail(w["held_out"] ?? node, "world.held_out", "must leave at least one trained group") }
+            let dir = try w["directory"].map { try string($0, "world.directory") } ?? FashionMNIST.defaultDirectory
+            settings.world = c
+            settings.fashion = f
+            settings.fashionDirectory = dir
+            return (.fashion(f, directory: dir), (1...(f.classGroups.count - f.heldOut)).map { "env\($0)" })
+        default:
+            let hint = closest(kind, among: ["procedural", "fashion"]).map { "; did you mean '\($0)'?" } ?? ""
+            throw fail(w["kind"], "world.kind", "expected procedural or fashion, got '\(kind)'\(hint)")
+        }
+    }
+
+    func parseModel(_ node: Node, _ s: inout ExperimentSettings) throws {
+        let m = try mapping(node, "model", keys: ["vision_hidden", "text_width", "text_hidden", "embedding", "max_tokens"])
+        if let n = m["vision_hidden"] { s.model.visionHidden = try intList(n, "model.vision_hidden", 1...8192) }
+        if let n = m["text_width"] { s.model.textWidth = try int(n, "model.text_width", 1...4096) }
+        if let n = m["text_hidden"] { s.model.textHidden = try intList(n, "model.text_hidden", 1...8192) }
+        if let n = m["embedding"] { s.model.embedding = try int(n, "model.embedding", 2...4096) }
+        if let n = m["max_tokens"] { s.model.maxTokens = try int(n, "model.max_tokens", 4...256) }
+    }
+
+    func parseTraining(_ node: Node, _ s: inout ExperimentSettings) throws {
+        let m = try mapping(node, "training", keys: ["epochs", "batch_size", "learning_rate", "weight_decay", "clip_norm"])
+        if let n = m["epochs"] { s.budget.epochs = try int(n, "training.epochs", 1...10_000) }
+        if let n = m["batch_size"] { s.budget.batchSize = try int(n, "training.batch_size", 1...65_536) }
+        if let n = m["learning_rate"] { s.budget.optimizer.learningRate = Float(try double(n, "training.learning_rate", 1e-9...10)) }
+        if let n = m["weight_decay"] { s.budget.optimizer.weightDecay = Float(try double(n, "training.weight_decay", 0...10)) }
+        if let n = m["clip_norm"] { s.budget.optimizer.clipNorm = Float(try double(n, "training.clip_norm", 1e-6...1e6)) }
+    }
+
+    func parsePretraining(_ node: Node, _ s: inout ExperimentSettings) throws {
+        let m = try mapping(node, "pretraining", keys: ["samples", "epochs", "batch_size", "learning_rate"])
+        if let n = m["samples"] { s.pretrain.samples = try int(n, "pretraining.samples", 16...10_000_000) }
+        if let n = m["epochs"] { s.pretrain.epochs = try int(n, "pretraining.epochs", 1...10_000) }
+        if let n = m["batch_size"] { s.pretrain.batchSize = try int(n, "pretraining.batch_size", 2...65_536) }
+        if let n = m["learning_rate"] { s.pretrain.optimizer.learningRate = Float(try double(n, "pretraining.learning_rate", 1e-9...10)) }
+        if s.pretrain.batchSize > s.pretrain.samples {
+            throw fail(node, "pretraining.batch_size", "larger than pretraining.samples (\(s.pretrain.samples))")
+        }
+    }
+
+    /// `all`, `latin`, `{random: {count, seed}}` or an explicit list of orders.
+    func parseOrders(_ node: Node, trained: [String]) throws -> [[String]] {
+        switch node {
+        case .scalar(let s):
+            switch s.string {
+            case "all":
+                guard trained.count <= 7 else { throw fail(node, "orders", "'all' with \(trained.count) environments is \(factorial(trained.count)) orders; use latin or random") }
+                return OrderGenerator.all(trained)
+            case "latin": return OrderGenerator.latin(trained)
+            default:
+                let hint = closest(s.string, among: ["all", "latin"]).map { "; did you mean '\($0)'?" } ?? ""
+                throw fail(node, "orders", "expected all, latin, {random: {count: N, seed: S}} or a list of orders, got '\(s.string)'\(hint)")
+            }
+        case .mapping:
+            let m = try mapping(node, "orders", keys: ["random"], required: ["random"])
+            let r = try mapping(m["random"]!, "orders.random", keys: ["count", "seed"], required: ["count"])
+            let limit = factorial(trained.count)
+            let count = try int(r["count"]!, "orders.random.count", 1...min(limit, 100_000))
+            let seed = try r["seed"].map { try int($0, "orders.random.seed", 0...Int(Int32.max)) } ?? 0
+            return OrderGenerator.random(trained, count: count, seed: seed)
+        case .sequence:
+            var out: [[String]] = []
+            for (i, o) in try list(node, "orders").enumerated() {
+                let field = "orders[\(i)]"
+                let order = try list(o, field).enumerated().map { j, n in try string(n, "\(field)[\(j)]") }
+                for (j, name) in order.enumerated() where !trained.contains(name) {
+                    let hint = closest(name, among: trained).map { "; did you mean '\($0)'?" } ?? ""
+                    throw fail(try list(o, field)[j], "\(field)[\(j)]", "'\(name)' is not a trained environment (\(trained.joined(separator: ", ")))\(hint)")
+                }
+                guard Set(order).count == order.count else { throw fail(o, field, "an environment appears twice") }
+                guard order.count == trained.count else {
+                    throw fail(o, field, "names \(order.count) environments; an order is a permutation of all \(trained.count) trained ones")
+                }
+                if let k = out.firstIndex(of: order) { throw fail(o, field, "duplicate of orders[\(k)]") }
+                out.append(order)
+            }
+            guard !out.isEmpty else { throw fail(node, "orders", "the list is empty") }
+            return out
+        default:
+            throw fail(node, "orders", "expected all, latin, a random mapping or a list of orders")
+        }
+    }
+
+    func factorial(_ n: Int) -> Int { n <= 1 ? 1 : (2...n).reduce(1) { $0 > Int(Int32.max) ? $0 : $0 * $1 } }
+
+    func parseSimilarity(_ node: Node) throws -> [SimilaritySetting] {
+        let m = try mapping(node, "similarity", keys: ["sv", "sl"], required: ["sv", "sl"])
+        func values(_ key: String) throws -> [Double] {
+            let n = m[key]!
+            let vs: [Double]
+            if case .scalar = n { vs = [try double(n, "similarity.\(key)", 0...1)] } else {
+                vs = try list(n, "similarity.\(key)").enumerated().map { try double($1, "similarity.\(key)[\($0)]", 0...1) }
+            }
+            guard !vs.isEmpty else { throw fail(n, "similarity.\(key)", "the list is empty") }
+            guard Set(vs).count == vs.count else { throw fail(n, "similarity.\(key)", "a value appears twice") }
+            return vs
+        }
+        let sv = try values("sv"), sl = try values("sl")
+        return sv.flatMap { v in sl.map { l in SimilaritySetting(sv: v, sl: l) } }
+    }
+
+    func parseMethods(_ node: Node) throws -> [MethodSpec] {
+        var out: [MethodSpec] = []
+        for (i, n) in try list(node, "methods").enumerated() {
+            let field = "methods[\(i)]"
+            var spec: MethodSpec
+            if case .scalar(let s) = n {
+                spec = MethodSpec(label: s.string, name: s.string, parameters: [:], external: nil)
+                try checkBuiltIn(spec, n, field)
+            } else {
+                guard case .mapping(let m) = n else { throw fail(n, field, "expected a method name or a mapping") }
+                var map: [String: Node] = [:]
+                for (k, v) in m {
+                    guard let key = k.string else { throw fail(k, field, "keys must be text") }
+                    guard map[key] == nil else { throw fail(k, "\(field).\(key)", "duplicate key") }
+                    map[key] = v
+                }
+                let label = try map["label"].map { try string($0, "\(field).label") }
+                if let ext = map["external"] {
+                    for k in map.keys where !["external", "label"].contains(k) {
+                        throw fail(m[Node(k)]!, "\(field).\(k)", "an external method takes its settings inside external:")
+                    }
+                    let e = try parseExternal(ext, "\(field).external")
+                    spec = MethodSpec(label: label ?? URL(fileURLWithPath: e.command[0]).lastPathComponent, name: "external",
+                                      parameters: [:], external: e)
+                } else {
+                    guard let nameNode = map["name"] else { throw fail(n, "\(field).name", "missing (a built-in method name, or external: {...})") }
+                    let name = try string(nameNode, "\(field).name")
+                    var params: [String: Double] = [:]
+                    for (k, v) in map where k != "name" && k != "label" {
+                        params[k] = try double(v, "\(field).\(k)", -1e12...1e12)
+                    }
+                    let defaultLabel = params.isEmpty ? name : name + "(" + params.keys.sorted().map { "\($0)=\(format(params[$0]!))" }.joined(separator: ",") + ")"
+                    spec = MethodSpec(label: label ?? defaultLabel, name: name, parameters: params, external: nil)
+                    try checkBuiltIn(spec, nameNode, field)
+                }
+            }
+            if out.contains(where: { $0.label == spec.label }) {
+                throw fail(n, field, "method '\(spec.label)' appears twice; give one a different label:")
+            }
+            out.append(spec)
+        }
+        guard !out.isEmpty else { throw fail(node, "methods", "the list is empty") }
+        return out
+    }
+
+    func format(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v) }
+
+    func checkBuiltIn(_ spec: MethodSpec, _ node: Node, _ field: String) throws {
+        guard let t = Methods.type(named: spec.name) else {
+            let hint = closest(spec.name, among: Methods.names).map { "; did you mean '\($0)'?" } ?? ""
+            throw fail(node, "\(field).name", "unknown method '\(spec.name)'\(hint) (built-in: \(Methods.names.joined(separator: ", ")), or external: {...})")
+        }
+        do { _ = try t.validate(spec.parameters) } catch { throw fail(node, field, "\(error)") }
+    }
+
+    func parseExternal(_ node: Node, _ field: String) throws -> ExternalMethodSpec {
+        let m = try mapping(node, field, keys: ["command", "timeout_s", "env", "parameters"], required: ["command"])
+        let command = try list(m["command"]!, "\(field).command").enumerated().map { try string($1, "\(field).command[\($0)]") }
+        guard !command.isEmpty else { throw fail(m["command"], "\(field).command", "the command is empty") }
+        let timeout = try m["timeout_s"].map { try double($0, "\(field).timeout_s", 0.1...1e7) } ?? 3600
+        var env: [String: String] = [:], params: [String: String] = [:]
+        if let e = m["env"], case .mapping(let em) = e {
+            for (k, v) in em { env[k.string ?? ""] = try string(v, "\(field).env.\(k.string ?? "")") }
+        } else if let e = m["env"] { throw fail(e, "\(field).env", "expected a mapping of variable names to values") }
+        if let p = m["parameters"], case .mapping(let pm) = p {
+            for (k, v) in pm { params[k.string ?? ""] = try string(v, "\(field).parameters.\(k.string ?? "")") }
+        } else if let p = m["parameters"] { throw fail(p, "\(field).parameters", "expected a mapping") }
+        return ExternalMethodSpec(command: command, timeoutSeconds: timeout, environment: env, parameters: params)
+    }
+
+    func parseSeeds(_ node: Node) throws -> [Int] {
+        let seeds = try intList(node, "seeds", 0...Int(Int32.max))
+        guard !seeds.isEmpty else { throw fail(node, "seeds", "the list is empty") }
+        guard Set(seeds).count == seeds.count else { throw fail(node, "seeds", "a seed appears twice") }
+        return seeds
+    }
+}
+
+/// Task orders: all permutations, a cyclic Latin square, or seeded random permutations.
+public enum OrderGenerator {
+    /// Every permutation, in lexicographic order of positions.
+    public static func all(_ names: [String]) -> [[String]] {
+        guard names.count > 1 else { return [names] }
+        return names.indices.flatMap { i -> [[String]] in
+            var rest = names
+            let first = rest.remove(at: i)
+            return all(rest).map { [first] + $0 }
+        }
+    }
+
+    /// Order i starts at environment i and continues cyclically: each environment appears
+    /// once in each position.
+    public static func latin(_ names: [String]) -> [[String]] {
+        let n = names.count
+        return (0..<n).map { i in (0..<n).map { names[(i + $0) % n] } }
+    }
+
+    /// `count` distinct permutations drawn from a seeded stream.
+    public static func random(_ names: [String], count: Int, seed: Int) -> [[String]] {
+        var rng = RandomStream(key: RandomKey("orders", .int(seed)))
+        var out: [[String]] = []
+        var seen = Set<[String]>()
+        while out.count < count {
+            let p = rng.permutation(names.count).map { names[$0] }
+            if seen.insert(p).inserted { out.append(p) }
+        }
+        return out
+    }
+}

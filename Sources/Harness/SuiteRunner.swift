@@ -1,0 +1,193 @@
+import Continual
+import Environments
+import Foundation
+import Model
+import ResultStore
+
+/// How to run a plan.
+public struct RunOptions: Sendable {
+    public var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    public var force = false
+    /// (index, count), index 0-based.
+    public var shard: (Int, Int)? = nil
+    public var quiet = false
+    public init() {}
+}
+
+/// What a run of a suite did.
+public struct RunSummary: Sendable, Equatable {
+    public var planned = 0
+    public var skipped = 0
+    public var done = 0
+    public var failed = 0
+    public var diverged = 0
+    public var stagesTrained = 0
+    public var seconds = 0.0
+}
+
+/// Executes a plan: prepares each similarity setting's world, then trains groups of cells on
+/// `jobs` worker threads (one OpenBLAS thread each), sharing order prefixes, and stores each
+/// finished run in one transaction. Results do not depend on `jobs`.
+public final class SuiteRunner: @unchecked Sendable {
+    let plan: Plan
+    let store: Store
+    let options: RunOptions
+    let provenance: RunRecord.Provenance
+    private let lock = NSLock()
+    private var summary = RunSummary()
+    private var firstError: Error?
+
+    public init(plan: Plan, store: Store, options: RunOptions) {
+        self.plan = plan
+        self.store = store
+        self.options = options
+        provenance = ProvenanceProbe.current(threads: 1)
+    }
+
+    public func run() throws -> RunSummary {
+        let start = Date()
+        let groups = options.shard.map { plan.shard($0.0, of: $0.1) } ?? plan.groups
+        let finishedKeys = options.force ? [] : try store.finishedRunKeys()
+        // Keep only cells not yet finished by this code version.
+        var pending: [CellGroup] = []
+        var planned = 0, skipped = 0
+        for var g in groups {
+            planned += g.cells.count
+            g.cells = g.cells.filter { cell in
+                let done = finishedKeys.contains(RunRecord.runKey(cellHash: cell.hash, commit: provenance.commit, dirty: provenance.dirty))
+                if done { skipped += 1 }
+                return !done
+            }
+            if !g.cells.isEmpty { pending.append(g) }
+        }
+        summary.planned = planned
+        summary.skipped = skipped
+        let progress = ProgressReporter(total: planned - skipped, quiet: options.quiet)
+        if skipped > 0 { progress.note("\(skipped) of \(planned) runs already stored for this code version; skipping them (use --force to rerun)") }
+        guard !pending.isEmpty else {
+            summary.seconds = Date().timeIntervalSince(start)
+            return summary
+        }
+
+        // Worlds: the first prepares (and caches) the pretrained model; the rest in parallel.
+        let similarities = pending.map(\.similarity).reduce(into: [SimilaritySetting]()) { if !$0.contains($1) { $0.append($1) } }
+        var worlds: [SimilaritySetting: PreparedWorld] = [:]
+        let first = try PreparedWorld(settings: plan.suite.settings, similarity: similarities[0]) { progress.note($0) }
+        worlds[similarities[0]] = first
+        let rest = Array(similarities.dropFirst())
+        let prepared = try parallelMap(rest, jobs: options.jobs) { sim in
+            try PreparedWorld(settings: self.plan.suite.settings, similarity: sim)
+        }
+        for (s, w) in zip(rest, prepared) { worlds[s] = w }
+
+        // Groups, costliest first, pulled by the workers.
+        let queue = pending.sorted { $0.sharedStages > $1.sharedStages }
+        let ready = worlds
+        _ = try parallelMap(queue, jobs: options.jobs) { group in
+            try self.runGroup(group, world: ready[group.similarity]!, progress: progress)
+            return 0
+        }
+        progress.close()
+        if let e = firstError { throw e }
+        summary.seconds = Date().timeIntervalSince(start)
+        return summary
+    }
+
+    /// Trains a group's prefix tree depth first; each completed order becomes a stored run.
+    func runGroup(_ group: CellGroup, world: PreparedWorld, progress: ProgressReporter) throws {
+        let suite = plan.suite
+        let method = suite.methods[group.methodIndex]
+        let runner = CellRunner(data: world.data, budget: suite.settings.budget, shapley: suite.settings.shapley)
+        let index = Dictionary(uniqueKeysWithValues: world.data.names.enumerated().map { ($1, $0) })
+        let instance = try MethodCatalog.make(name: method.name, parameters: method.parameters)
+        let root = runner.initial(method: instance, pretrained: world.pretrained, baseline: world.baseline)
+
+        func describe(_ c: PlannedCell) -> String {
+            "\(method.label) sv=\(c.similarity.sv) sl=\(c.similarity.sl) seed=\(c.seed) order=\(c.order.joined(separator: ">"))"
+        }
+        func store(_ cell: PlannedCell, _ result: CellResult?, _ status: RunRecord.Status, _ message: String?, _ seconds: Double) {
+            let record = RunRecordBuilder.record(suite: suite, cell: cell, result: result, status: status, message: message,
+                                                 seconds: seconds, provenance: provenance)
+            do {
+                try self.store.insert(record, force: options.force)
+                lock.lock()
+                switch status {
+                case .done: summary.done += 1
+                case .failed: summary.failed += 1
+                case .diverged: summary.diverged += 1
+                }
+                lock.unlock()
+                progress.runFinished(describe(cell) + (message.map { ": " + $0 } ?? ""), ok: status != .failed)
+            } catch {
+                lock.lock()
+                if firstError == nil { firstError = error }
+                lock.unlock()
+            }
+        }
+
+        func visit(_ state: PrefixState, _ cells: [PlannedCell]) {
+            let depth = state.prefix.count
+            for cell in cells where cell.order.count == depth {
+                do { store(cell, try runner.finish(state), .done, nil, state.seconds) } catch {
+                    store(cell, nil, .failed, "\(error)", state.seconds)
+                }
+            }
+            let deeper = cells.filter { $0.order.count > depth }
+            var nextNames: [String] = []
+            for c in deeper where !nextNames.contains(c.order[depth]) { nextNames.append(c.order[depth]) }
+            for name in nextNames {
+                let branch = deeper.filter { $0.order[depth] == name }
+                do {
+                    let next = try runner.advance(state, environment: index[name]!, suiteSeed: suite.seed, seed: group.seed,
+                                                  methodIdentity: method.identity)
+                    lock.lock(); summary.stagesTrained += 1; lock.unlock()
+                    visit(next, branch)
+                } catch let d as TrainingDiverged {
+                    for c in branch { store(c, nil, .diverged, "stage \(depth + 1) (\(name)): \(d)", state.seconds) }
+                } catch {
+                    for c in branch { store(c, nil, .failed, "stage \(depth + 1) (\(name)): \(error)", state.seconds) }
+                }
+            }
+        }
+        visit(root, group.cells)
+    }
+}
+
+/// Results of `parallelMap`, shared by its worker threads under a lock.
+private final class ParallelResults<R>: @unchecked Sendable {
+    var results: [R?]
+    var error: Error?
+    var next = 0
+    let lock = NSLock()
+    init(_ n: Int) { results = Array(repeating: nil, count: n) }
+}
+
+/// Maps on `jobs` threads, preserving order; the first error is rethrown after all finish.
+func parallelMap<T: Sendable, R: Sendable>(_ items: [T], jobs: Int, _ body: @escaping @Sendable (T) throws -> R) throws -> [R] {
+    let box = ParallelResults<R>(items.count)
+    let group = DispatchGroup()
+    for _ in 0..<max(1, min(jobs, items.count)) {
+        group.enter()
+        let t = Thread {
+            while true {
+                box.lock.lock()
+                let i = box.next
+                box.next += 1
+                box.lock.unlock()
+                if i >= items.count { break }
+                do {
+                    let r = try body(items[i])
+                    box.lock.lock(); box.results[i] = r; box.lock.unlock()
+                } catch {
+                    box.lock.lock(); if box.error == nil { box.error = error }; box.lock.unlock()
+                }
+            }
+            group.leave()
+        }
+        t.stackSize = 16 << 20
+        t.start()
+    }
+    group.wait()
+    if let e = box.error { throw e }
+    return box.results.map { $0! }
+}

@@ -1,0 +1,107 @@
+/// What the store keeps of one run, in plain values: the harness fills it, the store writes it
+/// in one transaction. (ResultStore does not know the model or the harness.)
+public struct RunRecord: Sendable, Equatable {
+    public struct Provenance: Sendable, Equatable {
+        public var commit: String
+        public var dirty: Bool
+        public var cpu: String
+        public var cores: Int
+        public var os: String
+        public var swift: String
+        public var openblas: String
+        public var openblasCore: String
+        public var threads: Int
+        public init(commit: String, dirty: Bool, cpu: String, cores: Int, os: String, swift: String,
+                    openblas: String, openblasCore: String, threads: Int) {
+            self.commit = commit; self.dirty = dirty; self.cpu = cpu; self.cores = cores; self.os = os
+            self.swift = swift; self.openblas = openblas; self.openblasCore = openblasCore; self.threads = threads
+        }
+        var machineFingerprint: String { [cpu, "\(cores)", os, swift, openblas].joined(separator: "|") }
+    }
+
+    public struct AccuracyRow: Sendable, Equatable {
+        public var stage: Int, column: Int, environment: String, heldOut: Bool, accuracy: Double, loss: Double
+        public init(stage: Int, column: Int, environment: String, heldOut: Bool, accuracy: Double, loss: Double) {
+            self.stage = stage; self.column = column; self.environment = environment; self.heldOut = heldOut
+            self.accuracy = accuracy; self.loss = loss
+        }
+    }
+
+    public struct ContributionRow: Sendable, Equatable {
+        public var stage: Int, trained: String, earlier: String
+        public var sv: Double, sl: Double, sxEarlierTrained: Double, sxTrainedEarlier: Double
+        public var driftVision: Double, driftLanguage: Double, forgetting: Double
+        public init(stage: Int, trained: String, earlier: String, sv: Double, sl: Double, sxEarlierTrained: Double,
+                    sxTrainedEarlier: Double, driftVision: Double, driftLanguage: Double, forgetting: Double) {
+            self.stage = stage; self.trained = trained; self.earlier = earlier; self.sv = sv; self.sl = sl
+            self.sxEarlierTrained = sxEarlierTrained; self.sxTrainedEarlier = sxTrainedEarlier
+            self.driftVision = driftVision; self.driftLanguage = driftLanguage; self.forgetting = forgetting
+        }
+    }
+
+    public struct AttributionRow: Sendable, Equatable {
+        public var stage: Int, environment: String
+        /// vision, language, shared
+        public var accuracy: [Double], loss: [Double]
+        public init(stage: Int, environment: String, accuracy: [Double], loss: [Double]) {
+            self.stage = stage; self.environment = environment; self.accuracy = accuracy; self.loss = loss
+        }
+    }
+
+    public struct EmbeddingRow: Sendable, Equatable {
+        public var stage: Int, environment: String, alignment: Double, modalityGap: Double
+        public init(stage: Int, environment: String, alignment: Double, modalityGap: Double) {
+            self.stage = stage; self.environment = environment; self.alignment = alignment; self.modalityGap = modalityGap
+        }
+    }
+
+    public enum Status: String, Sendable { case done, failed, diverged }
+
+    public var cellHash: String
+    public var suiteName: String
+    public var suiteHash: String
+    public var suiteText: String
+    public var method: String
+    public var methodName: String
+    public var methodParameters: String  // JSON object
+    public var external: Bool
+    public var externalCommand: String?
+    public var sv: Double
+    public var sl: Double
+    public var seed: Int
+    public var order: [String]
+    public var status: Status
+    public var message: String?
+    public var measuredSV: Double?
+    public var measuredSL: Double?
+    public var wallSeconds: Double
+    public var finishedAt: String
+    public var provenance: Provenance
+    public var accuracy: [AccuracyRow] = []
+    public var metrics: [String: Double?] = [:]
+    public var contributions: [ContributionRow] = []
+    public var attributions: [AttributionRow] = []
+    public var embeddings: [EmbeddingRow] = []
+
+    public init(cellHash: String, suiteName: String, suiteHash: String, suiteText: String, method: String,
+                methodName: String, methodParameters: String, external: Bool = false, externalCommand: String? = nil,
+                sv: Double, sl: Double, seed: Int, order: [String], status: Status, message: String? = nil,
+                measuredSV: Double? = nil, measuredSL: Double? = nil, wallSeconds: Double, finishedAt: String,
+                provenance: Provenance) {
+        self.cellHash = cellHash; self.suiteName = suiteName; self.suiteHash = suiteHash; self.suiteText = suiteText
+        self.method = method; self.methodName = methodName; self.methodParameters = methodParameters
+        self.external = external; self.externalCommand = externalCommand; self.sv = sv; self.sl = sl; self.seed = seed
+        self.order = order; self.status = status; self.message = message; self.measuredSV = measuredSV
+        self.measuredSL = measuredSL; self.wallSeconds = wallSeconds; self.finishedAt = finishedAt
+        self.provenance = provenance
+    }
+
+    /// The run's identity: the cell and the code version that ran it.
+    public var runKey: String { RunRecord.runKey(cellHash: cellHash, commit: provenance.commit, dirty: provenance.dirty) }
+
+    public static func runKey(cellHash: String, commit: String, dirty: Bool) -> String {
+        "\(cellHash)@\(commit)\(dirty ? "+dirty" : "")"
+    }
+
+    public var orderKey: String { order.joined(separator: ">") }
+}

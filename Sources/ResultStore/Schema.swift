@@ -1,0 +1,105 @@
+import GRDB
+
+/// The database schema, as GRDB migrations. A migration is never edited once released:
+/// changes come as new migrations, appended. docs/schema.md documents the tables.
+enum Schema {
+    /// Identifiers of every migration this version knows, in order. A database that has
+    /// applied one not in this list was written by a newer clvbench.
+    static let migrationIDs = ["v1"]
+    static let version = migrationIDs.count
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE code_version (
+                    id INTEGER PRIMARY KEY,
+                    commit_hash TEXT NOT NULL,
+                    dirty INTEGER NOT NULL,
+                    UNIQUE (commit_hash, dirty));
+                CREATE TABLE machine (
+                    id INTEGER PRIMARY KEY,
+                    fingerprint TEXT NOT NULL UNIQUE,
+                    cpu TEXT NOT NULL, cores INTEGER NOT NULL, os TEXT NOT NULL,
+                    swift TEXT NOT NULL, openblas TEXT NOT NULL);
+                CREATE TABLE suite (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    hash TEXT NOT NULL UNIQUE,
+                    text TEXT NOT NULL);
+                CREATE TABLE run (
+                    id INTEGER PRIMARY KEY,
+                    run_key TEXT NOT NULL UNIQUE,
+                    cell_hash TEXT NOT NULL,
+                    suite_id INTEGER NOT NULL REFERENCES suite(id),
+                    code_version_id INTEGER NOT NULL REFERENCES code_version(id),
+                    machine_id INTEGER NOT NULL REFERENCES machine(id),
+                    method TEXT NOT NULL,
+                    method_name TEXT NOT NULL,
+                    method_params TEXT NOT NULL,
+                    external INTEGER NOT NULL DEFAULT 0,
+                    external_command TEXT,
+                    sv REAL NOT NULL, sl REAL NOT NULL,
+                    seed INTEGER NOT NULL,
+                    order_key TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('done', 'failed', 'diverged')),
+                    message TEXT,
+                    measured_sv REAL, measured_sl REAL,
+                    threads INTEGER NOT NULL,
+                    openblas_core TEXT NOT NULL,
+                    wall_seconds REAL NOT NULL,
+                    finished_at TEXT NOT NULL);
+                CREATE INDEX run_by_suite ON run (suite_id, code_version_id, method, sv, sl);
+                CREATE INDEX run_by_cell ON run (cell_hash, code_version_id);
+                CREATE TABLE accuracy (
+                    run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                    stage INTEGER NOT NULL,
+                    column_index INTEGER NOT NULL,
+                    environment TEXT NOT NULL,
+                    held_out INTEGER NOT NULL,
+                    accuracy REAL NOT NULL,
+                    loss REAL NOT NULL,
+                    PRIMARY KEY (run_id, stage, column_index));
+                CREATE TABLE metric (
+                    run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    value REAL,
+                    PRIMARY KEY (run_id, name));
+                CREATE INDEX metric_by_name ON metric (name);
+                CREATE TABLE contribution (
+                    run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                    stage INTEGER NOT NULL,
+                    trained TEXT NOT NULL,
+                    earlier TEXT NOT NULL,
+                    sv REAL NOT NULL, sl REAL NOT NULL,
+                    sx_earlier_trained REAL NOT NULL, sx_trained_earlier REAL NOT NULL,
+                    drift_vision REAL NOT NULL, drift_language REAL NOT NULL,
+                    forgetting REAL NOT NULL,
+                    PRIMARY KEY (run_id, stage, earlier));
+                CREATE TABLE attribution (
+                    run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                    stage INTEGER NOT NULL,
+                    environment TEXT NOT NULL,
+                    vision_accuracy REAL NOT NULL, language_accuracy REAL NOT NULL, shared_accuracy REAL NOT NULL,
+                    vision_loss REAL NOT NULL, language_loss REAL NOT NULL, shared_loss REAL NOT NULL,
+                    PRIMARY KEY (run_id, stage, environment));
+                CREATE TABLE embedding_stat (
+                    run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                    stage INTEGER NOT NULL,
+                    environment TEXT NOT NULL,
+                    alignment REAL NOT NULL,
+                    modality_gap REAL NOT NULL,
+                    PRIMARY KEY (run_id, stage, environment));
+                CREATE TABLE benchmark (
+                    id INTEGER PRIMARY KEY,
+                    code_version_id INTEGER NOT NULL REFERENCES code_version(id),
+                    machine_id INTEGER NOT NULL REFERENCES machine(id),
+                    name TEXT NOT NULL,
+                    value REAL NOT NULL,
+                    unit TEXT NOT NULL,
+                    measured_at TEXT NOT NULL);
+                """)
+        }
+        return m
+    }
+}

@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import Harness
+import ResultStore
+
+/// Parses "i/n" (1-based on the command line) into (index, count) 0-based.
+struct ShardSpec: ExpressibleByArgument {
+    var index: Int
+    var count: Int
+    init?(argument: String) {
+        let p = argument.split(separator: "/")
+        guard p.count == 2, let i = Int(p[0]), let n = Int(p[1]), n >= 1, i >= 1, i <= n else { return nil }
+        index = i - 1
+        count = n
+    }
+}
+
+/// Loads a suite, turning its problems into one clear message and exit status 2.
+func loadSuite(_ path: String) throws -> Suite {
+    do { return try Suite.load(path: path) } catch let e as SuiteError {
+        FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+        throw ExitCode(2)
+    }
+}
+
+/// Opens the results database, turning its problems into one clear message.
+func openStore(_ path: String, readOnly: Bool = false) throws -> Store {
+    do { return try Store(path: path, mode: readOnly ? .readOnly : .readWrite) } catch let e as StoreError {
+        throw CLIError(e.description)
+    }
+}
+
+/// `clvbench run`: the main job.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a suite: train every cell of its grid and store the results.",
+        discussion: """
+            Enumerates the suite's cells (similarity x method x seed x order), trains shared \
+            order prefixes once, runs --jobs workers side by side (one OpenBLAS thread each) and \
+            writes each finished run to the database in one transaction. Running again resumes: \
+            runs this code version already finished are skipped (--force reruns them). Results \
+            do not depend on --jobs.
+
+            Examples:
+              clvbench run                                   # benchmarks/default.yaml
+              clvbench run benchmarks/paper.yaml --shard 2/8 --db results/shard2.sqlite
+            """)
+
+    @Argument(help: "Suite file.") var suite = "benchmarks/default.yaml"
+    @Option(help: "Results database.") var db = "results/clvbench.sqlite"
+    @Option(help: "Parallel workers (default: the number of cores).") var jobs = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Run only shard i of n (1-based), a deterministic partition balanced by cost.") var shard: ShardSpec?
+    @Flag(help: "Rerun cells already stored for this code version, replacing them.") var force = false
+    @Flag(help: "No progress output.") var quiet = false
+    @Flag(help: "Print the summary as JSON.") var json = false
+
+    func validate() throws {
+        guard (1...256).contains(jobs) else { throw ValidationError("--jobs must be in 1...256, got \(jobs)") }
+    }
+
+    func run() throws {
+        let s = try loadSuite(suite)
+        let store = try openStore(db)
+        var options = RunOptions()
+        options.jobs = jobs
+        options.force = force
+        options.quiet = quiet
+        options.shard = shard.map { ($0.index, $0.count) }
+        let summary: RunSummary
+        do {
+            summary = try SuiteRunner(plan: Plan(suite: s), store: store, options: options).run()
+        } catch let e as StoreError {
+            throw CLIError(e.description)
+        } catch let e as CustomStringConvertible {
+            throw CLIError(e.description)
+        }
+        if json {
+            let obj: [String: Any] = ["suite": s.name, "db": db, "planned": summary.planned, "skipped": summary.skipped,
+                                      "done": summary.done, "failed": summary.failed, "diverged": summary.diverged,
+                                      "stagesTrained": summary.stagesTrained, "seconds": summary.seconds]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            print("\(s.name): \(summary.done) runs done, \(summary.diverged) diverged, \(summary.failed) failed, "
+                + "\(summary.skipped) already stored; \(summary.stagesTrained) stages trained in "
+                + String(format: "%.1f s", summary.seconds) + "; results in \(db)")
+        }
+        if summary.failed > 0 { throw ExitCode(1) }
+    }
+}
+
+/// `clvbench plan`: what a suite will do.
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "List a suite's cells and the stages trained with and without prefix sharing.")
+
+    @Argument(help: "Suite file.") var suite = "benchmarks/default.yaml"
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let s = try loadSuite(suite)
+        let plan = Plan(suite: s)
+        if json {
+            let cells: [[String: Any]] = plan.cells.map {
+                ["hash": $0.hash, "sv": $0.similarity.sv, "sl": $0.similarity.sl, "method": s.methods[$0.methodIndex].label,
+                 "seed": $0.seed, "order": $0.order]
+            }
+            let obj: [String: Any] = ["suite": s.name, "cells": cells, "stagesWithSharing": plan.stagesWithSharing,
+                                      "stagesWithoutSharing": plan.stagesWithoutSharing, "groups": plan.groups.count]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
+            return
+        }
+        for c in plan.cells {
+            print("\(c.hash)  \(s.methods[c.methodIndex].label)  sv=\(c.similarity.sv) sl=\(c.similarity.sl)  seed=\(c.seed)  \(c.order.joined(separator: ">"))")
+        }
+        print("\(plan.cells.count) cells in \(plan.groups.count) groups; \(plan.stagesWithSharing) stages trained with prefix sharing, \(plan.stagesWithoutSharing) without")
+    }
+}
