@@ -50,9 +50,11 @@ let package = Package(
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Linalg"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Linalg"]),
-        .testTarget(name: "HarnessTests", dependencies: ["Harness", "Continual", "Model", "Environments", "Analysis", "Linalg"]),
+        .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "HarnessTests", dependencies: ["Harness", "Continual", "Model", "Environments", "Analysis", "Linalg"],
+                    exclude: ["BadSuites"]),
         .testTarget(name: "ContinualTests", dependencies: ["Continual", "Model", "Linalg"]),
         .testTarget(name: "EnvironmentsTests", dependencies: ["Environments", "Linalg"]),
-        .testTarget(name: "CLITests", dependencies: ["clvbench", "Analysis", "Linalg"]),
+        .testTarget(name: "CLITests", dependencies: ["clvbench", "Analysis", "Linalg"], exclude: ["Fixtures"]),
     ]
 )

@@ -98,3 +98,20 @@ public enum Methods {
         MethodCatalog.all.map { ($0.name, $0.summary, $0.parameters) }
     }
 }
+
+/// Built-in methods described for `clvbench list builtins`, in plain strings.
+public enum BuiltinMethods {
+    public struct Description: Sendable {
+        public var name: String
+        public var summary: String
+        public var parameters: [String]
+    }
+
+    public static var all: [Description] {
+        MethodCatalog.all.map { t in
+            Description(name: t.name, summary: t.summary, parameters: t.parameters.map {
+                "\($0.name) (default \($0.defaultValue), \($0.range.lowerBound)...\($0.range.upperBound)\($0.integer ? ", whole number" : "")): \($0.help)"
+            })
+        }
+    }
+}

@@ -44,7 +44,7 @@ public final class Store: Sendable {
                     + "use a newer clvbench or another --db")
             }
             if mode == .readWrite {
-                try migrator.migrate(pool)
+                try Store.migrate(migrator, pool)
             } else if try !pool.read({ try migrator.hasCompletedMigrations($0) }) {
                 throw StoreError("\(path): the database schema is older than this clvbench; open it once read-write (e.g. `clvbench run`) to migrate it")
             }
@@ -52,6 +52,21 @@ public final class Store: Sendable {
             throw e
         } catch let e as DatabaseError {
             throw Store.explain(e, path: path)
+        }
+    }
+
+    /// Two processes opening a new file at once may both try to create the schema; the loser's
+    /// attempt fails on the winner's tables, and a second attempt then finds them applied.
+    static func migrate(_ migrator: DatabaseMigrator, _ pool: DatabasePool) throws {
+        var attempt = 0
+        while true {
+            do {
+                try migrator.migrate(pool)
+                return
+            } catch let e as DatabaseError where attempt < 5 && e.resultCode.primaryResultCode != .SQLITE_NOTADB {
+                attempt += 1
+                Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
+            }
         }
     }
 

@@ -1,0 +1,58 @@
+import Foundation
+
+extension Store {
+    public enum ExportFormat: String, Sendable, CaseIterable { case csv, jsonl }
+
+    /// One line per run: identity, provenance and every metric (csv), or that plus the accuracy
+    /// matrix and contributions (jsonl).
+    public func export(_ format: ExportFormat, suite: String? = nil) throws -> String {
+        let runs = try loadRuns(suite: suite)
+        let metricNames = Array(Set(runs.flatMap { $0.record.metrics.keys })).sorted()
+        switch format {
+        case .csv:
+            var lines = [(["run_id", "suite", "method", "external", "sv", "sl", "seed", "order", "status", "commit", "dirty",
+                           "measured_sv", "measured_sl", "wall_seconds"] + metricNames).joined(separator: ",")]
+            for run in runs {
+                let r = run.record
+                func num(_ v: Double?) -> String { v.map { String($0) } ?? "" }
+                var fields = [String(run.id), r.suiteName, r.method, r.external ? "1" : "0", String(r.sv), String(r.sl),
+                              String(r.seed), r.orderKey, r.status.rawValue, r.provenance.commit, r.provenance.dirty ? "1" : "0",
+                              num(r.measuredSV), num(r.measuredSL), String(r.wallSeconds)]
+                fields += metricNames.map { num(r.metrics[$0] ?? nil) }
+                lines.append(fields.map(csvField).joined(separator: ","))
+            }
+            return lines.joined(separator: "\n") + "\n"
+        case .jsonl:
+            var out = ""
+            for run in runs {
+                let r = run.record
+                var metrics: [String: Any] = [:]
+                for (k, v) in r.metrics { metrics[k] = v ?? NSNull() }
+                let stages = (r.accuracy.map(\.stage).max() ?? -1) + 1
+                let cols = (r.accuracy.map(\.column).max() ?? -1) + 1
+                var matrix = [[Double]](repeating: [Double](repeating: .nan, count: cols), count: stages)
+                var names = [String](repeating: "", count: cols)
+                for a in r.accuracy { matrix[a.stage][a.column] = a.accuracy; names[a.column] = a.environment }
+                let obj: [String: Any] = [
+                    "run_id": run.id, "suite": r.suiteName, "method": r.method, "external": r.external, "sv": r.sv, "sl": r.sl,
+                    "seed": r.seed, "order": r.order, "status": r.status.rawValue, "message": r.message ?? NSNull(),
+                    "commit": r.provenance.commit, "dirty": r.provenance.dirty, "metrics": metrics, "columns": names,
+                    "accuracy": matrix,
+                    "contributions": r.contributions.map { ["stage": $0.stage, "trained": $0.trained, "earlier": $0.earlier,
+                                                            "sv": $0.sv, "sl": $0.sl, "sx_earlier_trained": $0.sxEarlierTrained,
+                                                            "sx_trained_earlier": $0.sxTrainedEarlier, "drift_vision": $0.driftVision,
+                                                            "drift_language": $0.driftLanguage, "forgetting": $0.forgetting] },
+                ]
+                let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
+                out += String(decoding: data, as: UTF8.self) + "\n"
+            }
+            return out
+        }
+    }
+}
+
+/// RFC 4180 quoting when a field holds a comma, quote or newline.
+func csvField(_ s: String) -> String {
+    guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+    return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+}

@@ -1,0 +1,109 @@
+import Foundation
+import GRDB
+import Testing
+@testable import ResultStore
+
+struct StoreTests {
+    static func temporaryPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString).sqlite").path
+    }
+
+    static func record(order: [String] = ["a", "b"], status: RunRecord.Status = .done, commit: String = "abc", value: Double = 0.5) -> RunRecord {
+        let p = RunRecord.Provenance(commit: commit, dirty: false, cpu: "cpu", cores: 2, os: "os", swift: "6", openblas: "0.3.21",
+                                     openblasCore: "Haswell", threads: 1)
+        var r = RunRecord(cellHash: "cell-" + order.joined(), suiteName: "s", suiteHash: "h", suiteText: "name: s",
+                          method: "finetune", methodName: "finetune", methodParameters: "{}", sv: 0.5, sl: 0.25, seed: 1,
+                          order: order, status: status, message: status == .failed ? "boom" : nil, measuredSV: 0.1,
+                          measuredSL: nil, wallSeconds: 1.5, finishedAt: "2026-01-01T00:00:00Z", provenance: p)
+        r.accuracy = [.init(stage: 0, column: 0, environment: "a", heldOut: false, accuracy: value, loss: 1),
+                      .init(stage: 1, column: 0, environment: "a", heldOut: false, accuracy: 0.9, loss: 0.2)]
+        r.metrics = ["last": 0.9, "fwt": nil]
+        r.contributions = [.init(stage: 2, trained: "b", earlier: "a", sv: 0.1, sl: 0.2, sxEarlierTrained: 0.3,
+                                 sxTrainedEarlier: 0.4, driftVision: 0.9, driftLanguage: 0.95, forgetting: 0.05)]
+        r.attributions = [.init(stage: 1, environment: "a", accuracy: [0.1, 0.2, 0.0], loss: [-0.1, -0.2, 0])]
+        r.embeddings = [.init(stage: 0, environment: "a", alignment: 0.3, modalityGap: 0.7)]
+        return r
+    }
+
+    @Test func roundTripsEveryField() throws {
+        let store = try Store(path: Self.temporaryPath())
+        let r = Self.record()
+        #expect(try store.insert(r) == .inserted(id: 1))
+        let back = try store.loadRuns()
+        #expect(back.count == 1 && back[0].record == r)
+        #expect(try store.integrityCheck() == "ok")
+    }
+
+    @Test func finishedRunsAreKeptFailedOnesRetried() throws {
+        let store = try Store(path: Self.temporaryPath())
+        #expect(try store.insert(Self.record(status: .failed)) == .inserted(id: 1))
+        #expect(try store.finishedRunKeys().isEmpty)
+        func kind(_ o: Store.InsertOutcome) -> String {
+            switch o { case .inserted: "inserted"; case .replaced: "replaced"; case .alreadyStored: "kept" }
+        }
+        #expect(kind(try store.insert(Self.record())) == "replaced")
+        #expect(try store.insert(Self.record(value: 0.7)) == .alreadyStored)
+        #expect(try store.loadRuns()[0].record.accuracy[0].accuracy == 0.5)
+        #expect(kind(try store.insert(Self.record(value: 0.7), force: true)) == "replaced")
+        #expect(try store.loadRuns().count == 1 && store.loadRuns()[0].record.accuracy[0].accuracy == 0.7)
+        // Another code version is another run of the same cell.
+        #expect(kind(try store.insert(Self.record(commit: "def"))) == "inserted")
+        #expect(try store.finishedRunKeys().count == 2)
+    }
+
+    @Test func mergeIsIdempotentAndReportsConflicts() throws {
+        let a = try Store(path: Self.temporaryPath()), b = try Store(path: Self.temporaryPath()), t = try Store(path: Self.temporaryPath())
+        try a.insert(Self.record(order: ["a", "b"]))
+        try b.insert(Self.record(order: ["b", "a"]))
+        #expect(try t.merge(from: [a, b]) == Store.MergeReport(inserted: 2, duplicates: 0, conflicts: []))
+        #expect(try t.merge(from: [a, b]) == Store.MergeReport(inserted: 0, duplicates: 2, conflicts: []))
+        let c = try Store(path: Self.temporaryPath())
+        try c.insert(Self.record(order: ["a", "b"], value: 0.1))
+        let report = try t.merge(from: [c])
+        #expect(report.inserted == 0 && report.conflicts.count == 1)
+        #expect(try t.loadRuns().first { $0.record.order == ["a", "b"] }!.record.accuracy[0].accuracy == 0.5)
+    }
+
+    @Test func refusesNewerCorruptAndMissingFiles() throws {
+        let path = Self.temporaryPath()
+        _ = try Store(path: path)
+        let q = try DatabaseQueue(path: path)
+        try q.write { try $0.execute(sql: "INSERT INTO grdb_migrations VALUES ('v99-from-the-future')") }
+        #expect(throws: StoreError.self) { try Store(path: path) }
+        do { _ = try Store(path: path) } catch { #expect("\(error)".contains("written by a newer clvbench")) }
+
+        let garbage = Self.temporaryPath()
+        try Data(repeating: 7, count: 8192).write(to: URL(fileURLWithPath: garbage))
+        do { _ = try Store(path: garbage); Issue.record("opened garbage") } catch {
+            #expect("\(error)".contains("not a clvbench database"))
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: garbage)) == Data(repeating: 7, count: 8192))
+        do { _ = try Store(path: Self.temporaryPath(), mode: .readOnly); Issue.record("opened a missing file") } catch {
+            #expect("\(error)".contains("no such database"))
+        }
+    }
+
+    @Test func readOnlyStoresRefuseWrites() throws {
+        let path = Self.temporaryPath()
+        _ = try Store(path: path)
+        let ro = try Store(path: path, mode: .readOnly)
+        do { try ro.insert(Self.record()); Issue.record("wrote through a read-only store") } catch {
+            #expect("\(error)".contains("read-only") || "\(error)".contains("readonly"), "\(error)")
+        }
+    }
+
+    @Test func exportQuotesAndListsEveryMetric() throws {
+        let store = try Store(path: Self.temporaryPath())
+        var r = Self.record()
+        r.method = "odd, \"name\""
+        try store.insert(r)
+        let csv = try store.export(.csv)
+        let lines = csv.split(separator: "\n")
+        #expect(lines[0].hasSuffix(",fwt,last"))
+        #expect(lines[1].contains("\"odd, \"\"name\"\"\""))
+        #expect(lines[1].hasSuffix(",,0.9"))
+        let jsonl = try store.export(.jsonl)
+        let obj = try JSONSerialization.jsonObject(with: Data(jsonl.utf8)) as! [String: Any]
+        #expect((obj["accuracy"] as! [[Double]])[1][0] == 0.9)
+    }
+}
