@@ -99,17 +99,21 @@ struct RunCLITests {
         let dir = try CLI.temporaryDirectory()
         let db = dir.appendingPathComponent("shared.sqlite").path
         let procs = (0..<2).map { _ in Process() }
-        for p in procs {
+        var logs: [URL] = []
+        for (i, p) in procs.enumerated() {
             p.executableURL = CLI.executable
             p.arguments = ["run", Self.slow, "--db", db, "--jobs", "1", "--quiet"]
             p.currentDirectoryURL = CLI.packageRoot
-            let err = Pipe()
-            p.standardError = err
+            let log = dir.appendingPathComponent("stderr\(i).txt")
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            logs.append(log)
+            p.standardError = try FileHandle(forWritingTo: log)
             p.standardOutput = FileHandle.nullDevice
             try p.run()
         }
         for p in procs { p.waitUntilExit() }
-        #expect(procs.allSatisfy { $0.terminationStatus == 0 })
+        let errors = try logs.map { try String(contentsOf: $0, encoding: .utf8) }.joined(separator: " | ")
+        #expect(procs.allSatisfy { $0.terminationStatus == 0 }, "stderr: \(errors)")
         #expect(try sqlite(db, "SELECT count(*) FROM run") == "18")
         #expect(try sqlite(db, "SELECT count(DISTINCT cell_hash) FROM run") == "18")
         #expect(try sqlite(db, "PRAGMA integrity_check") == "ok")
