@@ -96,10 +96,31 @@ struct PlanCommand: ParsableCommand {
 
     @Argument(help: "Suite file.") var suite = "benchmarks/default.yaml"
     @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Write a Slurm array job running the shards, and a merge job after it.") var slurm = false
+    @Option(help: "Number of shards (array tasks) for --slurm.") var shards = 4
+    @Option(help: "CPUs per array task for --slurm.") var cpusPerTask = 2
+    @Option(help: "Directory for the --slurm scripts, logs and shard databases.") var out = "results/slurm"
+    @Option(help: "Database the merge job writes, for --slurm.") var db = "results/clvbench.sqlite"
+
+    func validate() throws {
+        guard (1...10_000).contains(shards) else { throw ValidationError("--shards must be in 1...10000") }
+        guard (1...256).contains(cpusPerTask) else { throw ValidationError("--cpus-per-task must be in 1...256") }
+    }
 
     func run() throws {
         let s = try loadSuite(suite)
         let plan = Plan(suite: s)
+        if slurm {
+            let cwd = FileManager.default.currentDirectoryPath
+            func absolute(_ p: String) -> String { p.hasPrefix("/") ? p : cwd + "/" + p }
+            let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+            let script = SlurmScript(suitePath: absolute(suite), suiteName: s.name, shards: shards, cpusPerTask: cpusPerTask,
+                                     executable: absolute(exe), workingDirectory: cwd, outputDirectory: absolute(out),
+                                     database: absolute(db))
+            for p in try script.write() { print(p) }
+            print("submit with: \(absolute(out))/\(s.name)-submit.sh")
+            return
+        }
         if json {
             let cells: [[String: Any]] = plan.cells.map {
                 ["hash": $0.hash, "sv": $0.similarity.sv, "sl": $0.similarity.sl, "method": s.methods[$0.methodIndex].label,
