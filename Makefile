@@ -2,12 +2,14 @@
 #   make run    installs missing system packages, builds in release, runs the main job
 #   make test   runs the whole test suite
 #
-# System packages the build and the default suites need. .ci/run installs the same list.
+# System packages the build and the suites need, and those the tests add (a one-node Slurm
+# cluster). .ci/run installs the same lists.
 PACKAGES := pkg-config libopenblas-dev libsqlite3-dev libxml2-dev zlib1g-dev libpng-dev dataset-fashion-mnist
+TEST_PACKAGES := munge slurmctld slurmd slurm-client
 SWIFT ?= swift
 CLVBENCH := .build/release/clvbench
 
-.PHONY: run test deps build clean help
+.PHONY: run test deps test-deps install-missing build clean help
 
 help:
 	@echo "make run    install what is missing, build in release, run the main job"
@@ -16,7 +18,13 @@ help:
 
 # As root: apt-get installs what is missing. Otherwise: print the one line to run, and stop.
 deps:
-	@missing=""; for p in $(PACKAGES); do \
+	@$(MAKE) --no-print-directory install-missing LIST="$(PACKAGES)"
+
+test-deps:
+	@$(MAKE) --no-print-directory install-missing LIST="$(PACKAGES) $(TEST_PACKAGES)"
+
+install-missing:
+	@missing=""; for p in $(LIST); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -33,10 +41,12 @@ deps:
 build: deps
 	$(SWIFT) build -c release
 
+# The main job: check the machine, run the default suite (resumes if interrupted).
 run: build
 	$(CLVBENCH) doctor
+	$(CLVBENCH) run benchmarks/default.yaml
 
-test: deps
+test: test-deps
 	$(SWIFT) test
 
 clean:
