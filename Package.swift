@@ -34,6 +34,7 @@ let package = Package(
         .target(name: "Model", dependencies: ["Linalg"]),
         .target(name: "Continual", dependencies: ["Model", "Linalg"]),
         .target(name: "ResultStore", dependencies: ["Analysis", "CSQLite3", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Report", dependencies: ["ResultStore", "Analysis", "CLibXML2"]),
         .target(name: "Harness", dependencies: ["Continual", "Model", "Environments", "Analysis", "ResultStore", "Linalg", "Yams"]),
         .target(name: "Environments", dependencies: ["Linalg", "CZlib"]),
         // Performance figures for `clvbench bench`; lives beside the benchmark suites.
@@ -43,7 +44,7 @@ let package = Package(
         .executableTarget(
             name: "clvbench",
             dependencies: [
-                "Linalg", "Analysis", "Environments", "Harness", "ResultStore", "Benchmarks", "CSQLite3", "CLibXML2",
+                "Linalg", "Analysis", "Environments", "Harness", "ResultStore", "Report", "Benchmarks", "CSQLite3", "CLibXML2",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -51,6 +52,7 @@ let package = Package(
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Linalg"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Linalg"]),
         .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "ResultStore", "Analysis", "CLibXML2"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "Continual", "Model", "Environments", "Analysis", "Linalg"],
                     exclude: ["BadSuites"]),
         .testTarget(name: "ContinualTests", dependencies: ["Continual", "Model", "Linalg"]),

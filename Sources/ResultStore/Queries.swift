@@ -5,6 +5,10 @@ import GRDB
 public struct StoredRun: Sendable, Equatable {
     public var id: Int64
     public var record: RunRecord
+    public init(id: Int64, record: RunRecord) {
+        self.id = id
+        self.record = record
+    }
 }
 
 extension Store {

@@ -53,6 +53,8 @@ struct Run: ParsableCommand {
     @Flag(help: "Rerun cells already stored for this code version, replacing them.") var force = false
     @Flag(help: "No progress output.") var quiet = false
     @Flag(help: "Print the summary as JSON.") var json = false
+    @Flag(help: "Do not render the report afterwards.") var noReport = false
+    @Option(help: "Where the report goes.") var site = "results/site"
 
     func validate() throws {
         guard (1...256).contains(jobs) else { throw ValidationError("--jobs must be in 1...256, got \(jobs)") }
@@ -83,6 +85,10 @@ struct Run: ParsableCommand {
             print("\(s.name): \(summary.done) runs done, \(summary.diverged) diverged, \(summary.failed) failed, "
                 + "\(summary.skipped) already stored; \(summary.stagesTrained) stages trained in "
                 + String(format: "%.1f s", summary.seconds) + "; results in \(db)")
+        }
+        if !noReport {
+            let index = try renderSite(db: db, out: site, templates: "site-template")
+            if !json { print("report: \(index)") }
         }
         if summary.failed > 0 { throw ExitCode(1) }
     }

@@ -1,0 +1,155 @@
+import Analysis
+import Foundation
+import ResultStore
+
+extension SiteBuilder.Context {
+    /// Metrics across code versions with change points, the regressions between consecutive
+    /// versions, and the same regressions as an Atom feed.
+    mutating func history() throws {
+        let (p, main) = try page("History across code versions")
+        explain(main, "Each point is a metric's mean over a suite's cells for one code version (oldest left). Dashed lines mark change points found by penalised least-squares segmentation; regressions compare consecutive versions on identical cells.")
+        var regressions: [(suite: String, base: String, head: String, updated: String, row: VersionComparison.Row)] = []
+        let stored = data.runs.map { StoredRun(id: $0.id, record: $0.r) }
+        for suite in data.suites {
+            let versions = data.versions(suite: suite)
+            main.add("h2", text: suite)
+            let table = main.add("table")
+            let head = table.add("tr")
+            for h in ["code version", "runs", "newest run"] { head.add("th", text: h) }
+            for v in versions {
+                let row = table.add("tr")
+                row.add("td", text: v.short)
+                row.add("td", text: "\(data.runs.filter { $0.r.suiteName == suite && $0.version == v.id }.count)")
+                row.add("td", text: v.lastFinished)
+            }
+            let suiteRuns = data.runs.filter { $0.r.suiteName == suite && $0.r.status == .done }
+            for metric in [ContinualMetric.last, .forgetting] {
+                var series: [(String, [Double], [Double], [Double])] = []
+                var marks = Set<Int>()
+                for m in data.methods(suiteRuns) {
+                    let means = versions.map { v in Descriptive.mean(suiteRuns.filter { $0.r.method == m && $0.version == v.id }.compactMap { $0.metric[metric.rawValue] }) }
+                    let finite = means.filter(\.isFinite)
+                    if finite.count >= 3 { ChangePoints.detect(finite).changes.forEach { marks.insert($0) } }
+                    series.append((m, means, means, means))
+                }
+                if versions.count >= 2 {
+                    Charts.lines(main, label: "\(metric.label) across code versions", xLabels: versions.map(\.short), yLabel: metric.label,
+                                 series: series, marks: marks.sorted())
+                }
+            }
+            for i in versions.indices.dropFirst() {
+                let rows = VersionComparison.compare(stored.filter { $0.record.suiteName == suite }, base: versions[i - 1].id, head: versions[i].id)
+                for r in rows where r.regression {
+                    regressions.append((suite, versions[i - 1].short, versions[i].short, versions[i].lastFinished, r))
+                }
+            }
+        }
+        main.add("h2", text: "Regressions")
+        if regressions.isEmpty {
+            explain(main, "No significant regression between consecutive code versions.")
+        } else {
+            let table = main.add("table")
+            let head = table.add("tr")
+            for h in ["suite", "method", "metric", "from", "to", "change [95% CI]"] { head.add("th", text: h) }
+            for r in regressions {
+                let row = table.add("tr")
+                for v in [r.suite, r.row.method, r.row.metric.label, r.base, r.head] { row.add("td", text: v) }
+                row.add("td", text: "\(fmt(r.row.difference.estimate, 4)) [\(fmt(r.row.difference.low, 4)), \(fmt(r.row.difference.high, 4))]")
+            }
+        }
+        main.add("p").add("a", ["href": "regressions.xml"], text: "Regressions as an Atom feed")
+        try save(p, "history.html")
+        try atom(regressions.map { ($0.suite, $0.base, $0.head, $0.updated, $0.row) })
+    }
+
+    /// regressions.xml, written with the same escaping DOM.
+    mutating func atom(_ items: [(String, String, String, String, VersionComparison.Row)]) throws {
+        let doc = try Page(atomTemplate: ())
+        let feed = doc.root
+        feed.add("title", text: "clvbench regressions")
+        feed.add("id", text: "urn:clvbench:regressions")
+        feed.add("updated", text: items.map(\.3).max() ?? "1970-01-01T00:00:00Z")
+        feed.add("link", ["href": "history.html"])
+        for (suite, base, head, updated, r) in items {
+            let e = feed.add("entry")
+            e.add("title", text: "\(suite): \(r.method) \(r.metric.label) regressed from \(base) to \(head)")
+            e.add("id", text: "urn:clvbench:regression:\(suite):\(r.method):\(r.metric.rawValue):\(base):\(head)")
+            e.add("updated", text: updated)
+            e.add("summary", text: "Mean change \(fmt(r.difference.estimate, 4)) (95% CI \(fmt(r.difference.low, 4)) to \(fmt(r.difference.high, 4))) over \(r.pairs) identical cells.")
+        }
+        let path = builder.outputDirectory + "/regressions.xml"
+        try doc.writeXML(to: path)
+        written.append(path)
+    }
+
+    /// One page per run: accuracy heatmap, metrics, contributions, attribution, provenance.
+    mutating func runPage(_ run: ReportData.Run) throws {
+        let r = run.r
+        let (p, main) = try page("Run #\(run.id): \(r.method), \(r.suiteName)", depth: 1)
+        let prov = main.add("table")
+        for (k, v) in [("suite", r.suiteName), ("method", r.method + (r.external ? " (external)" : "")),
+                       ("parameters", r.methodParameters), ("command", r.externalCommand ?? "–"),
+                       ("similarity", "sv = \(fmt(r.sv)), sl = \(fmt(r.sl))"), ("seed", "\(r.seed)"), ("order", r.order.joined(separator: " → ")),
+                       ("status", r.status.rawValue + (r.message.map { ": " + $0 } ?? "")),
+                       ("code version", r.provenance.commit + (r.provenance.dirty ? " (uncommitted changes)" : "")),
+                       ("machine", "\(r.provenance.cpu), \(r.provenance.cores) cores, \(r.provenance.os)"),
+                       ("OpenBLAS", "\(r.provenance.openblas), core \(r.provenance.openblasCore), \(r.provenance.threads) thread(s)"),
+                       ("Swift", r.provenance.swift), ("wall time", fmt(r.wallSeconds, 2) + " s"), ("finished", r.finishedAt),
+                       ("cell hash", r.cellHash)] {
+            let row = prov.add("tr")
+            row.add("th", text: k)
+            row.add("td", text: v)
+        }
+        if !r.accuracy.isEmpty {
+            main.add("h2", text: "Accuracy matrix")
+            explain(main, "Row t: accuracy after stage t (row 0 = pretrained); columns: trained environments in order, then held-out ones.")
+            let stages = (r.accuracy.map(\.stage).max() ?? 0) + 1, cols = (r.accuracy.map(\.column).max() ?? 0) + 1
+            var values = [[Double]](repeating: [Double](repeating: 0, count: cols), count: stages)
+            var names = [String](repeating: "", count: cols)
+            for a in r.accuracy { values[a.stage][a.column] = a.accuracy; names[a.column] = a.environment + (a.heldOut ? "*" : "") }
+            Charts.heatmap(main, label: "Accuracy matrix of run \(run.id)", rows: (0..<stages).map { "stage \($0)" }, columns: names, values: values)
+            main.add("h2", text: "Metrics")
+            let mt = main.add("table")
+            for m in ContinualMetric.allCases {
+                let row = mt.add("tr")
+                row.add("th", text: m.label)
+                row.add("td", text: run.metric[m.rawValue].map { fmt($0, 4) } ?? "n/a")
+                row.add("td", ["class": "explain"], text: m.explanation)
+            }
+        }
+        if !r.contributions.isEmpty {
+            main.add("h2", text: "Contributions per stage")
+            explain(main, "Scores at checkpoint t-1 between the earlier environment e_s and the trained e_t, drift of e_s from t-1 to t, and the forgetting f(s,t).")
+            let ct = main.add("table")
+            let h = ct.add("tr")
+            for x in ["stage", "trained", "earlier", "SV", "SL", "SX(s,t)", "SX(t,s)", "DV", "DL", "forgetting"] { h.add("th", text: x) }
+            for c in r.contributions {
+                let row = ct.add("tr")
+                for v in ["\(c.stage)", c.trained, c.earlier] { row.add("td", text: v) }
+                for v in [c.sv, c.sl, c.sxEarlierTrained, c.sxTrainedEarlier, c.driftVision, c.driftLanguage, c.forgetting] { row.add("td", text: fmt(v, 3)) }
+            }
+        }
+        if !r.attributions.isEmpty {
+            main.add("h2", text: "Shapley attribution of accuracy changes")
+            let at = main.add("table")
+            let h = at.add("tr")
+            for x in ["stage", "environment", "vision", "language", "shared"] { h.add("th", text: x) }
+            for a in r.attributions {
+                let row = at.add("tr")
+                row.add("td", text: "\(a.stage)"); row.add("td", text: a.environment)
+                for v in a.accuracy { row.add("td", text: fmt(v, 3)) }
+            }
+        }
+        try save(p, "runs/\(run.id).html")
+    }
+}
+
+extension Page {
+    /// An empty Atom document, built in memory (no template needed for a feed).
+    convenience init(atomTemplate: Void) throws {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("clvbench-atom-\(UUID().uuidString).xml")
+        try Data("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\"></feed>\n".utf8).write(to: tmp)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        try self.init(template: tmp.path)
+    }
+}

@@ -1,0 +1,82 @@
+import Analysis
+import Foundation
+import Linalg
+import ResultStore
+
+/// The runs of a database arranged for the pages: by suite, code version, method, similarity.
+struct ReportData {
+    struct Run {
+        var id: Int64
+        var r: RunRecord
+        var metric: [String: Double]
+        var setting: String { "sv=\(fmt(r.sv)) sl=\(fmt(r.sl))" }
+        var version: String { r.provenance.commit + (r.provenance.dirty ? "+dirty" : "") }
+    }
+
+    /// A code version and when its newest run finished (the stored time orders history).
+    struct Version: Equatable {
+        var id: String
+        var lastFinished: String
+        var short: String { String(id.prefix(10)) + (id.hasSuffix("+dirty") ? "+dirty" : "") }
+    }
+
+    var runs: [Run]
+    var suites: [String]
+
+    init(_ stored: [StoredRun]) {
+        runs = stored.map { s in
+            var m: [String: Double] = [:]
+            for (k, v) in s.record.metrics { if let v { m[k] = v } }
+            return Run(id: s.id, r: s.record, metric: m)
+        }
+        suites = Array(Set(runs.map { $0.r.suiteName })).sorted()
+    }
+
+    /// Code versions of a suite, oldest first.
+    func versions(suite: String) -> [Version] {
+        var last: [String: String] = [:]
+        for run in runs where run.r.suiteName == suite { last[run.version] = max(last[run.version] ?? "", run.r.finishedAt) }
+        return last.map { Version(id: $0.key, lastFinished: $0.value) }.sorted { ($0.lastFinished, $0.id) < ($1.lastFinished, $1.id) }
+    }
+
+    /// Finished runs of a suite by its newest code version: what the leaderboards show.
+    func current(suite: String) -> [Run] {
+        guard let v = versions(suite: suite).last else { return [] }
+        return runs.filter { $0.r.suiteName == suite && $0.version == v.id && $0.r.status == .done }
+    }
+
+    func methods(_ rs: [Run]) -> [String] { Array(Set(rs.map { $0.r.method })).sorted() }
+    func settings(_ rs: [Run]) -> [(sv: Double, sl: Double)] {
+        Array(Set(rs.map { "\($0.r.sv) \($0.r.sl)" })).sorted().map { s in
+            let p = s.split(separator: " ").map { Double($0)! }
+            return (p[0], p[1])
+        }.sorted { ($0.sv, $0.sl) < ($1.sv, $1.sl) }
+    }
+
+    func isExternal(_ method: String) -> Bool { runs.contains { $0.r.method == method && $0.r.external } }
+
+    /// Mean with a stratified bootstrap CI over runs (strata: similarity settings).
+    static func interval(_ rs: [Run], metric: String, key: String) -> Interval? {
+        let pairs = rs.compactMap { r in r.metric[metric].map { ($0, "\(r.r.sv) \(r.r.sl)") } }
+        guard !pairs.isEmpty else { return nil }
+        let labels = Array(Set(pairs.map(\.1))).sorted()
+        let strata = pairs.map { labels.firstIndex(of: $0.1)! }
+        return Bootstrap(resamples: 2000, key: RandomKey("report", .string(key), .string(metric)))
+            .interval(pairs.map(\.0), strata: strata)
+    }
+
+    /// The metric averaged over seeds for each order: (order, value).
+    static func byOrder(_ rs: [Run], metric: String) -> [(order: String, value: Double)] {
+        var groups: [String: [Double]] = [:]
+        for r in rs { if let v = r.metric[metric] { groups[r.r.orderKey, default: []].append(v) } }
+        return groups.keys.sorted().map { ($0, Descriptive.mean(groups[$0]!)) }
+    }
+}
+
+/// A short file-name-safe slug for a label (collisions are resolved by the caller's index).
+func slug(_ s: String) -> String {
+    let allowed = s.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
+    var out = String(allowed)
+    while out.contains("--") { out = out.replacingOccurrences(of: "--", with: "-") }
+    return String(out.trimmingCharacters(in: CharacterSet(charactersIn: "-")).prefix(40))
+}

@@ -1,0 +1,102 @@
+import Analysis
+import Foundation
+import Linalg
+import ResultStore
+
+/// Two code versions compared on identical cells (same cell hash): paired differences with
+/// bootstrap CIs; a regression when the CI excludes zero and the change is worse than the
+/// metric's threshold.
+public enum VersionComparison {
+    public struct Row: Sendable, Equatable {
+        public var suite: String
+        public var method: String
+        public var metric: ContinualMetric
+        public var pairs: Int
+        public var base: Double
+        public var head: Double
+        public var difference: Interval
+        public var regression: Bool
+        public var improved: Bool
+    }
+
+    /// Default thresholds: one point of accuracy for every metric (fractions).
+    public static let defaultThreshold = 0.01
+    public static let metrics: [ContinualMetric] = [.last, .avg, .forgetting, .bwt, .la, .transfer, .generalization]
+
+    /// Code versions of all runs, oldest first by their newest stored finish time.
+    public static func versions(_ runs: [StoredRun]) -> [String] {
+        var last: [String: String] = [:]
+        for r in runs {
+            let v = r.record.provenance.commit + (r.record.provenance.dirty ? "+dirty" : "")
+            last[v] = max(last[v] ?? "", r.record.finishedAt)
+        }
+        return last.keys.sorted { (last[$0]!, $0) < (last[$1]!, $1) }
+    }
+
+    /// `latest`, `previous`, or a commit prefix (unique).
+    public static func resolve(_ spec: String, among versions: [String]) throws -> String {
+        switch spec {
+        case "latest":
+            guard let v = versions.last else { throw ReportError("the database holds no runs") }
+            return v
+        case "previous":
+            guard versions.count >= 2 else { throw ReportError("'previous' needs two code versions; the database has \(versions.count)") }
+            return versions[versions.count - 2]
+        default:
+            let hits = versions.filter { $0.hasPrefix(spec) }
+            if hits.count == 1 { return hits[0] }
+            if let exact = hits.first(where: { $0 == spec }) { return exact }
+            if hits.isEmpty { throw ReportError("no code version starts with '\(spec)'; versions: \(versions.map { String($0.prefix(12)) }.joined(separator: ", "))") }
+            throw ReportError("'\(spec)' matches \(hits.count) code versions; give more characters")
+        }
+    }
+
+    public static func compare(_ runs: [StoredRun], base: String, head: String, thresholds: [String: Double] = [:]) -> [Row] {
+        func version(_ r: RunRecord) -> String { r.provenance.commit + (r.provenance.dirty ? "+dirty" : "") }
+        var baseCells: [String: RunRecord] = [:], headCells: [String: RunRecord] = [:]
+        for s in runs where s.record.status == .done {
+            let v = version(s.record)
+            if v == base { baseCells[s.record.cellHash] = s.record }
+            if v == head { headCells[s.record.cellHash] = s.record }
+        }
+        var groups: [String: [(RunRecord, RunRecord)]] = [:]
+        for (hash, h) in headCells { if let b = baseCells[hash] { groups["\(h.suiteName)\u{1}\(h.method)", default: []].append((b, h)) } }
+        var rows: [Row] = []
+        for key in groups.keys.sorted() {
+            let pairs = groups[key]!.sorted { $0.0.cellHash < $1.0.cellHash }
+            let parts = key.split(separator: "\u{1}").map(String.init)
+            for m in metrics {
+                let p = pairs.compactMap { b, h -> (Double, Double)? in
+                    guard let x = b.metrics[m.rawValue] ?? nil, let y = h.metrics[m.rawValue] ?? nil else { return nil }
+                    return (x, y)
+                }
+                guard !p.isEmpty else { continue }
+                let c = Comparison.paired(base: p.map(\.0), head: p.map(\.1), direction: m.direction,
+                                          threshold: thresholds[m.rawValue] ?? defaultThreshold,
+                                          bootstrap: Bootstrap(resamples: 2000, key: RandomKey("compare", .string(key), .string(m.rawValue))))
+                rows.append(Row(suite: parts[0], method: parts[1], metric: m, pairs: p.count,
+                                base: Descriptive.mean(p.map(\.0)), head: Descriptive.mean(p.map(\.1)),
+                                difference: c.difference, regression: c.regression, improved: c.improved))
+            }
+        }
+        return rows
+    }
+
+    /// A table as text or Markdown (for pull-request comments).
+    public static func table(_ rows: [Row], markdown: Bool) -> String {
+        let header = ["suite", "method", "metric", "pairs", "base", "head", "head - base [95% CI]", "verdict"]
+        let body = rows.map { r in
+            [r.suite, r.method, r.metric.label, "\(r.pairs)", fmt(r.base, 4), fmt(r.head, 4),
+             "\(fmt(r.difference.estimate, 4)) [\(fmt(r.difference.low, 4)), \(fmt(r.difference.high, 4))]",
+             r.regression ? "REGRESSION" : r.improved ? "improved" : "no significant change"]
+        }
+        if markdown {
+            return (["| " + header.joined(separator: " | ") + " |", "|" + String(repeating: " --- |", count: header.count)]
+                + body.map { "| " + $0.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |" })
+                .joined(separator: "\n") + "\n"
+        }
+        let widths = header.indices.map { i in max(header[i].count, body.map { $0[i].count }.max() ?? 0) }
+        func line(_ v: [String]) -> String { zip(v, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ") }
+        return ([line(header)] + body.map(line)).joined(separator: "\n") + "\n"
+    }
+}

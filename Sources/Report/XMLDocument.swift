@@ -1,0 +1,168 @@
+import CLibXML2
+import Foundation
+
+/// A problem with a template or a page, naming the file.
+public struct ReportError: Error, CustomStringConvertible, Equatable {
+    public var description: String
+    public init(_ d: String) { description = d }
+}
+
+/// A thin, safe layer over libxml2's DOM: every string a user supplied enters the tree as a
+/// text node or an attribute value through the API, never as markup, so a method called
+/// `<script>` stays text.
+public final class Page {
+    let doc: xmlDocPtr
+    public let path: String
+
+    static let xhtml = "http://www.w3.org/1999/xhtml"
+    static let svg = "http://www.w3.org/2000/svg"
+
+    /// Parses a template; external entities and network access are never enabled.
+    public init(template path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { throw ReportError("\(path): template not found") }
+        xmlSetGenericErrorFunc(nil, nil)
+        let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
+        guard let d = xmlReadFile(path, "UTF-8", options) else {
+            let detail = xmlGetLastError().map { e -> String in
+                let msg = e.pointee.message.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "malformed"
+                return "line \(e.pointee.line): \(msg)"
+            } ?? "malformed XML"
+            throw ReportError("\(path): not well-formed XHTML (\(detail))")
+        }
+        doc = d
+        self.path = path
+    }
+
+    deinit { xmlFreeDoc(doc) }
+
+    public var root: Element { Element(node: xmlDocGetRootElement(doc)!) }
+
+    /// The element with this id attribute; a template that lacks it is an error naming both.
+    public func element(id: String) throws -> Element {
+        func find(_ n: xmlNodePtr?) -> xmlNodePtr? {
+            var cur = n
+            while let c = cur {
+                if c.pointee.type == XML_ELEMENT_NODE {
+                    if let v = xmlGetProp(c, "id") {
+                        let match = String(cString: v) == id
+                        clv_xml_free(v)
+                        if match { return c }
+                    }
+                    if let f = find(c.pointee.children) { return f }
+                }
+                cur = c.pointee.next
+            }
+            return nil
+        }
+        guard let n = find(xmlDocGetRootElement(doc)) else { throw ReportError("\(path): no element with id=\"\(id)\"") }
+        return Element(node: n)
+    }
+
+    /// Serialises as XHTML that browsers also read as HTML (explicit end tags for empty
+    /// non-void elements), without an XML declaration. Written atomically.
+    public func write(to file: String) throws {
+        var buffer: UnsafeMutablePointer<xmlChar>?
+        var size: Int32 = 0
+        xmlDocDumpFormatMemoryEnc(doc, &buffer, &size, "UTF-8", 0)
+        guard let buffer else { throw ReportError("\(file): could not serialise the page") }
+        defer { clv_xml_free(buffer) }
+        var text = String(decoding: UnsafeBufferPointer(start: buffer, count: Int(size)), as: UTF8.self)
+        if text.hasPrefix("<?xml"), let end = text.firstIndex(of: "\n") { text.removeSubrange(text.startIndex...end) }
+        text = "<!DOCTYPE html>\n" + Page.expandEmptyElements(text)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
+    }
+
+    /// Serialises as plain XML with its declaration (feeds).
+    public func writeXML(to file: String) throws {
+        var buffer: UnsafeMutablePointer<xmlChar>?
+        var size: Int32 = 0
+        xmlDocDumpFormatMemoryEnc(doc, &buffer, &size, "UTF-8", 1)
+        guard let buffer else { throw ReportError("\(file): could not serialise") }
+        defer { clv_xml_free(buffer) }
+        try Data(UnsafeBufferPointer(start: buffer, count: Int(size))).write(to: URL(fileURLWithPath: file), options: .atomic)
+    }
+
+    /// `<div/>` means an unclosed div to an HTML parser; write `<div></div>` except for void elements.
+    static func expandEmptyElements(_ s: String) -> String {
+        let void: Set<String> = ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
+                                 "circle", "rect", "line", "path", "polyline", "polygon", "ellipse", "stop", "use"]
+        var out = ""
+        out.reserveCapacity(s.count)
+        var i = s.startIndex
+        while let open = s[i...].firstIndex(of: "<") {
+            out += s[i..<open]
+            guard let close = s[open...].firstIndex(of: ">") else { break }
+            let tag = s[open...close]
+            if tag.hasSuffix("/>"), !tag.hasPrefix("<!"), !tag.hasPrefix("<?") {
+                let name = tag.dropFirst().prefix { !$0.isWhitespace && $0 != "/" && $0 != ">" }
+                if void.contains(String(name)) {
+                    out += tag
+                } else {
+                    out += tag.dropLast(2) + "></" + name + ">"
+                }
+            } else {
+                out += tag
+            }
+            i = s.index(after: close)
+        }
+        out += s[i...]
+        return out
+    }
+}
+
+/// An element of a page; children are created through the API only.
+public struct Element {
+    let node: xmlNodePtr
+
+    /// Appends `<name>` in the parent's namespace (XHTML, or SVG inside an svg element).
+    @discardableResult
+    public func add(_ name: String, _ attributes: KeyValuePairs<String, String> = [:], text: String? = nil) -> Element {
+        let child = xmlNewChild(node, node.pointee.ns, name, nil)!
+        let e = Element(node: child)
+        for (k, v) in attributes { e.set(k, v) }
+        if let text { e.text(text) }
+        return e
+    }
+
+    /// Appends an `<svg>` element in the SVG namespace.
+    @discardableResult
+    public func addSVG(width: Double, height: Double, label: String) -> Element {
+        let child = xmlNewChild(node, nil, "svg", nil)!
+        let ns = xmlNewNs(child, Page.svg, nil)
+        xmlSetNs(child, ns)
+        let e = Element(node: child)
+        e.set("width", fmt(width)); e.set("height", fmt(height))
+        e.set("viewBox", "0 0 \(fmt(width)) \(fmt(height))")
+        e.set("role", "img"); e.set("aria-label", label)
+        return e
+    }
+
+    /// Sets an attribute; the value is escaped by libxml2 on output.
+    public func set(_ name: String, _ value: String) { xmlSetProp(node, name, value) }
+
+    /// Appends a text node: never parsed as markup or entities.
+    public func text(_ s: String) { xmlAddChild(node, xmlNewDocText(node.pointee.doc, s)) }
+
+    /// Removes every child (a template's placeholder content).
+    public func clear() {
+        var c = node.pointee.children
+        while let n = c {
+            c = n.pointee.next
+            xmlUnlinkNode(n)
+            xmlFreeNode(n)
+        }
+    }
+}
+
+/// Numbers in SVG and tables: short, locale-independent, deterministic.
+func fmt(_ v: Double, _ digits: Int = 2) -> String {
+    guard v.isFinite else { return "0" }
+    let s = String(format: "%.\(digits)f", v)
+    if s.contains(".") {
+        var t = s
+        while t.hasSuffix("0") { t.removeLast() }
+        if t.hasSuffix(".") { t.removeLast() }
+        return t == "-0" ? "0" : t
+    }
+    return s
+}

@@ -1,0 +1,93 @@
+import ArgumentParser
+import Foundation
+import Report
+import ResultStore
+
+/// Renders the site; shared by `report` and the end of `run`.
+func renderSite(db: String, out: String, templates: String) throws -> String {
+    let store = try openStore(db, readOnly: true)
+    do {
+        let written = try SiteBuilder(templateDirectory: templates, outputDirectory: out).build(store: store)
+        return written.first ?? out
+    } catch let e as ReportError {
+        throw CLIError(e.description)
+    } catch let e as StoreError {
+        throw CLIError(e.description)
+    }
+}
+
+/// `clvbench report`: the static result site.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Render the static result site from the database.",
+        discussion: """
+            Writes leaderboards (mean, 95% bootstrap CI and n, IQM, worst order, rank), task-order \
+            robustness, similarity sweeps, modality contributions, generalization, history \
+            across code versions with change points, a page per run, and regressions.xml (Atom). \
+            Pages open from file:// with no network; the same database renders byte-identical \
+            files. Restyle by editing site-template/ (page.xhtml and style.css).
+            """)
+
+    @Option(help: "Results database.") var db = "results/clvbench.sqlite"
+    @Option(help: "Output directory.") var out = "results/site"
+    @Option(help: "Template directory (page.xhtml, style.css).") var templates = "site-template"
+
+    func run() throws {
+        let index = try renderSite(db: db, out: out, templates: templates)
+        print("report: \(index)")
+    }
+}
+
+/// `clvbench compare BASE HEAD`: the CI gate.
+struct Compare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compare two code versions on identical cells; exit 1 on a significant regression.",
+        discussion: """
+            BASE and HEAD are commit prefixes, `latest` or `previous` (by the newest stored \
+            finish time). Cells run by both versions are paired; for each suite, method and \
+            metric the mean paired difference gets a 95% bootstrap CI. A regression is a change \
+            in the worse direction whose CI excludes zero and whose size passes the metric's \
+            threshold (default 0.01; --threshold last=0.02). Exit status: 1 on a regression, 0 \
+            otherwise, 2 on bad input.
+
+            Example: clvbench compare previous latest --format markdown
+            """)
+
+    @Argument(help: "Base code version.") var base: String
+    @Argument(help: "Head code version.") var head: String
+    @Option(help: "Results database.") var db = "results/clvbench.sqlite"
+    @Option(help: "text or markdown.") var format = "text"
+    @Option(name: .customLong("threshold"), help: "Per-metric threshold METRIC=VALUE (repeatable).") var thresholds: [String] = []
+
+    func run() throws {
+        guard ["text", "markdown"].contains(format) else { throw ValidationError("--format must be text or markdown") }
+        var t: [String: Double] = [:]
+        for s in thresholds {
+            let kv = s.split(separator: "=", maxSplits: 1)
+            guard kv.count == 2, let v = Double(kv[1]), v >= 0 else { throw ValidationError("--threshold expects METRIC=NUMBER, got '\(s)'") }
+            t[String(kv[0])] = v
+        }
+        let store = try openStore(db, readOnly: true)
+        let runs = try store.loadRuns()
+        let versions = VersionComparison.versions(runs)
+        let b: String, h: String
+        do {
+            b = try VersionComparison.resolve(base, among: versions)
+            h = try VersionComparison.resolve(head, among: versions)
+        } catch let e as ReportError {
+            throw ValidationError(e.description)
+        }
+        let rows = VersionComparison.compare(runs, base: b, head: h, thresholds: t)
+        guard !rows.isEmpty else {
+            throw ValidationError("no cells were run by both \(b.prefix(12)) and \(h.prefix(12)); nothing to compare")
+        }
+        print("base \(b.prefix(12)), head \(h.prefix(12))\n")
+        print(VersionComparison.table(rows, markdown: format == "markdown"), terminator: "")
+        let regressed = rows.filter(\.regression)
+        if !regressed.isEmpty {
+            FileHandle.standardError.write(Data("\(regressed.count) significant regression(s)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}

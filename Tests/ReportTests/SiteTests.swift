@@ -1,0 +1,110 @@
+import CLibXML2
+import Foundation
+import ResultStore
+import Testing
+@testable import Report
+
+struct SiteTests {
+    static let templates = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("site-template").path
+
+    func build(_ db: String) throws -> (String, [String]) {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("site-\(UUID().uuidString)").path
+        let written = try SiteBuilder(templateDirectory: Self.templates, outputDirectory: out).build(store: try Store(path: db, mode: .readOnly))
+        return (out, written)
+    }
+
+    /// Parses a written page as XML with libxml2; nil with the first error when it is not well formed.
+    func parse(_ path: String) -> (doc: xmlDocPtr?, error: String?) {
+        let d = xmlReadFile(path, "UTF-8", Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue))
+        if d == nil { return (nil, xmlGetLastError().map { String(cString: $0.pointee.message) } ?? "unknown") }
+        return (d, nil)
+    }
+
+    func xpath(_ doc: xmlDocPtr, _ expr: String) -> [String] {
+        let ctx = xmlXPathNewContext(doc)!
+        defer { xmlXPathFreeContext(ctx) }
+        xmlXPathRegisterNs(ctx, "h", "http://www.w3.org/1999/xhtml")
+        xmlXPathRegisterNs(ctx, "s", "http://www.w3.org/2000/svg")
+        guard let r = xmlXPathEvalExpression(expr, ctx) else { return [] }
+        defer { xmlXPathFreeObject(r) }
+        guard let set = r.pointee.nodesetval else { return [] }
+        return (0..<Int(set.pointee.nodeNr)).map { i in
+            let n = set.pointee.nodeTab[i]!
+            let c = xmlNodeGetContent(n)
+            defer { clv_xml_free(c) }
+            return c.map { String(cString: $0) } ?? ""
+        }
+    }
+
+    @Test func everyPageParsesAndEscapesHostileNames() throws {
+        let (out, written) = try build(try SyntheticResults.database())
+        #expect(written.count == 1 + 5 + 1 + 1 + 24)  // index, 5 suite pages, history, feed, 24 runs
+        for path in written {
+            let (doc, error) = parse(path)
+            try #require(doc != nil, "\(path): \(error ?? "")")
+            defer { xmlFreeDoc(doc) }
+            // No element or attribute came out of the hostile method name.
+            #expect(xpath(doc!, "//h:script | //*[local-name()='script']").isEmpty, "\(path)")
+            #expect(xpath(doc!, "//@*[contains(., '<script')][local-name()!='title' and local-name()!='aria-label']").allSatisfy { $0.contains("<script>") })
+        }
+        let (lb, _) = parse(out + "/leaderboard-demo.html")
+        defer { xmlFreeDoc(lb) }
+        #expect(xpath(lb!, "//h:table[@class='leaderboard']//h:a").contains(SyntheticResults.evilMethod))
+        #expect(!xpath(lb!, "//s:svg").isEmpty)
+        let raw = try String(contentsOfFile: out + "/leaderboard-demo.html", encoding: .utf8)
+        #expect(raw.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; \"q\""))
+    }
+
+    @Test func everyInternalLinkResolves() throws {
+        let (out, written) = try build(try SyntheticResults.database())
+        for path in written where path.hasSuffix(".html") {
+            let (doc, _) = parse(path)
+            defer { xmlFreeDoc(doc) }
+            let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
+            let ids = Set(xpath(doc!, "//@id"))
+            for href in xpath(doc!, "//h:a/@href | //h:link/@href") where !href.hasPrefix("http") {
+                let parts = href.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+                if !parts[0].isEmpty {
+                    #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(parts[0]).standardizedFileURL.path), "\(path) -> \(href)")
+                } else if parts.count == 2 {
+                    #expect(ids.contains(parts[1]), "\(path) -> \(href)")
+                }
+            }
+        }
+        #expect(FileManager.default.fileExists(atPath: out + "/style.css"))
+    }
+
+    @Test func sameDatabaseGivesByteIdenticalSites() throws {
+        let db = try SyntheticResults.database(commits: ["aaaa1111", "bbbb2222"])
+        let (a, written) = try build(db), (b, _) = try build(db)
+        for path in written {
+            let other = b + path.dropFirst(a.count)
+            #expect(FileManager.default.contents(atPath: path) == FileManager.default.contents(atPath: other), "\(path)")
+        }
+    }
+
+    @Test func templateProblemsNameTheFile() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tpl-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let db = try SyntheticResults.database()
+        let builder = SiteBuilder(templateDirectory: dir.path, outputDirectory: dir.appendingPathComponent("out").path)
+        #expect(throws: ReportError("\(dir.path)/page.xhtml: template not found")) { try builder.build(store: try Store(path: db)) }
+        try "<html><body><main id=\"content\"></body></html>".write(to: dir.appendingPathComponent("page.xhtml"), atomically: true, encoding: .utf8)
+        do { try builder.build(store: try Store(path: db)); Issue.record("built from a malformed template") } catch {
+            #expect("\(error)".contains("page.xhtml: not well-formed XHTML"), "\(error)")
+        }
+    }
+
+    @Test func compareFindsInjectedRegressionsOnly() throws {
+        let same = try Store(path: try SyntheticResults.database(commits: ["aaaa1111", "bbbb2222"]), mode: .readOnly).loadRuns()
+        let rows = VersionComparison.compare(same, base: "aaaa1111", head: "bbbb2222")
+        #expect(!rows.isEmpty && rows.allSatisfy { !$0.regression })
+        let worse = try Store(path: try SyntheticResults.database(commits: ["aaaa1111", "bbbb2222"], regress: 0.05), mode: .readOnly).loadRuns()
+        let r2 = VersionComparison.compare(worse, base: "aaaa1111", head: "bbbb2222")
+        #expect(r2.contains { $0.regression && $0.metric == .last })
+        #expect(try VersionComparison.resolve("latest", among: VersionComparison.versions(worse)) == "bbbb2222")
+        #expect(try VersionComparison.resolve("aaa", among: VersionComparison.versions(worse)) == "aaaa1111")
+        #expect(throws: ReportError.self) { try VersionComparison.resolve("zzz", among: ["aaaa1111"]) }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Linalg
+import ResultStore
+
+/// A database of plausible runs, made without training: for report and compare tests.
+enum SyntheticResults {
+    static let evilMethod = "<script>alert(1)</script> & \"q\""
+
+    static func record(suite: String = "demo", method: String, commit: String, seed: Int, order: [String], sv: Double,
+                       shift: Double = 0, finishedAt: String) -> RunRecord {
+        var rng = RandomStream(key: RandomKey("synthetic", .string(method), .int(seed), .string(order.joined()), .string(commit)))
+        let p = RunRecord.Provenance(commit: commit, dirty: false, cpu: "test cpu", cores: 2, os: "Debian", swift: "6.3+",
+                                     openblas: "0.3.21", openblasCore: "Haswell", threads: 1)
+        let hash = StableHasher.hex("\(suite) \(method) \(seed) \(order) \(sv)")
+        var r = RunRecord(cellHash: hash, suiteName: suite, suiteHash: "h-\(suite)", suiteText: "name: \(suite)\n", method: method,
+                          methodName: method == evilMethod ? "external" : "finetune", methodParameters: "{}",
+                          external: method == evilMethod, externalCommand: method == evilMethod ? "python3 evil.py" : nil,
+                          sv: sv, sl: 0.5, seed: seed, order: order, status: .done, measuredSV: sv / 2, measuredSL: 0.3,
+                          wallSeconds: 1, finishedAt: finishedAt, provenance: p)
+        let t = order.count
+        var acc: [[Double]] = [[Double]](repeating: [], count: t + 1)
+        for s in 0...t {
+            for j in 0...t {  // t trained columns, 1 held-out
+                let learned = j < t && j < s
+                let v = (learned ? 0.9 - 0.1 * Double(s - j - 1) : 0.3) + 0.03 * Double(rng.normal()) + shift
+                acc[s].append(min(1, max(0, v)))
+            }
+        }
+        for s in 0...t {
+            for j in 0...t {
+                r.accuracy.append(.init(stage: s, column: j, environment: j < t ? order[j] : "heldout1", heldOut: j == t,
+                                        accuracy: acc[s][j], loss: 1 - acc[s][j]))
+            }
+        }
+        let last = (0..<t).map { acc[t][$0] }.reduce(0, +) / Double(t)
+        r.metrics = ["last": last, "forgetting": 0.2 - shift, "bwt": -0.2 + shift, "la": 0.9, "transfer": 0.3, "generalization": acc[t][t],
+                     "avg": 0.6, "fwt": 0, "generalizationChange": acc[t][t] - acc[0][t]]
+        for stage in 2...t {
+            for s in 1..<stage {
+                r.contributions.append(.init(stage: stage, trained: order[stage - 1], earlier: order[s - 1], sv: Double(rng.uniform()),
+                                             sl: Double(rng.uniform()), sxEarlierTrained: 0.2, sxTrainedEarlier: 0.1,
+                                             driftVision: 0.8 + 0.2 * Double(rng.uniform()), driftLanguage: 0.95,
+                                             forgetting: acc[stage - 1][s - 1] - acc[stage][s - 1]))
+            }
+        }
+        for stage in 1...t {
+            for (j, e) in order.enumerated() {
+                let change = acc[stage][j] - acc[stage - 1][j]
+                r.attributions.append(.init(stage: stage, environment: e, accuracy: [0.6 * change, 0.3 * change, 0.1 * change], loss: [0, 0, 0]))
+            }
+        }
+        return r
+    }
+
+    /// Two methods (one with a hostile name), two seeds, three orders, two vision similarities,
+    /// by `commits` code versions; `regress` lowers the last version's accuracies.
+    static func database(commits: [String] = ["aaaa1111"], regress: Double = 0) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("synthetic-\(UUID().uuidString).sqlite").path
+        let store = try Store(path: path)
+        let orders = [["e1", "e2", "e3"], ["e2", "e3", "e1"], ["e3", "e1", "e2"]]
+        for (k, commit) in commits.enumerated() {
+            let shift = k == commits.count - 1 ? -regress : 0
+            for method in ["finetune", evilMethod] {
+                for seed in 0..<2 {
+                    for order in orders {
+                        for sv in [0.2, 0.8] {
+                            try store.insert(record(method: method, commit: commit, seed: seed, order: order, sv: sv, shift: shift,
+                                                    finishedAt: "2026-01-0\(k + 1)T00:00:00Z"))
+                        }
+                    }
+                }
+            }
+        }
+        return path
+    }
+}
