@@ -319,7 +319,7 @@ public struct SiteBuilder {
             let (p, main) = try page("Modality contributions: \(suite)")
             suiteNav(main, suite)
             let cur = data.current(suite: suite)
-            explain(main, "When stage t trains environment e_t, an earlier environment e_s changes accuracy. The exact Shapley attribution splits that change between the stage's vision, language and shared (logit scale) updates; negative values are forgetting.")
+            explain(main, "When stage t trains environment e_t, an earlier environment e_s (env. #s: the s-th in the order) changes accuracy. The exact Shapley attribution splits that change between the stage's vision, language and shared (logit scale) updates; negative values are forgetting.")
             let methods = data.methods(cur)
             for m in methods {
                 let mr = cur.filter { $0.r.method == m }
@@ -329,7 +329,7 @@ public struct SiteBuilder {
                     let position = Dictionary(uniqueKeysWithValues: r.r.order.enumerated().map { ($1, $0 + 1) })
                     for a in r.r.attributions {
                         guard let s = position[a.environment], s < a.stage else { continue }
-                        let k = "stage \(a.stage), environment at position \(s)"
+                        let k = "stage \(a.stage), env. #\(s)"
                         if sums[k] == nil { sums[k] = [0, 0, 0]; counts[k] = 0; keys.append(k) }
                         for g in 0..<3 { sums[k]![g] += a.accuracy[g] }
                         counts[k]! += 1
