@@ -64,8 +64,9 @@ public struct Checkpoint: Sendable {
 /// Everything known after training a prefix of an order: the planner keeps one per trie node,
 /// so cells sharing the prefix continue from it instead of retraining it.
 public struct PrefixState: Sendable {
-    public var model: DualEncoder
-    var method: any ContinualMethod
+    /// Model and method state; nil for external methods, whose state lives in their own process.
+    public var model: DualEncoder?
+    var method: (any ContinualMethod)?
     /// World indices of the environments trained so far, in order.
     public var prefix: [Int]
     var checkpoints: [Checkpoint]
@@ -107,7 +108,7 @@ public struct CellRunner: Sendable {
         return c
     }
 
-    public func initial(method: any ContinualMethod, pretrained: DualEncoder, baseline: Checkpoint) -> PrefixState {
+    public func initial(method: (any ContinualMethod)?, pretrained: DualEncoder?, baseline: Checkpoint) -> PrefixState {
         var s = PrefixState(model: pretrained, method: method, prefix: [], checkpoints: [baseline])
         s.stats = embeddingStats(stage: 0, baseline)
         return s
@@ -119,15 +120,31 @@ public struct CellRunner: Sendable {
         var s = state
         let t = s.prefix.count
         let stage = t + 1
-        s.prefix.append(env)
-        let ctx = StageContext(stage: stage, environments: s.prefix.map { data.training[$0] },
+        let prefix = s.prefix + [env]
+        let ctx = StageContext(stage: stage, environments: prefix.map { data.training[$0] },
                                key: Self.stageKey(suiteSeed: suiteSeed, seed: seed, method: methodIdentity,
-                                                  prefix: s.prefix.map { data.names[$0] }),
+                                                  prefix: prefix.map { data.names[$0] }),
                                budget: budget)
-        let before = s.model
-        try s.method.train(&s.model, ctx)
-        let cp = evaluateAll(s.model)
+        guard var model = s.model, var method = s.method else { preconditionFailure("advance needs a built-in method") }
+        let before = model
+        try method.train(&model, ctx)
+        s.model = model
+        s.method = method
+        let cp = evaluateAll(model)
         let prev = s.checkpoints[t]
+        appendCheckpoint(&s, environment: env, checkpoint: cp)
+        if shapley { s.attributions += attribute(stage: stage, before: before, after: model, prev: prev, now: cp) }
+        s.seconds += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+        return s
+    }
+
+    /// Records stage t+1 (training `env`) from its evaluation: the checkpoint, embedding
+    /// statistics and the contributions to every earlier environment.
+    func appendCheckpoint(_ s: inout PrefixState, environment env: Int, checkpoint cp: Checkpoint) {
+        let t = s.prefix.count
+        let stage = t + 1
+        let prev = s.checkpoints[t]
+        s.prefix.append(env)
         s.checkpoints.append(cp)
         s.stats += embeddingStats(stage: stage, cp)
         let prevSummary = { (i: Int) in EmbeddingSummary(EnvironmentEmbeddings(images: prev.images[i], captions: prev.captions[i])) }
@@ -141,9 +158,6 @@ public struct CellRunner: Sendable {
                 driftLanguage: drift(cp.captions[earlier], prev.captions[earlier]),
                 forgetting: prev.accuracy[earlier] - cp.accuracy[earlier]))
         }
-        if shapley { s.attributions += attribute(stage: stage, before: before, after: s.model, prev: prev, now: cp) }
-        s.seconds += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-        return s
     }
 
     /// The cell's result once its whole order is trained.

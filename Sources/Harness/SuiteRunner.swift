@@ -99,15 +99,15 @@ public final class SuiteRunner: @unchecked Sendable {
         let method = suite.methods[group.methodIndex]
         let runner = CellRunner(data: world.data, budget: suite.settings.budget, shapley: suite.settings.shapley)
         let index = Dictionary(uniqueKeysWithValues: world.data.names.enumerated().map { ($1, $0) })
-        let instance = try MethodCatalog.make(name: method.name, parameters: method.parameters)
-        let root = runner.initial(method: instance, pretrained: world.pretrained, baseline: world.baseline)
 
         func describe(_ c: PlannedCell) -> String {
             "\(method.label) sv=\(c.similarity.sv) sl=\(c.similarity.sl) seed=\(c.seed) order=\(c.order.joined(separator: ">"))"
         }
-        func store(_ cell: PlannedCell, _ result: CellResult?, _ status: RunRecord.Status, _ message: String?, _ seconds: Double) {
-            let record = RunRecordBuilder.record(suite: suite, cell: cell, result: result, status: status, message: message,
+        func store(_ cell: PlannedCell, _ result: CellResult?, _ status: RunRecord.Status, _ message: String?, _ seconds: Double,
+                   log: String? = nil) {
+            var record = RunRecordBuilder.record(suite: suite, cell: cell, result: result, status: status, message: message,
                                                  seconds: seconds, provenance: provenance)
+            record.log = log
             do {
                 try self.store.insert(record, force: options.force)
                 lock.lock()
@@ -124,6 +124,26 @@ public final class SuiteRunner: @unchecked Sendable {
                 lock.unlock()
             }
         }
+
+        // An external method's state lives in its process: one process per cell, no sharing.
+        if let ext = method.external {
+            let runner = ExternalCellRunner(data: world.data, runner: runner, spec: ext, shapley: suite.settings.shapley)
+            for cell in group.cells {
+                let t0 = Date()
+                do {
+                    let (result, log) = try runner.run(order: cell.order.map { index[$0]! }, seed: cell.seed, suiteSeed: suite.seed,
+                                                       methodParameters: ext.parameters)
+                    store(cell, result, .done, nil, result.seconds, log: log.isEmpty ? nil : log)
+                } catch let e as ExternalMethodError {
+                    store(cell, nil, .failed, "external method: \(e.description)", Date().timeIntervalSince(t0), log: e.log.isEmpty ? nil : e.log)
+                } catch {
+                    store(cell, nil, .failed, "external method: \(error)", Date().timeIntervalSince(t0))
+                }
+            }
+            return
+        }
+        let instance = try MethodCatalog.make(name: method.name, parameters: method.parameters)
+        let root = runner.initial(method: instance, pretrained: world.pretrained, baseline: world.baseline)
 
         func visit(_ state: PrefixState, _ cells: [PlannedCell]) {
             let depth = state.prefix.count

@@ -10,36 +10,49 @@ public struct EvaluationSet: Sendable {
     public var promptTokens: [Int32]
 }
 
+/// The text side of an environment, for external methods (which tokenize for themselves).
+public struct EnvironmentText: Sendable {
+    public var classNames: [String]
+    public var classPrompts: [String]
+    public var trainCaptions: [String]
+    public var evaluationCaptions: [String]
+}
+
 /// A world rendered into matrices and token ids once, shared by every cell that uses it.
 public struct WorldData: Sendable {
     public var names: [String]
     public var heldOut: [Bool]
     public var training: [EnvironmentData]
     public var evaluation: [EvaluationSet]
+    public var text: [EnvironmentText]
+    public var imageSize: Int
     public var tokenizer: Tokenizer
 
     public init(world: EnvironmentWorld, tokenizer: Tokenizer) {
         self.tokenizer = tokenizer
         names = world.environments.map(\.name)
         heldOut = world.environments.map(\.heldOut)
-        var tr: [EnvironmentData] = [], ev: [EvaluationSet] = []
+        imageSize = world.imageSize
+        var tr: [EnvironmentData] = [], ev: [EvaluationSet] = [], tx: [EnvironmentText] = []
         for (e, info) in world.environments.enumerated() {
             let prompts = info.classPrompts.flatMap { tokenizer.encode($0) }
-            let (x, y, _) = Self.render(world, e, .train, info.trainCount, tokenizer)
+            let (x, y, _, ct) = Self.render(world, e, .train, info.trainCount, tokenizer)
             tr.append(EnvironmentData(name: info.name, trainImages: x, trainLabels: y, promptTokens: prompts,
                                       classCount: info.classPrompts.count))
-            let (xe, ye, te) = Self.render(world, e, .evaluation, info.evaluationCount, tokenizer)
+            let (xe, ye, te, ce) = Self.render(world, e, .evaluation, info.evaluationCount, tokenizer)
             ev.append(EvaluationSet(images: xe, labels: ye, captionTokens: te, promptTokens: prompts))
+            tx.append(EnvironmentText(classNames: info.classNames, classPrompts: info.classPrompts, trainCaptions: ct, evaluationCaptions: ce))
         }
         training = tr
         evaluation = ev
+        text = tx
     }
 
     static func render(_ w: EnvironmentWorld, _ e: Int, _ split: Split, _ n: Int, _ tok: Tokenizer)
-        -> (Matrix, [Int], [Int32])
+        -> (Matrix, [Int], [Int32], [String])
     {
         var x = Matrix(rows: n, cols: w.pixelsPerImage)
-        var labels: [Int] = [], tokens: [Int32] = []
+        var labels: [Int] = [], tokens: [Int32] = [], captions: [String] = []
         labels.reserveCapacity(n)
         tokens.reserveCapacity(n * tok.maxLength)
         for i in 0..<n {
@@ -47,8 +60,9 @@ public struct WorldData: Sendable {
             x.storage.replaceSubrange((i * x.cols)..<((i + 1) * x.cols), with: s.image)
             labels.append(s.label)
             tokens += tok.encode(s.caption)
+            captions.append(s.caption)
         }
-        return (x, labels, tokens)
+        return (x, labels, tokens, captions)
     }
 
     /// The pretraining mixture: `count` pairs from the world's broad mixture.

@@ -37,6 +37,7 @@ extension Store {
                                   status: RunRecord.Status(rawValue: row["status"]) ?? .failed, message: row["message"],
                                   measuredSV: row["measured_sv"], measuredSL: row["measured_sl"],
                                   wallSeconds: row["wall_seconds"], finishedAt: row["finished_at"], provenance: p)
+                r.log = row["log"]
                 let id: Int64 = row["id"]
                 r.accuracy = try Row.fetchAll(db, sql: "SELECT * FROM accuracy WHERE run_id = ? ORDER BY stage, column_index", arguments: [id]).map {
                     .init(stage: $0["stage"], column: $0["column_index"], environment: $0["environment"], heldOut: $0["held_out"],

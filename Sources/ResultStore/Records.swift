@@ -72,6 +72,8 @@ public struct RunRecord: Sendable, Equatable {
     public var order: [String]
     public var status: Status
     public var message: String?
+    /// What an external process wrote to standard error (its tail), if any.
+    public var log: String?
     public var measuredSV: Double?
     public var measuredSL: Double?
     public var wallSeconds: Double

@@ -5,7 +5,7 @@ import GRDB
 enum Schema {
     /// Identifiers of every migration this version knows, in order. A database that has
     /// applied one not in this list was written by a newer clvbench.
-    static let migrationIDs = ["v1"]
+    static let migrationIDs = ["v1", "v2-run-log"]
     static let version = migrationIDs.count
 
     static var migrator: DatabaseMigrator {
@@ -99,6 +99,10 @@ enum Schema {
                     unit TEXT NOT NULL,
                     measured_at TEXT NOT NULL);
                 """)
+        }
+        // v2: the standard error of an external method's process, kept with its run.
+        m.registerMigration("v2-run-log") { db in
+            try db.execute(sql: "ALTER TABLE run ADD COLUMN log TEXT")
         }
         return m
     }

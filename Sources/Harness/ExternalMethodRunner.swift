@@ -1,0 +1,194 @@
+import Analysis
+import Foundation
+import Linalg
+
+/// An external method failed; `log` keeps the process's stderr for the run's record.
+public struct ExternalMethodError: Error, CustomStringConvertible {
+    public var description: String
+    public var log: String
+}
+
+/// Runs one cell through an external process speaking docs/protocol.md: writes the run's
+/// environments to a private directory, drives the process stage by stage over JSON lines,
+/// validates every answer, and builds the same `CellResult` a built-in method gives.
+struct ExternalCellRunner {
+    static let protocolVersion = 1
+    let data: WorldData
+    let runner: CellRunner
+    let spec: ExternalMethodSpec
+    let shapley: Bool
+    var workingDirectory = FileManager.default.currentDirectoryPath
+
+    func run(order: [Int], seed: Int, suiteSeed: Int, methodParameters: [String: String]) throws -> (CellResult, String) {
+        let fm = FileManager.default
+        let work = fm.temporaryDirectory.appendingPathComponent("clvbench-external-\(UUID().uuidString)")
+        try fm.createDirectory(at: work, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        defer { try? fm.removeItem(at: work) }
+        let input = work.appendingPathComponent("input")
+        try fm.createDirectory(at: input, withIntermediateDirectories: true)
+        let envs = try writeInputs(to: input)
+        let start = Date()
+        let deadline = DispatchTime.now() + spec.timeoutSeconds
+        let proc: ExternalProcess
+        do {
+            proc = try ExternalProcess(command: spec.command, environment: spec.environment, workingDirectory: workingDirectory,
+                                       stderrFile: work.appendingPathComponent("stderr.txt"))
+        } catch let e as ExternalProcess.Failure {
+            throw ExternalMethodError(description: e.description, log: "")
+        }
+        var lineNumber = 0
+        func fail(_ message: String) -> ExternalMethodError {
+            proc.kill()
+            return ExternalMethodError(description: message, log: proc.stderrTail())
+        }
+        /// The next protocol message (log messages are skipped).
+        func receive(_ expected: String) throws -> [String: Any] {
+            while true {
+                let line: String?
+                do { line = try proc.nextLine(deadline: deadline) } catch {
+                    throw fail("exceeded its timeout of \(fmtSeconds(spec.timeoutSeconds)) while waiting for '\(expected)'; the process and its children were killed")
+                }
+                guard let line else {
+                    let status = proc.wait(seconds: 2)
+                    throw fail("exited\(status.map { " with status \($0)" } ?? "") before sending '\(expected)'")
+                }
+                lineNumber += 1
+                if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+                guard let obj = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
+                    throw fail("output line \(lineNumber) is not a JSON object: '\(line.prefix(200))'")
+                }
+                guard let type = obj["type"] as? String else { throw fail("output line \(lineNumber) has no \"type\"") }
+                guard (obj["protocol"] as? Int) == Self.protocolVersion else {
+                    throw fail("output line \(lineNumber) ('\(type)') speaks protocol \(obj["protocol"].map { "\($0)" } ?? "(none)"); clvbench speaks \(Self.protocolVersion)")
+                }
+                if type == "log" { continue }
+                guard type == expected else {
+                    throw fail("output line \(lineNumber): unexpected message type '\(type)' (expected '\(expected)')")
+                }
+                return obj
+            }
+        }
+        func send(_ obj: [String: Any]) throws {
+            let d = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
+            do { try proc.send(String(decoding: d, as: UTF8.self)) } catch { throw fail("\(error)") }
+        }
+
+        try send(["type": "hello", "protocol": Self.protocolVersion, "seed": seed, "suite_seed": suiteSeed,
+                  "order": order.map { data.names[$0] }, "parameters": methodParameters, "directory": work.path,
+                  "image_shape": [data.imageSize, data.imageSize, 3], "environments": envs, "shapley": shapley])
+        _ = try receive("ready")
+
+        let columnsAll = data.names.indices
+        var state: PrefixState?
+        for stage in 0...order.count {
+            let trained: Any = stage == 0 ? NSNull() : data.names[order[stage - 1]]
+            try send(["type": "stage", "protocol": Self.protocolVersion, "stage": stage, "train": trained,
+                      "shapley": shapley && stage > 0])
+            let result = try receive("result")
+            guard (result["stage"] as? Int) == stage else { throw fail("result for stage \(result["stage"] ?? "none"), expected stage \(stage)") }
+            guard let perEnv = result["environments"] as? [String: Any] else { throw fail("stage \(stage): result has no \"environments\" object") }
+            var cp = Checkpoint(accuracy: [], loss: [], images: [], captions: [])
+            var dimension: Int?
+            for e in columnsAll {
+                let name = data.names[e]
+                guard let r = perEnv[name] as? [String: Any] else { throw fail("stage \(stage): no result for environment '\(name)'") }
+                guard let acc = (r["accuracy"] as? NSNumber)?.doubleValue, acc.isFinite, (0...1).contains(acc) else {
+                    throw fail("stage \(stage), \(name): accuracy \(r["accuracy"].map { "\($0)" } ?? "missing") is not a number in [0, 1]")
+                }
+                guard let loss = (r["loss"] as? NSNumber)?.doubleValue, loss.isFinite else {
+                    throw fail("stage \(stage), \(name): loss \(r["loss"].map { "\($0)" } ?? "missing") is not a finite number")
+                }
+                let n = data.evaluation[e].images.rows
+                var pair: [Matrix] = []
+                for key in ["image_embeddings", "caption_embeddings"] {
+                    guard let file = r[key] as? String else { throw fail("stage \(stage), \(name): \"\(key)\" missing") }
+                    guard !file.hasPrefix("/"), !file.split(separator: "/").contains("..") else {
+                        throw fail("stage \(stage), \(name): \(key) '\(file)' must be a path inside the run directory")
+                    }
+                    let url = work.appendingPathComponent(file)
+                    guard let bytes = fm.contents(atPath: url.path) else { throw fail("stage \(stage), \(name): \(key) file '\(file)' is missing") }
+                    let array: NPYArray
+                    do { array = try NPY.decode(bytes) } catch { throw fail("stage \(stage), \(name): \(key) file '\(file)': \(error)") }
+                    guard array.shape.count == 2, array.shape[0] == n, array.shape[1] >= 1 else {
+                        throw fail("stage \(stage), \(name): \(key) '\(file)' has shape \(array.shape); expected (\(n), d) for \(n) evaluation samples")
+                    }
+                    if let d = dimension, d != array.shape[1] {
+                        throw fail("stage \(stage), \(name): \(key) '\(file)' has dimension \(array.shape[1]); earlier embeddings have \(d)")
+                    }
+                    dimension = array.shape[1]
+                    guard array.values.allSatisfy(\.isFinite) else { throw fail("stage \(stage), \(name): \(key) '\(file)' contains NaN or infinite values") }
+                    pair.append(try array.matrix().l2NormalizedRows().normalized)
+                }
+                cp.accuracy.append(acc); cp.loss.append(loss); cp.images.append(pair[0]); cp.captions.append(pair[1])
+            }
+            if stage == 0 {
+                state = runner.initial(method: nil, pretrained: nil, baseline: cp)
+            } else {
+                let prev = state!.checkpoints[stage - 1]
+                runner.appendCheckpoint(&state!, environment: order[stage - 1], checkpoint: cp)
+                if shapley, let sh = result["shapley"] as? [String: Any] {
+                    state!.attributions += try attributions(sh, stage: stage, prev: prev, now: cp, fail: fail)
+                }
+            }
+        }
+        try send(["type": "finish", "protocol": Self.protocolVersion])
+        proc.closeInput()
+        let remaining = max(0.5, spec.timeoutSeconds - Date().timeIntervalSince(start))
+        guard let status = proc.wait(seconds: min(remaining, 30)) else {
+            throw ExternalMethodError(description: "did not exit after 'finish'; the process and its children were killed", log: proc.stderrTail())
+        }
+        guard status == 0 else { throw ExternalMethodError(description: "exited with status \(status) after 'finish'", log: proc.stderrTail()) }
+        state!.seconds = Date().timeIntervalSince(start)
+        return (try runner.finish(state!), proc.stderrTail())
+    }
+
+    /// Exact Shapley values from the six intermediate accuracies the process reported.
+    func attributions(_ sh: [String: Any], stage: Int, prev: Checkpoint, now: Checkpoint,
+                      fail: (String) -> ExternalMethodError) throws -> [StageAttribution] {
+        let coalitions = ["vision", "language", "vision+language", "shared", "vision+shared", "language+shared"]
+        let masks = [1, 2, 3, 4, 5, 6]
+        return try data.names.indices.map { e in
+            let name = data.names[e]
+            guard let entry = sh[name] as? [String: Any] else { throw fail("stage \(stage): shapley has no entry for '\(name)'") }
+            var worth = [Double](repeating: 0, count: 8)
+            worth[0] = prev.accuracy[e]; worth[7] = now.accuracy[e]
+            for (c, m) in zip(coalitions, masks) {
+                guard let v = (entry[c] as? NSNumber)?.doubleValue, v.isFinite, (0...1).contains(v) else {
+                    throw fail("stage \(stage), \(name): shapley accuracy for '\(c)' is missing or outside [0, 1]")
+                }
+                worth[m] = v
+            }
+            return StageAttribution(stage: stage, environment: name, accuracy: shapleyValues(players: 3) { worth[$0] }, loss: [0, 0, 0])
+        }
+    }
+
+    /// Writes every environment's images (.npy, n x H x W x 3 float32), labels (.npy uint8) and
+    /// captions (JSON); returns their descriptions for the hello message.
+    func writeInputs(to dir: URL) throws -> [[String: Any]] {
+        var out: [[String: Any]] = []
+        let s = data.imageSize
+        for (e, name) in data.names.enumerated() {
+            var files: [String: Any] = ["name": name, "held_out": data.heldOut[e], "class_names": data.text[e].classNames,
+                                        "class_prompts": data.text[e].classPrompts]
+            let sets: [(String, Matrix, [Int], [String])] = [
+                ("train", data.training[e].trainImages, data.training[e].trainLabels, data.text[e].trainCaptions),
+                ("eval", data.evaluation[e].images, data.evaluation[e].labels, data.text[e].evaluationCaptions),
+            ]
+            for (split, x, y, captions) in sets {
+                let base = "input/\(name).\(split)"
+                try NPY.encode(NPYArray(shape: [x.rows, s, s, 3], dtype: .float32, values: x.storage.map(Double.init)))
+                    .write(to: dir.deletingLastPathComponent().appendingPathComponent(base + ".images.npy"))
+                try NPY.encode(NPYArray(shape: [y.count], dtype: .uint8, values: y.map(Double.init)))
+                    .write(to: dir.deletingLastPathComponent().appendingPathComponent(base + ".labels.npy"))
+                try JSONSerialization.data(withJSONObject: captions).write(to: dir.deletingLastPathComponent().appendingPathComponent(base + ".captions.json"))
+                files["\(split)_images"] = base + ".images.npy"
+                files["\(split)_labels"] = base + ".labels.npy"
+                files["\(split)_captions"] = base + ".captions.json"
+            }
+            out.append(files)
+        }
+        return out
+    }
+}
+
+func fmtSeconds(_ s: Double) -> String { s == s.rounded() ? "\(Int(s)) s" : String(format: "%.1f s", s) }

@@ -1,0 +1,127 @@
+import Foundation
+
+/// A child process in its own process group (Foundation's Process starts children with
+/// pgid = pid, checked on Linux), spoken to by lines:
+/// stdin for messages in, stdout read line by line with deadlines, stderr into a file.
+/// `kill()` ends the whole group, children included.
+final class ExternalProcess: @unchecked Sendable {
+    struct Failure: Error, CustomStringConvertible { var description: String }
+
+    private let process = Process()
+    private let stdin = Pipe()
+    private let stdout = Pipe()
+    let stderrFile: URL
+    private let lock = NSLock()
+    private let available = DispatchSemaphore(value: 0)
+    private var lines: [String] = []
+    private var closed = false
+    private var pending = Data()
+
+    /// Resolves the command, refusing one that cannot start with a message that says why.
+    init(command: [String], environment: [String: String], workingDirectory: String, stderrFile: URL) throws {
+        guard let program = command.first, !program.isEmpty else { throw Failure(description: "cannot start: the command is empty") }
+        guard let resolved = ExternalProcess.resolve(program, cwd: workingDirectory) else {
+            throw Failure(description: "cannot start: '\(program)' was not found (not a file, and not on PATH)")
+        }
+        guard FileManager.default.isExecutableFile(atPath: resolved) else {
+            throw Failure(description: "cannot start: '\(resolved)' is not executable")
+        }
+        self.stderrFile = stderrFile
+        FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
+        process.executableURL = URL(fileURLWithPath: resolved)
+        process.arguments = Array(command.dropFirst())
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        env["CLVBENCH_PROTOCOL"] = "1"
+        process.environment = env
+        process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = try FileHandle(forWritingTo: stderrFile)
+        do { try process.run() } catch { throw Failure(description: "cannot start '\(program)': \(error.localizedDescription)") }
+        let handle = stdout.fileHandleForReading
+        let t = Thread { [weak self] in
+            while true {
+                let d = handle.availableData
+                guard let self else { return }
+                if d.isEmpty { self.finish(); return }
+                self.receive(d)
+            }
+        }
+        t.start()
+    }
+
+    static func resolve(_ program: String, cwd: String) -> String? {
+        if program.contains("/") {
+            let p = program.hasPrefix("/") ? program : cwd + "/" + program
+            return FileManager.default.fileExists(atPath: p) ? p : nil
+        }
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            let p = "\(dir)/\(program)"
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return nil
+    }
+
+    private func receive(_ d: Data) {
+        lock.lock()
+        pending.append(d)
+        var count = 0
+        while let nl = pending.firstIndex(of: 0x0A) {
+            lines.append(String(decoding: pending[pending.startIndex..<nl], as: UTF8.self))
+            pending.removeSubrange(pending.startIndex...nl)
+            count += 1
+        }
+        lock.unlock()
+        for _ in 0..<count { available.signal() }
+    }
+
+    private func finish() {
+        lock.lock()
+        if !pending.isEmpty { lines.append(String(decoding: pending, as: UTF8.self)); pending.removeAll(); available.signal() }
+        closed = true
+        lock.unlock()
+        available.signal()
+    }
+
+    /// The next line of output, or nil at end of output; throws when the deadline passes.
+    func nextLine(deadline: DispatchTime) throws -> String? {
+        while true {
+            lock.lock()
+            if !lines.isEmpty { let l = lines.removeFirst(); lock.unlock(); return l }
+            if closed { lock.unlock(); return nil }
+            lock.unlock()
+            if available.wait(timeout: deadline) == .timedOut { throw Failure(description: "timeout") }
+        }
+    }
+
+    func send(_ line: String) throws {
+        do { try stdin.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8)) } catch {
+            throw Failure(description: "could not write to the process (it may have exited): \(error.localizedDescription)")
+        }
+    }
+
+    func closeInput() { try? stdin.fileHandleForWriting.close() }
+
+    /// SIGKILL to the whole process group (the method and any children it started), then reap.
+    func kill() {
+        let pid = process.processIdentifier
+        if pid > 0 { Foundation.kill(-pid, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// Waits for exit up to `seconds`; kills the group after that.
+    func wait(seconds: Double) -> Int32? {
+        let end = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < end { Thread.sleep(forTimeInterval: 0.01) }
+        if process.isRunning { kill(); return nil }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// The last `limit` bytes of stderr, for the run's log.
+    func stderrTail(limit: Int = 65_536) -> String {
+        guard let d = FileManager.default.contents(atPath: stderrFile.path) else { return "" }
+        return String(decoding: d.suffix(limit), as: UTF8.self)
+    }
+}
