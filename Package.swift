@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "Environments", dependencies: ["Linalg", "CZlib"]),
         // Performance figures for `clvbench bench`; lives beside the benchmark suites.
         .target(name: "Benchmarks", dependencies: ["Linalg", "Environments", "Model"], path: "benchmarks/perf",
-                exclude: ["README.md"]),
+                exclude: ["README.md", "peer_numpy.py"]),
 
         .executableTarget(
             name: "clvbench",

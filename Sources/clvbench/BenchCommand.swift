@@ -21,10 +21,16 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    @Flag(help: "Also time the numpy peer (benchmarks/perf/peer_numpy.py) and print the ratio.")
+    var peer = false
+
     func run() throws {
         let chosen = sections.map { $0.split(separator: ",").map { String($0) } } ?? BenchmarkSuite.sections
         let figures: [BenchmarkFigure]
-        do { figures = try BenchmarkSuite.run(sections: chosen, quick: quick) } catch let e as BenchmarkError {
+        do {
+            figures = try BenchmarkSuite.run(sections: chosen, quick: quick)
+                + (peer ? try BenchmarkSuite.peer(script: "benchmarks/perf/peer_numpy.py", quick: quick) : [])
+        } catch let e as BenchmarkError {
             throw ValidationError(e.description)
         }
         if json {

@@ -28,6 +28,11 @@ public enum BenchmarkSuite {
         return out
     }
 
+    /// Swift against the numpy peer, one thread each.
+    public static func peer(script: String, quick: Bool) throws -> [BenchmarkFigure] {
+        try PeerBenchmark.compare(script: script, quick: quick)
+    }
+
     static func sgemm(quick: Bool) -> [BenchmarkFigure] {
         [128, 256, 512].map { n in
             BenchmarkFigure(name: "sgemm n=\(n)", value: SgemmProbe.gflops(n: n, minSeconds: quick ? 0.05 : 0.3),
