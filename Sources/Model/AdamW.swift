@@ -33,9 +33,22 @@ public struct AdamW: Sendable {
             m = grads.map { Matrix(rows: $0.value.rows, cols: $0.value.cols) }
             v = m
         }
+        // Global gradient norm: eight Float partial sums per tensor (vectorisable), summed in Double.
         var sq = 0.0
         for (group, t) in grads where !frozen.contains(group) {
-            for x in t.storage { sq += Double(x) * Double(x) }
+            t.storage.withUnsafeBufferPointer { g in
+                var acc = SIMD8<Float>()
+                let n8 = g.count / 8 * 8
+                var i = 0
+                while i < n8 {
+                    let x = SIMD8<Float>(g[i], g[i + 1], g[i + 2], g[i + 3], g[i + 4], g[i + 5], g[i + 6], g[i + 7])
+                    acc += x * x
+                    i += 8
+                }
+                var tail: Float = 0
+                while i < g.count { tail += g[i] * g[i]; i += 1 }
+                sq += Double(acc.sum()) + Double(tail)
+            }
         }
         let norm = Float(sq.squareRoot())
         var clip: Float = 1
@@ -43,7 +56,8 @@ public struct AdamW: Sendable {
         step += 1
         let c = config
         let lr = c.learningRate * learningRateScale
-        let bc1 = 1 - powf(c.beta1, Float(step)), bc2 = 1 - powf(c.beta2, Float(step))
+        // Reciprocals of the bias corrections: multiplications in the element loop, not divisions.
+        let inverseBC1 = 1 / (1 - powf(c.beta1, Float(step))), inverseBC2 = 1 / (1 - powf(c.beta2, Float(step)))
         model.forEachTensor { k, group, p in
             guard !frozen.contains(group) else { return }
             let decay = p.rows > 1 ? c.weightDecay : 0
@@ -51,12 +65,14 @@ public struct AdamW: Sendable {
                 m[k].storage.withUnsafeMutableBufferPointer { ms in
                     v[k].storage.withUnsafeMutableBufferPointer { vs in
                         p.storage.withUnsafeMutableBufferPointer { ps in
-                            for i in 0..<ps.count {
+                            var i = 0
+                            while i < ps.count {
                                 let gi = gs[i] * clip
                                 ms[i] = c.beta1 * ms[i] + (1 - c.beta1) * gi
                                 vs[i] = c.beta2 * vs[i] + (1 - c.beta2) * gi * gi
-                                let mh = ms[i] / bc1, vh = vs[i] / bc2
+                                let mh = ms[i] * inverseBC1, vh = vs[i] * inverseBC2
                                 ps[i] -= lr * (mh / (vh.squareRoot() + c.epsilon) + decay * ps[i])
+                                i += 1
                             }
                         }
                     }
