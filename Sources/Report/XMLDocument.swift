@@ -61,12 +61,7 @@ public final class Page {
     /// Serialises as XHTML that browsers also read as HTML (explicit end tags for empty
     /// non-void elements), without an XML declaration. Written atomically.
     public func write(to file: String) throws {
-        var buffer: UnsafeMutablePointer<xmlChar>?
-        var size: Int32 = 0
-        xmlDocDumpFormatMemoryEnc(doc, &buffer, &size, "UTF-8", 0)
-        guard let buffer else { throw ReportError("\(file): could not serialise the page") }
-        defer { clv_xml_free(buffer) }
-        var text = String(decoding: UnsafeBufferPointer(start: buffer, count: Int(size)), as: UTF8.self)
+        var text = String(decoding: try dump(file, indent: false), as: UTF8.self)
         if text.hasPrefix("<?xml"), let end = text.firstIndex(of: "\n") { text.removeSubrange(text.startIndex...end) }
         text = "<!DOCTYPE html>\n" + Page.expandEmptyElements(text)
         try Data(text.utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
@@ -74,12 +69,17 @@ public final class Page {
 
     /// Serialises as plain XML with its declaration (feeds).
     public func writeXML(to file: String) throws {
+        try dump(file, indent: true).write(to: URL(fileURLWithPath: file), options: .atomic)
+    }
+
+    /// The document as UTF-8 bytes, with its XML declaration.
+    private func dump(_ file: String, indent: Bool) throws -> Data {
         var buffer: UnsafeMutablePointer<xmlChar>?
         var size: Int32 = 0
-        xmlDocDumpFormatMemoryEnc(doc, &buffer, &size, "UTF-8", 1)
-        guard let buffer else { throw ReportError("\(file): could not serialise") }
+        xmlDocDumpFormatMemoryEnc(doc, &buffer, &size, "UTF-8", indent ? 1 : 0)
+        guard let buffer else { throw ReportError("\(file): could not serialise the document") }
         defer { clv_xml_free(buffer) }
-        try Data(UnsafeBufferPointer(start: buffer, count: Int(size))).write(to: URL(fileURLWithPath: file), options: .atomic)
+        return Data(UnsafeBufferPointer(start: buffer, count: Int(size)))
     }
 
     /// `<div/>` means an unclosed div to an HTML parser; write `<div></div>` except for void elements.
