@@ -22,6 +22,9 @@ struct ReportData {
 
     var runs: [Run]
     var suites: [String]
+    private var versionsBySuite: [String: [Version]] = [:]
+    private var currentBySuite: [String: [Run]] = [:]
+    private var externalMethods: Set<String> = []
 
     init(_ stored: [StoredRun]) {
         runs = stored.map { s in
@@ -30,20 +33,22 @@ struct ReportData {
             return Run(id: s.id, r: s.record, metric: m)
         }
         suites = Array(Set(runs.map { $0.r.suiteName })).sorted()
+        externalMethods = Set(runs.filter { $0.r.external }.map { $0.r.method })
+        // Versions and the current runs of each suite, computed once: every page asks for them.
+        var last: [String: [String: String]] = [:]
+        for run in runs { last[run.r.suiteName, default: [:]][run.version] = max(last[run.r.suiteName]?[run.version] ?? "", run.r.finishedAt) }
+        for suite in suites {
+            let vs = last[suite]!.map { Version(id: $0.key, lastFinished: $0.value) }.sorted { ($0.lastFinished, $0.id) < ($1.lastFinished, $1.id) }
+            versionsBySuite[suite] = vs
+            currentBySuite[suite] = runs.filter { $0.r.suiteName == suite && $0.version == vs.last!.id && $0.r.status == .done }
+        }
     }
 
     /// Code versions of a suite, oldest first.
-    func versions(suite: String) -> [Version] {
-        var last: [String: String] = [:]
-        for run in runs where run.r.suiteName == suite { last[run.version] = max(last[run.version] ?? "", run.r.finishedAt) }
-        return last.map { Version(id: $0.key, lastFinished: $0.value) }.sorted { ($0.lastFinished, $0.id) < ($1.lastFinished, $1.id) }
-    }
+    func versions(suite: String) -> [Version] { versionsBySuite[suite] ?? [] }
 
     /// Finished runs of a suite by its newest code version: what the leaderboards show.
-    func current(suite: String) -> [Run] {
-        guard let v = versions(suite: suite).last else { return [] }
-        return runs.filter { $0.r.suiteName == suite && $0.version == v.id && $0.r.status == .done }
-    }
+    func current(suite: String) -> [Run] { currentBySuite[suite] ?? [] }
 
     func methods(_ rs: [Run]) -> [String] { Array(Set(rs.map { $0.r.method })).sorted() }
     func settings(_ rs: [Run]) -> [(sv: Double, sl: Double)] {
@@ -53,7 +58,7 @@ struct ReportData {
         }.sorted { ($0.sv, $0.sl) < ($1.sv, $1.sl) }
     }
 
-    func isExternal(_ method: String) -> Bool { runs.contains { $0.r.method == method && $0.r.external } }
+    func isExternal(_ method: String) -> Bool { externalMethods.contains(method) }
 
     /// Mean with a stratified bootstrap CI over runs (strata: similarity settings).
     static func interval(_ rs: [Run], metric: String, key: String) -> Interval? {

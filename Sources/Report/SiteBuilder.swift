@@ -23,15 +23,14 @@ public struct SiteBuilder {
     }
 
     public func build(runs stored: [StoredRun]) throws -> [String] {
-        let template = templateDirectory + "/page.xhtml"
-        _ = try Page(template: template)  // fail early, naming the file
+        let template = try Page(template: templateDirectory + "/page.xhtml")  // fails early, naming the file
         let css = templateDirectory + "/style.css"
         guard let style = FileManager.default.contents(atPath: css) else { throw ReportError("\(css): stylesheet not found") }
         let fm = FileManager.default
         try fm.createDirectory(atPath: outputDirectory + "/runs", withIntermediateDirectories: true)
         try style.write(to: URL(fileURLWithPath: outputDirectory + "/style.css"), options: .atomic)
         let data = ReportData(stored)
-        var ctx = Context(builder: self, data: data)
+        var ctx = Context(builder: self, data: data, template: template)
         try ctx.index()
         for suite in data.suites {
             try ctx.leaderboard(suite)
@@ -49,10 +48,11 @@ public struct SiteBuilder {
     struct Context {
         let builder: SiteBuilder
         let data: ReportData
+        let template: Page
         var written: [String] = []
 
         func page(_ title: String, depth: Int = 0) throws -> (Page, Element) {
-            let p = try Page(template: builder.templateDirectory + "/page.xhtml")
+            let p = Page(copying: template)
             let up = String(repeating: "../", count: depth)
             let t = try p.element(id: "title")
             t.clear(); t.text("\(title) · clvbench")

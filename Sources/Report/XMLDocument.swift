@@ -33,6 +33,12 @@ public final class Page {
         self.path = path
     }
 
+    /// A fresh copy of an already parsed page (cheaper than parsing the template again).
+    public init(copying other: Page) {
+        doc = xmlCopyDoc(other.doc, 1)
+        path = other.path
+    }
+
     deinit { xmlFreeDoc(doc) }
 
     public var root: Element { Element(node: xmlDocGetRootElement(doc)!) }
@@ -82,31 +88,41 @@ public final class Page {
         return Data(UnsafeBufferPointer(start: buffer, count: Int(size)))
     }
 
-    /// `<div/>` means an unclosed div to an HTML parser; write `<div></div>` except for void elements.
+    /// `<div/>` means an unclosed div to an HTML parser; write `<div></div>` except for void
+    /// elements. Works on UTF-8 bytes (markup characters are ASCII), which keeps it linear and fast.
     static func expandEmptyElements(_ s: String) -> String {
-        let void: Set<String> = ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
-                                 "circle", "rect", "line", "path", "polyline", "polygon", "ellipse", "stop", "use"]
-        var out = ""
-        out.reserveCapacity(s.count)
-        var i = s.startIndex
-        while let open = s[i...].firstIndex(of: "<") {
-            out += s[i..<open]
-            guard let close = s[open...].firstIndex(of: ">") else { break }
-            let tag = s[open...close]
-            if tag.hasSuffix("/>"), !tag.hasPrefix("<!"), !tag.hasPrefix("<?") {
-                let name = tag.dropFirst().prefix { !$0.isWhitespace && $0 != "/" && $0 != ">" }
-                if void.contains(String(name)) {
-                    out += tag
+        let voidElements: Set<[UInt8]> = Set(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+                                              "track", "wbr", "circle", "rect", "line", "path", "polyline", "polygon", "ellipse",
+                                              "stop", "use"].map { Array($0.utf8) })
+        let b = Array(s.utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(b.count + b.count / 8)
+        var i = 0
+        let lt = UInt8(ascii: "<"), gt = UInt8(ascii: ">"), slash = UInt8(ascii: "/")
+        while i < b.count {
+            guard b[i] == lt, let close = b[i...].firstIndex(of: gt) else {
+                out.append(b[i])
+                i += 1
+                continue
+            }
+            let selfClosing = close > i + 1 && b[close - 1] == slash && b[i + 1] != UInt8(ascii: "!") && b[i + 1] != UInt8(ascii: "?")
+            if selfClosing {
+                var e = i + 1
+                while e < close && b[e] != UInt8(ascii: " ") && b[e] != slash && b[e] != UInt8(ascii: "\n") { e += 1 }
+                let name = Array(b[(i + 1)..<e])
+                if voidElements.contains(name) {
+                    out.append(contentsOf: b[i...close])
                 } else {
-                    out += tag.dropLast(2) + "></" + name + ">"
+                    out.append(contentsOf: b[i..<(close - 1)])
+                    out.append(gt)
+                    out.append(contentsOf: [lt, slash] + name + [gt])
                 }
             } else {
-                out += tag
+                out.append(contentsOf: b[i...close])
             }
-            i = s.index(after: close)
+            i = close + 1
         }
-        out += s[i...]
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

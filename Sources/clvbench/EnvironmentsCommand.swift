@@ -8,8 +8,9 @@ struct EnvironmentsCommand: ParsableCommand {
         commandName: "environments",
         abstract: "Write a contact sheet (PNG) and the captions of every environment.",
         discussion: """
-            PRESET is `procedural` (the default shapes world: 4 trained and 1 held-out \
-            environment of 4 classes) or `fashion` (Fashion-MNIST from Debian's \
+            SUITE-OR-PRESET is a suite file (its world; --sv and --sl default to the suite's \
+            first similarity setting), `procedural` (the default shapes world: 4 trained and 1 \
+            held-out environment of 4 classes) or `fashion` (Fashion-MNIST from Debian's \
             dataset-fashion-mnist, 5 class pairs, the last held out). For each environment, \
             DIR gets NAME.png (a grid of images) and NAME.txt (class prompts and the caption of \
             each image, in grid order). --sv and --sl set the vision and language similarity.
@@ -17,17 +18,17 @@ struct EnvironmentsCommand: ParsableCommand {
             Example: clvbench environments procedural --sv 0 --out /tmp/sheets
             """)
 
-    @Argument(help: "procedural or fashion.")
+    @Argument(help: "A suite file, or procedural or fashion.")
     var preset: String
 
     @Option(help: "Directory to write into (created if missing; existing sheets are replaced).")
     var out: String
 
-    @Option(help: "Vision similarity in [0, 1].")
-    var sv = 0.5
+    @Option(help: "Vision similarity in [0, 1] (default 0.5, or the suite's first setting).")
+    var sv: Double?
 
-    @Option(help: "Language similarity in [0, 1].")
-    var sl = 0.5
+    @Option(help: "Language similarity in [0, 1] (default 0.5, or the suite's first setting).")
+    var sl: Double?
 
     @Option(help: "World seed.")
     var seed = 0
@@ -42,20 +43,30 @@ struct EnvironmentsCommand: ParsableCommand {
     var split = "evaluation"
 
     func validate() throws {
-        guard (0...1).contains(sv), (0...1).contains(sl) else { throw ValidationError("--sv and --sl must be in [0, 1]") }
+        guard (0...1).contains(sv ?? 0.5), (0...1).contains(sl ?? 0.5) else { throw ValidationError("--sv and --sl must be in [0, 1]") }
         guard (1...1024).contains(count) else { throw ValidationError("--count must be in 1...1024") }
         guard (1...16).contains(zoom) else { throw ValidationError("--zoom must be in 1...16") }
         guard Split(rawValue: split) != nil else { throw ValidationError("--split must be train or evaluation, got '\(split)'") }
-        guard ["procedural", "fashion"].contains(preset) else {
-            throw ValidationError("unknown preset '\(preset)': expected procedural or fashion")
+        guard ["procedural", "fashion"].contains(preset) || isSuite else {
+            throw ValidationError("unknown preset '\(preset)': expected a suite file (.yaml), procedural or fashion")
         }
     }
 
+    var isSuite: Bool { preset.hasSuffix(".yaml") || preset.hasSuffix(".yml") }
+
     func run() throws {
-        let similarity = SimilaritySetting(sv: sv, sl: sl)
+        var similarity = SimilaritySetting(sv: sv ?? 0.5, sl: sl ?? 0.5)
         let world: EnvironmentWorld
         do {
-            if preset == "fashion" {
+            if isSuite {
+                let suite = try loadSuite(preset)
+                let first = suite.similarities[0]
+                similarity = SimilaritySetting(sv: sv ?? first.sv, sl: sl ?? first.sl)
+                switch suite.world {
+                case .procedural(let c): world = try ProceduralWorld(config: c, similarity: similarity)
+                case .fashion(let c, let dir): world = try FashionWorld(config: c, similarity: similarity, data: try FashionMNIST(directory: dir))
+                }
+            } else if preset == "fashion" {
                 var config = FashionWorld.Config()
                 config.seed = seed
                 world = try FashionWorld(config: config, similarity: similarity, data: try FashionMNIST())

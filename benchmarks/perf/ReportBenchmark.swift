@@ -1,0 +1,68 @@
+import Analysis
+import Foundation
+import Linalg
+import Report
+import ResultStore
+
+/// Report rendering time for databases of 1,000 and 10,000 synthetic runs (4 environments,
+/// 3 methods, 2 similarity settings, full accuracy, contribution and attribution rows).
+enum ReportBenchmark {
+    static func record(_ i: Int) -> RunRecord {
+        var rng = RandomStream(key: RandomKey("bench-report", .int(i)))
+        let methods = ["finetune", "ewc", "replay"], orders = OrderList.latin
+        let method = methods[i % 3], order = orders[(i / 3) % 4], sv = (i / 12) % 2 == 0 ? 0.25 : 0.75
+        let p = RunRecord.Provenance(commit: "bench", dirty: false, cpu: "cpu", cores: 2, os: "os", swift: "6", openblas: "0.3.21",
+                                     openblasCore: "Haswell", threads: 1)
+        var r = RunRecord(cellHash: "cell-\(i)", suiteName: "bench", suiteHash: "h", suiteText: "name: bench", method: method,
+                          methodName: method, methodParameters: "{}", sv: sv, sl: 0.5, seed: i / 24, order: order, status: .done,
+                          measuredSV: sv, measuredSL: 0.5, wallSeconds: 1, finishedAt: "2026-01-01T00:00:00Z", provenance: p)
+        var acc = [[Double]]()
+        for s in 0...4 { acc.append((0..<5).map { j in min(1, max(0, (j < s ? 0.85 : 0.3) + 0.05 * Double(rng.normal()))) }) }
+        for s in 0...4 { for j in 0..<5 {
+            r.accuracy.append(.init(stage: s, column: j, environment: j < 4 ? order[j] : "heldout1", heldOut: j == 4, accuracy: acc[s][j], loss: 1 - acc[s][j]))
+        } }
+        let m = continualMetrics(try! AccuracyMatrix(values: acc, heldOutCount: 1))
+        for (k, v) in m { r.metrics[k.rawValue] = v.number }
+        for t in 2...4 { for s in 1..<t {
+            r.contributions.append(.init(stage: t, trained: order[t - 1], earlier: order[s - 1], sv: Double(rng.uniform()), sl: Double(rng.uniform()),
+                                         sxEarlierTrained: 0.1, sxTrainedEarlier: 0.2, driftVision: 0.9, driftLanguage: 0.95,
+                                         forgetting: acc[t - 1][s - 1] - acc[t][s - 1]))
+        } }
+        for t in 1...4 { for (j, e) in order.enumerated() {
+            let d = acc[t][j] - acc[t - 1][j]
+            r.attributions.append(.init(stage: t, environment: e, accuracy: [0.6 * d, 0.3 * d, 0.1 * d], loss: [0, 0, 0]))
+        } }
+        return r
+    }
+
+    enum OrderList {
+        static let latin = [["env1", "env2", "env3", "env4"], ["env2", "env3", "env4", "env1"],
+                            ["env3", "env4", "env1", "env2"], ["env4", "env1", "env2", "env3"]]
+    }
+
+    static func run(quick: Bool, templates: String) throws -> [BenchmarkFigure] {
+        var figures: [BenchmarkFigure] = []
+        for n in quick ? [1000] : [1000, 10_000] {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("clvbench-bench-report-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let store = try Store(path: dir.appendingPathComponent("runs.sqlite").path)
+            let t0 = Stopwatch.now()
+            for i in 0..<n { try store.insert(record(i)) }
+            let ingest = Double(Stopwatch.now() - t0) * 1e-9
+            let rows = n * (1 + 25 + 9 + 6 + 16)
+            figures.append(BenchmarkFigure(name: "SQLite ingest \(n) runs", value: Double(rows) / ingest, unit: "rows/s",
+                                           detail: "one transaction per run, \(rows) rows in \(String(format: "%.1f", ingest)) s"))
+            let t1 = Stopwatch.now()
+            let runs = try store.loadRuns()
+            let load = Double(Stopwatch.now() - t1) * 1e-9
+            let t2 = Stopwatch.now()
+            let pages = try SiteBuilder(templateDirectory: templates, outputDirectory: dir.appendingPathComponent("site").path).build(runs: runs)
+            let render = Double(Stopwatch.now() - t2) * 1e-9
+            figures.append(BenchmarkFigure(name: "report \(n) runs: load", value: load, unit: "s", detail: "every run and its rows from SQLite"))
+            figures.append(BenchmarkFigure(name: "report \(n) runs: render", value: render, unit: "s",
+                                           detail: "\(pages.count) pages: statistics, charts, files"))
+        }
+        return figures
+    }
+}
