@@ -97,7 +97,9 @@ public struct SiteBuilder {
             main.add("h2", text: "Runs behind these numbers")
             for m in data.methods(runs) {
                 let p = main.add("p", ["id": "runs-\(slug(m))"])
-                p.add("strong", text: m + ": ")
+                p.add("strong", text: m)
+                if data.isExternal(m) { p.add("span", ["class": "tag"], text: "external") }
+                p.text(": ")
                 for r in runs where r.r.method == m {
                     p.add("a", ["href": "runs/\(r.id).html", "title": "\(r.setting) seed \(r.r.seed) \(r.r.orderKey)"], text: "#\(r.id)")
                     p.text(" ")
@@ -256,7 +258,7 @@ public struct SiteBuilder {
                     let bo = ReportData.byOrder(rs.filter { $0.r.method == m }, metric: "last")
                     guard let best = bo.max(by: { $0.value < $1.value }), let worst = bo.min(by: { $0.value < $1.value }) else { continue }
                     let row = table.add("tr")
-                    row.add("td", text: m)
+                    methodCell(row, m)
                     row.add("td", text: best.order); row.add("td", text: fmt(best.value, 3))
                     row.add("td", text: worst.order); row.add("td", text: fmt(worst.value, 3))
                     row.add("td", text: fmt(best.value - worst.value, 3))
@@ -336,7 +338,8 @@ public struct SiteBuilder {
                     }
                 }
                 guard !keys.isEmpty else { continue }
-                main.add("h2", text: m)
+                let heading = main.add("h2", text: m)
+                if data.isExternal(m) { heading.add("span", ["class": "tag"], text: "external") }
                 keys.sort()
                 Charts.shares(main, label: "Mean Shapley attribution of accuracy change, \(m)",
                               bars: keys.map { k in (k, sums[k]!.map { $0 / Double(counts[k]!) }) })
