@@ -14,29 +14,36 @@ public struct LeastSquaresFit: Equatable, Sendable {
 public enum LeastSquares {
     /// Fits y ~ 1 + X[:, columns]. Rows of `x` are observations. Collinear or constant
     /// predictors get coefficient 0 (their pivot is dropped) rather than a failure.
-    public static func fit(x: [[Double]], y: [Double], columns: [Int]? = nil) -> LeastSquaresFit {
+    /// `rows` selects (and may repeat) observations, as a bootstrap resample does, without
+    /// copying them.
+    public static func fit(x: [[Double]], y: [Double], columns: [Int]? = nil, rows: [Int]? = nil) -> LeastSquaresFit {
         precondition(x.count == y.count && !y.isEmpty, "least squares needs one row of predictors per observation")
         let cols = columns ?? Array(0..<(x.first?.count ?? 0))
         let p = cols.count + 1
-        // Normal equations A beta = b with A = Z'Z, Z = [1, X].
-        var a = [[Double]](repeating: [Double](repeating: 0, count: p), count: p)
+        let index = rows ?? Array(0..<y.count)
+        // Normal equations A beta = b with A = Z'Z, Z = [1, X]; one reused row buffer.
+        var a = [Double](repeating: 0, count: p * p)
         var b = [Double](repeating: 0, count: p)
-        for (row, target) in zip(x, y) {
-            var z = [1.0]
-            for c in cols { z.append(row[c]) }
+        var z = [Double](repeating: 1, count: p)
+        for r in index {
+            let row = x[r], target = y[r]
+            for (k, c) in cols.enumerated() { z[k + 1] = row[c] }
             for i in 0..<p {
                 b[i] += z[i] * target
-                for j in 0..<p { a[i][j] += z[i] * z[j] }
+                for j in 0..<p { a[i * p + j] += z[i] * z[j] }
             }
         }
-        let beta = solve(a, b)
-        let fitted = LeastSquaresFit(coefficients: beta, rSquared: 0)
-        let my = Descriptive.mean(y)
+        let beta = solve((0..<p).map { Array(a[($0 * p)..<(($0 + 1) * p)]) }, b)
+        var my = 0.0
+        for r in index { my += y[r] }
+        my /= Double(index.count)
         var sse = 0.0, sst = 0.0
-        for (row, target) in zip(x, y) {
-            let pred = fitted.predict(cols.map { row[$0] })
-            sse += (target - pred) * (target - pred)
-            sst += (target - my) * (target - my)
+        for r in index {
+            let row = x[r]
+            var pred = beta[0]
+            for (k, c) in cols.enumerated() { pred += beta[k + 1] * row[c] }
+            sse += (y[r] - pred) * (y[r] - pred)
+            sst += (y[r] - my) * (y[r] - my)
         }
         return LeastSquaresFit(coefficients: beta, rSquared: sst > 0 ? max(0, 1 - sse / sst) : 0)
     }

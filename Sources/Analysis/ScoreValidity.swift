@@ -12,13 +12,17 @@ public struct ForgettingObservation: Sendable {
     public var shapley: [Double]?
     /// Stratum for the bootstrap (the similarity setting).
     public var stratum: Int
+    /// The cell (run) it came from: the bootstrap resamples whole cells, since the pairs of one
+    /// cell are not independent. nil: the observation is its own cell.
+    public var cluster: Int?
 
-    public init(scores: [Double], forgetting: Double, shapley: [Double]? = nil, stratum: Int = 0) {
+    public init(scores: [Double], forgetting: Double, shapley: [Double]? = nil, stratum: Int = 0, cluster: Int? = nil) {
         precondition(scores.count == ScoreValidity.predictorNames.count, "six scores per observation")
         self.scores = scores
         self.forgetting = forgetting
         self.shapley = shapley
         self.stratum = stratum
+        self.cluster = cluster
     }
 }
 
@@ -52,11 +56,36 @@ public struct ScoreValidity: Sendable {
         let fitted = x.map { full.predict($0) }
         let rho = Descriptive.spearman(fitted, y)
 
-        let samples = bootstrap.indexResamples(count: obs.count, strata: obs.map(\.stratum))
+        // Cells, each with its share of the normal equations (Z'Z and Z'y), summed once; a
+        // resample of cells then costs one sum per cell instead of one pass over its pairs.
+        var clusterOf: [Int: Int] = [:]
+        var clusterStratum: [Int] = []
+        var members: [Int] = []
+        for (i, o) in obs.enumerated() {
+            let key = o.cluster ?? -(i + 1)
+            if clusterOf[key] == nil { clusterOf[key] = clusterStratum.count; clusterStratum.append(o.stratum) }
+            members.append(clusterOf[key]!)
+        }
+        let p = x[0].count + 1
+        var za = [[Double]](repeating: [Double](repeating: 0, count: p * p), count: clusterStratum.count)
+        var zb = [[Double]](repeating: [Double](repeating: 0, count: p), count: clusterStratum.count)
+        for (i, row) in x.enumerated() {
+            let c = members[i]
+            let z = [1.0] + row
+            for a in 0..<p {
+                zb[c][a] += z[a] * y[i]
+                for b in 0..<p { za[c][a * p + b] += z[a] * z[b] }
+            }
+        }
         var coefs = [[Double]](repeating: [], count: full.coefficients.count)
-        for idx in samples {
-            let f = LeastSquares.fit(x: idx.map { x[$0] }, y: idx.map { y[$0] })
-            for (i, c) in f.coefficients.enumerated() { coefs[i].append(c) }
+        for idx in bootstrap.indexResamples(count: clusterStratum.count, strata: clusterStratum) {
+            var a = [Double](repeating: 0, count: p * p), b = [Double](repeating: 0, count: p)
+            for c in idx {
+                for k in 0..<(p * p) { a[k] += za[c][k] }
+                for k in 0..<p { b[k] += zb[c][k] }
+            }
+            let beta = LeastSquares.solve((0..<p).map { Array(a[($0 * p)..<(($0 + 1) * p)]) }, b)
+            for (i, v) in beta.enumerated() { coefs[i].append(v) }
         }
         let alpha = (1 - bootstrap.confidence) / 2
         let intervals = full.coefficients.enumerated().map { i, c in

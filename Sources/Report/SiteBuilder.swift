@@ -367,7 +367,7 @@ public struct SiteBuilder {
                     let sh = r.r.attributions.first { $0.stage == c.stage && $0.environment == c.earlier }
                     obs.append(ForgettingObservation(scores: [c.sv, c.sl, c.sxEarlierTrained, c.sxTrainedEarlier, c.driftVision, c.driftLanguage],
                                                      forgetting: c.forgetting, shapley: sh?.accuracy,
-                                                     stratum: settings.firstIndex(of: "\(r.r.sv) \(r.r.sl)") ?? 0))
+                                                     stratum: settings.firstIndex(of: "\(r.r.sv) \(r.r.sl)") ?? 0, cluster: Int(r.id)))
                 }
             }
             main.add("h2", text: "Do the contribution scores predict forgetting?")
