@@ -36,9 +36,10 @@ public final class Store: Sendable {
         config.readonly = mode == .readOnly
         config.foreignKeysEnabled = true
         do {
-            pool = try DatabasePool(path: path, configuration: config)
+            pool = try Store.retryingWhileBusy(seconds: busyTimeout) { try DatabasePool(path: path, configuration: config) }
             let migrator = Schema.migrator
-            let superseded = try pool.read { try migrator.hasBeenSuperseded($0) }
+            let pool = self.pool
+            let superseded = try Store.retryingWhileBusy(seconds: busyTimeout) { try pool.read { try migrator.hasBeenSuperseded($0) } }
             if superseded {
                 throw StoreError("\(path): written by a newer clvbench (schema has migrations this version does not know); "
                     + "use a newer clvbench or another --db")
@@ -52,6 +53,20 @@ public final class Store: Sendable {
             throw e
         } catch let e as DatabaseError {
             throw Store.explain(e, path: path)
+        }
+    }
+
+    /// Retries `body` while SQLite answers busy or locked (opening a new file switches it to WAL,
+    /// which needs a moment of exclusive access), up to `seconds`.
+    static func retryingWhileBusy<T>(seconds: Double, _ body: () throws -> T) throws -> T {
+        let end = Date().addingTimeInterval(seconds)
+        var pause = 0.01
+        while true {
+            do { return try body() } catch let e as DatabaseError
+                where [.SQLITE_BUSY, .SQLITE_LOCKED].contains(e.resultCode.primaryResultCode) && Date() < end {
+                Thread.sleep(forTimeInterval: pause)
+                pause = min(pause * 2, 0.2)
+            }
         }
     }
 
