@@ -77,6 +77,21 @@ public struct SiteBuilder {
 
         func explain(_ e: Element, _ text: String) { e.add("p", ["class": "explain"], text: text) }
 
+        /// The frame every suite page shares: title, the suite's navigation, an explanation,
+        /// the body, the links to the runs behind it, and the file.
+        func suitePage(_ title: String, suite: String, file: String, explanation: String,
+                       body: (Element, [ReportData.Run]) throws -> Void) throws -> String {
+            let (p, main) = try page("\(title): \(suite)")
+            suiteNav(main, suite)
+            let cur = data.current(suite: suite)
+            explain(main, explanation)
+            try body(main, cur)
+            runLinks(main, cur)
+            let path = builder.outputDirectory + "/\(file)-\(slug(suite)).html"
+            try p.write(to: path)
+            return path
+        }
+
         func suiteNav(_ main: Element, _ suite: String) {
             let p = main.add("p")
             for (name, file) in [("Leaderboard", "leaderboard"), ("Task orders", "orders"), ("Similarity", "similarity"),
@@ -143,283 +158,268 @@ public struct SiteBuilder {
         // MARK: leaderboard
 
         mutating func leaderboard(_ suite: String) throws {
-            let (p, main) = try page("Leaderboard: \(suite)")
-            suiteNav(main, suite)
-            let cur = data.current(suite: suite)
-            explain(main, "Each number is the mean over (seed x order) cells with its 95% bootstrap CI (2,000 resamples, stratified by similarity setting) and n. IQM is the interquartile mean of Last; the worst order is the lowest Last among orders (mean over seeds). Rank is by mean Last.")
-            var scopes: [(String, [ReportData.Run])] = [("All similarity settings", cur)]
-            for s in data.settings(cur) {
-                scopes.append(("sv = \(fmt(s.sv)), sl = \(fmt(s.sl))", cur.filter { $0.r.sv == s.sv && $0.r.sl == s.sl }))
-            }
-            for (title, rs) in scopes {
-                main.add("h2", text: title)
-                let methods = data.methods(rs)
-                let last = methods.map { m in ReportData.interval(rs.filter { $0.r.method == m }, metric: "last", key: suite + title + m) }
-                let order = methods.indices.sorted { (last[$0]?.estimate ?? -1) > (last[$1]?.estimate ?? -1) }
-                let table = main.add("table", ["class": "leaderboard"])
-                let head = table.add("tr")
-                head.add("th", text: "rank"); head.add("th", text: "method"); head.add("th", text: "n")
-                for m in SiteBuilder.leaderboardMetrics { head.add("th", text: m.label + (m.direction == .higherIsBetter ? " ↑" : " ↓")) }
-                head.add("th", text: "IQM Last"); head.add("th", text: "worst order (Last)")
-                for (rank, i) in order.enumerated() {
-                    let m = methods[i]
-                    let mr = rs.filter { $0.r.method == m }
-                    let row = table.add("tr")
-                    row.add("td", text: "\(rank + 1)")
-                    let td = row.add("td")
-                    td.add("a", ["href": "#runs-\(slug(m))"], text: m)
-                    if data.isExternal(m) { td.add("span", ["class": "tag"], text: "external") }
-                    row.add("td", text: "\(mr.count)")
-                    for metric in SiteBuilder.leaderboardMetrics {
-                        let cell = row.add("td")
-                        if let ci = ReportData.interval(mr, metric: metric.rawValue, key: suite + title + m) {
-                            cell.text(fmt(ci.estimate, 3))
-                            cell.add("span", ["class": "ci"], text: " [\(fmt(ci.low, 3)), \(fmt(ci.high, 3))]")
+            let path = try suitePage("Leaderboard", suite: suite, file: "leaderboard", explanation: "Each number is the mean over (seed x order) cells with its 95% bootstrap CI (2,000 resamples, stratified by similarity setting) and n. IQM is the interquartile mean of Last; the worst order is the lowest Last among orders (mean over seeds). Rank is by mean Last.") { main, cur in
+                var scopes: [(String, [ReportData.Run])] = [("All similarity settings", cur)]
+                for s in data.settings(cur) {
+                    scopes.append(("sv = \(fmt(s.sv)), sl = \(fmt(s.sl))", cur.filter { $0.r.sv == s.sv && $0.r.sl == s.sl }))
+                }
+                for (title, rs) in scopes {
+                    main.add("h2", text: title)
+                    let methods = data.methods(rs)
+                    let last = methods.map { m in ReportData.interval(rs.filter { $0.r.method == m }, metric: "last", key: suite + title + m) }
+                    let order = methods.indices.sorted { (last[$0]?.estimate ?? -1) > (last[$1]?.estimate ?? -1) }
+                    let table = main.add("table", ["class": "leaderboard"])
+                    let head = table.add("tr")
+                    head.add("th", text: "rank"); head.add("th", text: "method"); head.add("th", text: "n")
+                    for m in SiteBuilder.leaderboardMetrics { head.add("th", text: m.label + (m.direction == .higherIsBetter ? " ↑" : " ↓")) }
+                    head.add("th", text: "IQM Last"); head.add("th", text: "worst order (Last)")
+                    for (rank, i) in order.enumerated() {
+                        let m = methods[i]
+                        let mr = rs.filter { $0.r.method == m }
+                        let row = table.add("tr")
+                        row.add("td", text: "\(rank + 1)")
+                        let td = row.add("td")
+                        td.add("a", ["href": "#runs-\(slug(m))"], text: m)
+                        if data.isExternal(m) { td.add("span", ["class": "tag"], text: "external") }
+                        row.add("td", text: "\(mr.count)")
+                        for metric in SiteBuilder.leaderboardMetrics {
+                            let cell = row.add("td")
+                            if let ci = ReportData.interval(mr, metric: metric.rawValue, key: suite + title + m) {
+                                cell.text(fmt(ci.estimate, 3))
+                                cell.add("span", ["class": "ci"], text: " [\(fmt(ci.low, 3)), \(fmt(ci.high, 3))]")
+                            } else {
+                                cell.text("n/a")
+                            }
+                        }
+                        let lasts = mr.compactMap { $0.metric["last"] }
+                        row.add("td", text: lasts.isEmpty ? "n/a" : fmt(Descriptive.iqm(lasts), 3))
+                        if let worst = ReportData.byOrder(mr, metric: "last").min(by: { $0.value < $1.value }) {
+                            row.add("td", text: "\(fmt(worst.value, 3)) (\(worst.order))")
                         } else {
-                            cell.text("n/a")
+                            row.add("td", text: "n/a")
                         }
                     }
-                    let lasts = mr.compactMap { $0.metric["last"] }
-                    row.add("td", text: lasts.isEmpty ? "n/a" : fmt(Descriptive.iqm(lasts), 3))
-                    if let worst = ReportData.byOrder(mr, metric: "last").min(by: { $0.value < $1.value }) {
-                        row.add("td", text: "\(fmt(worst.value, 3)) (\(worst.order))")
-                    } else {
-                        row.add("td", text: "n/a")
+                }
+                main.add("h2", text: "What the columns mean")
+                let dl = main.add("dl")
+                for m in SiteBuilder.leaderboardMetrics {
+                    dl.add("dt", text: m.label)
+                    dl.add("dd", text: m.explanation)
+                }
+
+                let methods = data.methods(cur)
+                main.add("h2", text: "Probability of improvement (Last)")
+                explain(main, "P(row method beats column method) on a random pair of cells, from the Mann-Whitney U statistic; 0.5 means no difference.")
+                let pt = main.add("table")
+                let ph = pt.add("tr")
+                ph.add("th", text: "")
+                for m in methods { ph.add("th", text: m) }
+                for a in methods {
+                    let row = pt.add("tr")
+                    row.add("td", text: a)
+                    let xa = cur.filter { $0.r.method == a }.compactMap { $0.metric["last"] }
+                    for b in methods {
+                        let xb = cur.filter { $0.r.method == b }.compactMap { $0.metric["last"] }
+                        row.add("td", text: a == b || xa.isEmpty || xb.isEmpty ? "–" : fmt(Comparison.probabilityOfImprovement(xa, over: xb), 2))
                     }
                 }
-            }
-            main.add("h2", text: "What the columns mean")
-            let dl = main.add("dl")
-            for m in SiteBuilder.leaderboardMetrics {
-                dl.add("dt", text: m.label)
-                dl.add("dd", text: m.explanation)
-            }
-
-            let methods = data.methods(cur)
-            main.add("h2", text: "Probability of improvement (Last)")
-            explain(main, "P(row method beats column method) on a random pair of cells, from the Mann-Whitney U statistic; 0.5 means no difference.")
-            let pt = main.add("table")
-            let ph = pt.add("tr")
-            ph.add("th", text: "")
-            for m in methods { ph.add("th", text: m) }
-            for a in methods {
-                let row = pt.add("tr")
-                row.add("td", text: a)
-                let xa = cur.filter { $0.r.method == a }.compactMap { $0.metric["last"] }
-                for b in methods {
-                    let xb = cur.filter { $0.r.method == b }.compactMap { $0.metric["last"] }
-                    row.add("td", text: a == b || xa.isEmpty || xb.isEmpty ? "–" : fmt(Comparison.probabilityOfImprovement(xa, over: xb), 2))
+                main.add("h2", text: "Where the variance comes from (Last)")
+                explain(main, "Share of each method's variance in Last explained by the seed, the task order and the similarity setting (main effects); the rest is interaction and noise.")
+                let vt = main.add("table")
+                let vh = vt.add("tr")
+                for h in ["method", "seed", "order", "similarity", "other"] { vh.add("th", text: h) }
+                for m in methods {
+                    let mr = cur.filter { $0.r.method == m && $0.metric["last"] != nil }
+                    guard mr.count > 1 else { continue }
+                    let (shares, residual) = VarianceDecomposition.shares(
+                        values: mr.map { $0.metric["last"]! },
+                        factors: ["seed": mr.map { "\($0.r.seed)" }, "order": mr.map { $0.r.orderKey }, "similarity": mr.map(\.setting)])
+                    let row = vt.add("tr")
+                    row.add("td", text: m)
+                    for k in ["seed", "order", "similarity"] { row.add("td", text: fmt(shares[k] ?? 0, 3)) }
+                    row.add("td", text: fmt(residual, 3))
                 }
+                main.add("h2", text: "Last by method")
+                Charts.strip(main, label: "Last accuracy of every cell by method, with mean and 95% CI", yLabel: "Last",
+                             groups: methods.map { m in
+                                 let mr = cur.filter { $0.r.method == m }
+                                 let ci = ReportData.interval(mr, metric: "last", key: suite + "All similarity settings" + m)
+                                 return (m, mr.compactMap { $0.metric["last"] }, ci.map { ($0.estimate, $0.low, $0.high) })
+                             })
             }
-            main.add("h2", text: "Where the variance comes from (Last)")
-            explain(main, "Share of each method's variance in Last explained by the seed, the task order and the similarity setting (main effects); the rest is interaction and noise.")
-            let vt = main.add("table")
-            let vh = vt.add("tr")
-            for h in ["method", "seed", "order", "similarity", "other"] { vh.add("th", text: h) }
-            for m in methods {
-                let mr = cur.filter { $0.r.method == m && $0.metric["last"] != nil }
-                guard mr.count > 1 else { continue }
-                let (shares, residual) = VarianceDecomposition.shares(
-                    values: mr.map { $0.metric["last"]! },
-                    factors: ["seed": mr.map { "\($0.r.seed)" }, "order": mr.map { $0.r.orderKey }, "similarity": mr.map(\.setting)])
-                let row = vt.add("tr")
-                row.add("td", text: m)
-                for k in ["seed", "order", "similarity"] { row.add("td", text: fmt(shares[k] ?? 0, 3)) }
-                row.add("td", text: fmt(residual, 3))
-            }
-            main.add("h2", text: "Last by method")
-            Charts.strip(main, label: "Last accuracy of every cell by method, with mean and 95% CI", yLabel: "Last",
-                         groups: methods.map { m in
-                             let mr = cur.filter { $0.r.method == m }
-                             let ci = ReportData.interval(mr, metric: "last", key: suite + "All similarity settings" + m)
-                             return (m, mr.compactMap { $0.metric["last"] }, ci.map { ($0.estimate, $0.low, $0.high) })
-                         })
-            runLinks(main, cur)
-            try save(p, "leaderboard-\(slug(suite)).html")
+            written.append(path)
         }
 
         // MARK: orders
 
         mutating func orders(_ suite: String) throws {
-            let (p, main) = try page("Task-order robustness: \(suite)")
-            suiteNav(main, suite)
-            let cur = data.current(suite: suite)
-            explain(main, "How much the answer depends on the order of the environments. Each dot is one order (Last averaged over seeds); the best and worst orders are named; a rank flip is a pair of methods whose order in one task order disagrees with their order over all cells.")
-            let methods = data.methods(cur)
-            for s in data.settings(cur) {
-                let rs = cur.filter { $0.r.sv == s.sv && $0.r.sl == s.sl }
-                main.add("h2", text: "sv = \(fmt(s.sv)), sl = \(fmt(s.sl))")
-                Charts.strip(main, label: "Last per task order, by method", yLabel: "Last (mean over seeds)",
-                             groups: methods.map { m in (m, ReportData.byOrder(rs.filter { $0.r.method == m }, metric: "last").map(\.value), nil) })
-                let table = main.add("table")
-                let head = table.add("tr")
-                for h in ["method", "best order", "Last", "worst order", "Last", "spread"] { head.add("th", text: h) }
-                for m in methods {
-                    let bo = ReportData.byOrder(rs.filter { $0.r.method == m }, metric: "last")
-                    guard let best = bo.max(by: { $0.value < $1.value }), let worst = bo.min(by: { $0.value < $1.value }) else { continue }
-                    let row = table.add("tr")
-                    methodCell(row, m)
-                    row.add("td", text: best.order); row.add("td", text: fmt(best.value, 3))
-                    row.add("td", text: worst.order); row.add("td", text: fmt(worst.value, 3))
-                    row.add("td", text: fmt(best.value - worst.value, 3))
-                }
-                // Rank flips: method pairs whose order in a task order disagrees with the pooled order.
-                let pooled = Dictionary(uniqueKeysWithValues: methods.map { m in (m, Descriptive.mean(rs.filter { $0.r.method == m }.compactMap { $0.metric["last"] })) })
-                var flips = 0, pairs = 0
-                let orderKeys = Array(Set(rs.map { $0.r.orderKey })).sorted()
-                for o in orderKeys {
-                    let per = Dictionary(uniqueKeysWithValues: methods.map { m in (m, Descriptive.mean(rs.filter { $0.r.method == m && $0.r.orderKey == o }.compactMap { $0.metric["last"] })) })
-                    for (i, a) in methods.enumerated() {
-                        for b in methods[(i + 1)...] where per[a]!.isFinite && per[b]!.isFinite {
-                            pairs += 1
-                            if (per[a]! - per[b]!) * (pooled[a]! - pooled[b]!) < 0 { flips += 1 }
+            let path = try suitePage("Task-order robustness", suite: suite, file: "orders", explanation: "How much the answer depends on the order of the environments. Each dot is one order (Last averaged over seeds); the best and worst orders are named; a rank flip is a pair of methods whose order in one task order disagrees with their order over all cells.") { main, cur in
+                let methods = data.methods(cur)
+                for s in data.settings(cur) {
+                    let rs = cur.filter { $0.r.sv == s.sv && $0.r.sl == s.sl }
+                    main.add("h2", text: "sv = \(fmt(s.sv)), sl = \(fmt(s.sl))")
+                    Charts.strip(main, label: "Last per task order, by method", yLabel: "Last (mean over seeds)",
+                                 groups: methods.map { m in (m, ReportData.byOrder(rs.filter { $0.r.method == m }, metric: "last").map(\.value), nil) })
+                    let table = main.add("table")
+                    let head = table.add("tr")
+                    for h in ["method", "best order", "Last", "worst order", "Last", "spread"] { head.add("th", text: h) }
+                    for m in methods {
+                        let bo = ReportData.byOrder(rs.filter { $0.r.method == m }, metric: "last")
+                        guard let best = bo.max(by: { $0.value < $1.value }), let worst = bo.min(by: { $0.value < $1.value }) else { continue }
+                        let row = table.add("tr")
+                        methodCell(row, m)
+                        row.add("td", text: best.order); row.add("td", text: fmt(best.value, 3))
+                        row.add("td", text: worst.order); row.add("td", text: fmt(worst.value, 3))
+                        row.add("td", text: fmt(best.value - worst.value, 3))
+                    }
+                    // Rank flips: method pairs whose order in a task order disagrees with the pooled order.
+                    let pooled = Dictionary(uniqueKeysWithValues: methods.map { m in (m, Descriptive.mean(rs.filter { $0.r.method == m }.compactMap { $0.metric["last"] })) })
+                    var flips = 0, pairs = 0
+                    let orderKeys = Array(Set(rs.map { $0.r.orderKey })).sorted()
+                    for o in orderKeys {
+                        let per = Dictionary(uniqueKeysWithValues: methods.map { m in (m, Descriptive.mean(rs.filter { $0.r.method == m && $0.r.orderKey == o }.compactMap { $0.metric["last"] })) })
+                        for (i, a) in methods.enumerated() {
+                            for b in methods[(i + 1)...] where per[a]!.isFinite && per[b]!.isFinite {
+                                pairs += 1
+                                if (per[a]! - per[b]!) * (pooled[a]! - pooled[b]!) < 0 { flips += 1 }
+                            }
                         }
                     }
+                    explain(main, "Rank flips: \(flips) of \(pairs) (method pair, order) comparisons disagree with the pooled ranking (\(pairs == 0 ? "n/a" : fmt(100 * Double(flips) / Double(pairs), 1) + "%")).")
                 }
-                explain(main, "Rank flips: \(flips) of \(pairs) (method pair, order) comparisons disagree with the pooled ranking (\(pairs == 0 ? "n/a" : fmt(100 * Double(flips) / Double(pairs), 1) + "%")).")
             }
-            runLinks(main, cur)
-            try save(p, "orders-\(slug(suite)).html")
+            written.append(path)
         }
 
         // MARK: similarity
 
         mutating func similarity(_ suite: String) throws {
-            let (p, main) = try page("Similarity sweep: \(suite)")
-            suiteNav(main, suite)
-            let cur = data.current(suite: suite)
-            explain(main, "Metrics against the vision similarity sv (averaged over sl) and against the language similarity sl (averaged over sv), per method, with 95% bootstrap CIs. The measured similarity is the mean pairwise SV or SL of the trained environments under the pretrained model.")
-            let methods = data.methods(cur)
-            for (axis, key) in [("sv", \RunRecord.sv), ("sl", \RunRecord.sl)] {
-                let values = Array(Set(cur.map { $0.r[keyPath: key] })).sorted()
-                for metric in [ContinualMetric.last, .forgetting] {
-                    main.add("h2", text: "\(metric.label) against \(axis)")
-                    Charts.lines(main, label: "\(metric.label) against \(axis) by method", xLabels: values.map { fmt($0) }, yLabel: metric.label,
-                                 series: methods.map { m in
-                                     let cis = values.map { v in ReportData.interval(cur.filter { $0.r.method == m && $0.r[keyPath: key] == v }, metric: metric.rawValue, key: suite + axis + m + "\(v)") }
-                                     return (m, cis.map { $0?.estimate ?? .nan }, cis.map { $0?.low ?? .nan }, cis.map { $0?.high ?? .nan })
-                                 })
-                }
-                let table = main.add("table")
-                let head = table.add("tr")
-                head.add("th", text: "\(axis) asked"); head.add("th", text: "measured SV"); head.add("th", text: "measured SL")
-                for v in values {
-                    let rs = cur.filter { $0.r[keyPath: key] == v }
-                    let row = table.add("tr")
-                    row.add("td", text: fmt(v))
-                    row.add("td", text: fmt(Descriptive.mean(rs.compactMap { $0.r.measuredSV }), 3))
-                    row.add("td", text: fmt(Descriptive.mean(rs.compactMap { $0.r.measuredSL }), 3))
+            let path = try suitePage("Similarity sweep", suite: suite, file: "similarity", explanation: "Metrics against the vision similarity sv (averaged over sl) and against the language similarity sl (averaged over sv), per method, with 95% bootstrap CIs. The measured similarity is the mean pairwise SV or SL of the trained environments under the pretrained model.") { main, cur in
+                let methods = data.methods(cur)
+                for (axis, key) in [("sv", \RunRecord.sv), ("sl", \RunRecord.sl)] {
+                    let values = Array(Set(cur.map { $0.r[keyPath: key] })).sorted()
+                    for metric in [ContinualMetric.last, .forgetting] {
+                        main.add("h2", text: "\(metric.label) against \(axis)")
+                        Charts.lines(main, label: "\(metric.label) against \(axis) by method", xLabels: values.map { fmt($0) }, yLabel: metric.label,
+                                     series: methods.map { m in
+                                         let cis = values.map { v in ReportData.interval(cur.filter { $0.r.method == m && $0.r[keyPath: key] == v }, metric: metric.rawValue, key: suite + axis + m + "\(v)") }
+                                         return (m, cis.map { $0?.estimate ?? .nan }, cis.map { $0?.low ?? .nan }, cis.map { $0?.high ?? .nan })
+                                     })
+                    }
+                    let table = main.add("table")
+                    let head = table.add("tr")
+                    head.add("th", text: "\(axis) asked"); head.add("th", text: "measured SV"); head.add("th", text: "measured SL")
+                    for v in values {
+                        let rs = cur.filter { $0.r[keyPath: key] == v }
+                        let row = table.add("tr")
+                        row.add("td", text: fmt(v))
+                        row.add("td", text: fmt(Descriptive.mean(rs.compactMap { $0.r.measuredSV }), 3))
+                        row.add("td", text: fmt(Descriptive.mean(rs.compactMap { $0.r.measuredSL }), 3))
+                    }
                 }
             }
-            runLinks(main, cur)
-            try save(p, "similarity-\(slug(suite)).html")
+            written.append(path)
         }
 
         // MARK: contributions
 
         mutating func contributions(_ suite: String) throws {
-            let (p, main) = try page("Modality contributions: \(suite)")
-            suiteNav(main, suite)
-            let cur = data.current(suite: suite)
-            explain(main, "When stage t trains environment e_t, an earlier environment e_s (env. #s: the s-th in the order) changes accuracy. The exact Shapley attribution splits that change between the stage's vision, language and shared (logit scale) updates; negative values are forgetting.")
-            let methods = data.methods(cur)
-            for m in methods {
-                let mr = cur.filter { $0.r.method == m }
-                var sums: [String: [Double]] = [:], counts: [String: Int] = [:]
-                var keys: [String] = []
-                for r in mr {
-                    let position = Dictionary(uniqueKeysWithValues: r.r.order.enumerated().map { ($1, $0 + 1) })
-                    for a in r.r.attributions {
-                        guard let s = position[a.environment], s < a.stage else { continue }
-                        let k = "stage \(a.stage), env. #\(s)"
-                        if sums[k] == nil { sums[k] = [0, 0, 0]; counts[k] = 0; keys.append(k) }
-                        for g in 0..<3 { sums[k]![g] += a.accuracy[g] }
-                        counts[k]! += 1
-                    }
-                }
-                guard !keys.isEmpty else { continue }
-                let heading = main.add("h2", text: m)
-                if data.isExternal(m) { heading.add("span", ["class": "tag"], text: "external") }
-                keys.sort()
-                Charts.shares(main, label: "Mean Shapley attribution of accuracy change, \(m)",
-                              bars: keys.map { k in (k, sums[k]!.map { $0 / Double(counts[k]!) }) })
-                // Stability of the vision share of forgetting across orders.
-                var shares: [Double] = []
-                for o in Set(mr.map { $0.r.orderKey }).sorted() {
-                    var v = 0.0, l = 0.0
-                    for r in mr where r.r.orderKey == o {
+            let path = try suitePage("Modality contributions", suite: suite, file: "contributions", explanation: "When stage t trains environment e_t, an earlier environment e_s (env. #s: the s-th in the order) changes accuracy. The exact Shapley attribution splits that change between the stage's vision, language and shared (logit scale) updates; negative values are forgetting.") { main, cur in
+                let methods = data.methods(cur)
+                for m in methods {
+                    let mr = cur.filter { $0.r.method == m }
+                    var sums: [String: [Double]] = [:], counts: [String: Int] = [:]
+                    var keys: [String] = []
+                    for r in mr {
                         let position = Dictionary(uniqueKeysWithValues: r.r.order.enumerated().map { ($1, $0 + 1) })
-                        for a in r.r.attributions where (position[a.environment] ?? 99) < a.stage {
-                            v += abs(a.accuracy[0]); l += abs(a.accuracy[1])
+                        for a in r.r.attributions {
+                            guard let s = position[a.environment], s < a.stage else { continue }
+                            let k = "stage \(a.stage), env. #\(s)"
+                            if sums[k] == nil { sums[k] = [0, 0, 0]; counts[k] = 0; keys.append(k) }
+                            for g in 0..<3 { sums[k]![g] += a.accuracy[g] }
+                            counts[k]! += 1
                         }
                     }
-                    if v + l > 0 { shares.append(v / (v + l)) }
+                    guard !keys.isEmpty else { continue }
+                    let heading = main.add("h2", text: m)
+                    if data.isExternal(m) { heading.add("span", ["class": "tag"], text: "external") }
+                    keys.sort()
+                    Charts.shares(main, label: "Mean Shapley attribution of accuracy change, \(m)",
+                                  bars: keys.map { k in (k, sums[k]!.map { $0 / Double(counts[k]!) }) })
+                    // Stability of the vision share of forgetting across orders.
+                    var shares: [Double] = []
+                    for o in Set(mr.map { $0.r.orderKey }).sorted() {
+                        var v = 0.0, l = 0.0
+                        for r in mr where r.r.orderKey == o {
+                            let position = Dictionary(uniqueKeysWithValues: r.r.order.enumerated().map { ($1, $0 + 1) })
+                            for a in r.r.attributions where (position[a.environment] ?? 99) < a.stage {
+                                v += abs(a.accuracy[0]); l += abs(a.accuracy[1])
+                            }
+                        }
+                        if v + l > 0 { shares.append(v / (v + l)) }
+                    }
+                    if !shares.isEmpty {
+                        explain(main, "Vision share of the attributed change on earlier environments, across \(shares.count) orders: mean \(fmt(Descriptive.mean(shares), 3)), range \(fmt(shares.min()!, 3))–\(fmt(shares.max()!, 3)).")
+                    }
                 }
-                if !shares.isEmpty {
-                    explain(main, "Vision share of the attributed change on earlier environments, across \(shares.count) orders: mean \(fmt(Descriptive.mean(shares), 3)), range \(fmt(shares.min()!, 3))–\(fmt(shares.max()!, 3)).")
+                // Do the scores predict forgetting?
+                var obs: [ForgettingObservation] = []
+                let settings = data.settings(cur).map { "\($0.sv) \($0.sl)" }
+                for r in cur {
+                    for c in r.r.contributions {
+                        let sh = r.r.attributions.first { $0.stage == c.stage && $0.environment == c.earlier }
+                        obs.append(ForgettingObservation(scores: [c.sv, c.sl, c.sxEarlierTrained, c.sxTrainedEarlier, c.driftVision, c.driftLanguage],
+                                                         forgetting: c.forgetting, shapley: sh?.accuracy,
+                                                         stratum: settings.firstIndex(of: "\(r.r.sv) \(r.r.sl)") ?? 0, cluster: Int(r.id)))
+                    }
+                }
+                main.add("h2", text: "Do the contribution scores predict forgetting?")
+                if obs.count >= 8 {
+                    let v = ScoreValidity.analyse(obs, bootstrap: Bootstrap(resamples: 500, key: RandomKey("validity", .string(suite))))
+                    explain(main, "Forgetting f(s,t) regressed on the six scores over \(v.n) (earlier environment, stage) pairs of all methods: R² = \(fmt(v.rSquared, 3)), Spearman ρ = \(fmt(v.spearman, 3)). Vision's share of the explained variance: \(fmt(v.familyShares["vision"] ?? 0, 3)); language: \(fmt(v.familyShares["language"] ?? 0, 3)); cross: \(fmt(v.familyShares["cross"] ?? 0, 3)).")
+                    let best = obs.map { $0.scores[4] }
+                    let fit = LeastSquares.fit(x: best.map { [$0] }, y: obs.map(\.forgetting))
+                    Charts.scatter(main, label: "Forgetting against vision drift DV, with its least-squares line", xLabel: "DV (vision drift of e_s)",
+                                   yLabel: "forgetting f(s,t)", points: zip(best, obs.map(\.forgetting)).map { ($0, $1) },
+                                   fit: (fit.coefficients[0], fit.coefficients[1]))
+                    let table = main.add("table")
+                    let head = table.add("tr")
+                    for h in ["predictor", "coefficient", "95% CI"] { head.add("th", text: h) }
+                    for (i, name) in (["intercept"] + ScoreValidity.predictorNames).enumerated() {
+                        let row = table.add("tr")
+                        row.add("td", text: name)
+                        row.add("td", text: fmt(v.coefficients[i].estimate, 4))
+                        row.add("td", text: "[\(fmt(v.coefficients[i].low, 4)), \(fmt(v.coefficients[i].high, 4))]")
+                    }
+                    if let s = v.shapleyVisionShare {
+                        explain(main, "Vision share of forgetting from the scores: \(fmt(v.scoreVisionShare, 3)); from the exact Shapley attribution: \(fmt(s, 3)); disagreement \(fmt(v.shareDisagreement ?? 0, 3)).")
+                    }
+                } else {
+                    explain(main, "Too few (earlier environment, stage) pairs for the regression (\(obs.count); 8 needed).")
                 }
             }
-            // Do the scores predict forgetting?
-            var obs: [ForgettingObservation] = []
-            let settings = data.settings(cur).map { "\($0.sv) \($0.sl)" }
-            for r in cur {
-                for c in r.r.contributions {
-                    let sh = r.r.attributions.first { $0.stage == c.stage && $0.environment == c.earlier }
-                    obs.append(ForgettingObservation(scores: [c.sv, c.sl, c.sxEarlierTrained, c.sxTrainedEarlier, c.driftVision, c.driftLanguage],
-                                                     forgetting: c.forgetting, shapley: sh?.accuracy,
-                                                     stratum: settings.firstIndex(of: "\(r.r.sv) \(r.r.sl)") ?? 0, cluster: Int(r.id)))
-                }
-            }
-            main.add("h2", text: "Do the contribution scores predict forgetting?")
-            if obs.count >= 8 {
-                let v = ScoreValidity.analyse(obs, bootstrap: Bootstrap(resamples: 500, key: RandomKey("validity", .string(suite))))
-                explain(main, "Forgetting f(s,t) regressed on the six scores over \(v.n) (earlier environment, stage) pairs of all methods: R² = \(fmt(v.rSquared, 3)), Spearman ρ = \(fmt(v.spearman, 3)). Vision's share of the explained variance: \(fmt(v.familyShares["vision"] ?? 0, 3)); language: \(fmt(v.familyShares["language"] ?? 0, 3)); cross: \(fmt(v.familyShares["cross"] ?? 0, 3)).")
-                let best = obs.map { $0.scores[4] }
-                let fit = LeastSquares.fit(x: best.map { [$0] }, y: obs.map(\.forgetting))
-                Charts.scatter(main, label: "Forgetting against vision drift DV, with its least-squares line", xLabel: "DV (vision drift of e_s)",
-                               yLabel: "forgetting f(s,t)", points: zip(best, obs.map(\.forgetting)).map { ($0, $1) },
-                               fit: (fit.coefficients[0], fit.coefficients[1]))
-                let table = main.add("table")
-                let head = table.add("tr")
-                for h in ["predictor", "coefficient", "95% CI"] { head.add("th", text: h) }
-                for (i, name) in (["intercept"] + ScoreValidity.predictorNames).enumerated() {
-                    let row = table.add("tr")
-                    row.add("td", text: name)
-                    row.add("td", text: fmt(v.coefficients[i].estimate, 4))
-                    row.add("td", text: "[\(fmt(v.coefficients[i].low, 4)), \(fmt(v.coefficients[i].high, 4))]")
-                }
-                if let s = v.shapleyVisionShare {
-                    explain(main, "Vision share of forgetting from the scores: \(fmt(v.scoreVisionShare, 3)); from the exact Shapley attribution: \(fmt(s, 3)); disagreement \(fmt(v.shareDisagreement ?? 0, 3)).")
-                }
-            } else {
-                explain(main, "Too few (earlier environment, stage) pairs for the regression (\(obs.count); 8 needed).")
-            }
-            runLinks(main, cur)
-            try save(p, "contributions-\(slug(suite)).html")
+            written.append(path)
         }
 
         // MARK: generalization
 
         mutating func generalization(_ suite: String) throws {
-            let (p, main) = try page("Generalization: \(suite)")
-            suiteNav(main, suite)
-            let cur = data.current(suite: suite)
-            explain(main, "Zero-shot accuracy on held-out environments (never trained) after each stage, stage 0 being the pretrained model; mean over cells with a 95% bootstrap CI.")
-            let methods = data.methods(cur)
-            let stages = (cur.flatMap { $0.r.accuracy.map(\.stage) }.max() ?? 0) + 1
-            Charts.lines(main, label: "Held-out accuracy over stages by method", xLabels: (0..<stages).map { "stage \($0)" }, yLabel: "held-out accuracy",
-                         series: methods.map { m in
-                             let cis = (0..<stages).map { t -> Interval? in
-                                 let values = cur.filter { $0.r.method == m }.compactMap { r -> Double? in
-                                     let held = r.r.accuracy.filter { $0.stage == t && $0.heldOut }.map(\.accuracy)
-                                     return held.isEmpty ? nil : Descriptive.mean(held)
+            let path = try suitePage("Generalization", suite: suite, file: "generalization", explanation: "Zero-shot accuracy on held-out environments (never trained) after each stage, stage 0 being the pretrained model; mean over cells with a 95% bootstrap CI.") { main, cur in
+                let methods = data.methods(cur)
+                let stages = (cur.flatMap { $0.r.accuracy.map(\.stage) }.max() ?? 0) + 1
+                Charts.lines(main, label: "Held-out accuracy over stages by method", xLabels: (0..<stages).map { "stage \($0)" }, yLabel: "held-out accuracy",
+                             series: methods.map { m in
+                                 let cis = (0..<stages).map { t -> Interval? in
+                                     let values = cur.filter { $0.r.method == m }.compactMap { r -> Double? in
+                                         let held = r.r.accuracy.filter { $0.stage == t && $0.heldOut }.map(\.accuracy)
+                                         return held.isEmpty ? nil : Descriptive.mean(held)
+                                     }
+                                     return values.isEmpty ? nil : Bootstrap(resamples: 1000, key: RandomKey("gen", .string(suite), .string(m), .int(t))).interval(values)
                                  }
-                                 return values.isEmpty ? nil : Bootstrap(resamples: 1000, key: RandomKey("gen", .string(suite), .string(m), .int(t))).interval(values)
-                             }
-                             return (m, cis.map { $0?.estimate ?? .nan }, cis.map { $0?.low ?? .nan }, cis.map { $0?.high ?? .nan })
-                         })
-            runLinks(main, cur)
-            try save(p, "generalization-\(slug(suite)).html")
+                                 return (m, cis.map { $0?.estimate ?? .nan }, cis.map { $0?.low ?? .nan }, cis.map { $0?.high ?? .nan })
+                             })
+            }
+            written.append(path)
         }
     }
 }
