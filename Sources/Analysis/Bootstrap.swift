@@ -43,8 +43,9 @@ public struct Bootstrap: Sendable {
             stats[r] = statistic(sample)
         }
         let alpha = (1 - confidence) / 2
-        return Interval(estimate: statistic(values), low: Descriptive.quantile(stats, alpha),
-                        high: Descriptive.quantile(stats, 1 - alpha), n: values.count)
+        stats.sort()
+        return Interval(estimate: statistic(values), low: Descriptive.quantile(stats, alpha, alreadySorted: true),
+                        high: Descriptive.quantile(stats, 1 - alpha, alreadySorted: true), n: values.count)
     }
 
     /// Indices grouped by stratum, strata in order of first appearance (deterministic).

@@ -12,9 +12,9 @@ public enum Descriptive {
     }
 
     /// Linear-interpolation quantile (numpy's default, "type 7").
-    public static func quantile(_ x: [Double], _ q: Double) -> Double {
+    public static func quantile(_ x: [Double], _ q: Double, alreadySorted: Bool = false) -> Double {
         precondition(!x.isEmpty, "quantile of no values")
-        let s = x.sorted()
+        let s = alreadySorted ? x : x.sorted()
         let h = Double(s.count - 1) * q
         let lo = Int(h.rounded(.down)), hi = min(lo + 1, s.count - 1)
         return s[lo] + (h - Double(lo)) * (s[hi] - s[lo])

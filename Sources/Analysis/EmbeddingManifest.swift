@@ -85,12 +85,12 @@ public struct ContributionReport: Codable, Sendable {
         guard !manifest.environments.isEmpty else { throw NPYError("manifest.json: 'environments' is empty") }
         guard !manifest.checkpoints.isEmpty else { throw NPYError("manifest.json: 'checkpoints' is empty") }
         let envs = manifest.environments
-        func load(_ file: String, _ what: String) throws -> NPYArray {
+        func load(_ file: String) throws -> NPYArray {
             let data = try read(file)
             do { return try NPY.decode(data) } catch let e as NPYError { throw NPYError("\(file): \(e.message)") }
         }
         func matrix(_ file: String) throws -> Matrix {
-            let a = try load(file, "embeddings")
+            let a = try load(file)
             guard a.shape.count == 2, a.shape[0] >= 2, a.shape[1] >= 1 else {
                 throw NPYError("\(file): expected a 2-D array (samples x dimensions) with at least 2 rows, found shape \(a.shape)")
             }
@@ -118,7 +118,7 @@ public struct ContributionReport: Codable, Sendable {
                 var labels: [Int]?
                 var classTexts: Matrix?
                 if let lf = files.labels, let tf = files.classTexts {
-                    let l = try load(lf, "labels")
+                    let l = try load(lf)
                     classTexts = try matrix(tf)
                     guard l.values.count == images.rows else {
                         throw NPYError("\(lf): \(l.values.count) labels for \(images.rows) images")

@@ -34,8 +34,9 @@ public struct EWC: ContinualMethod {
         if let fisher, let anchor, lambda > 0 {
             let f = fisher.tensors, a = anchor.tensors, l = lambda
             loop.adjustGradients = { m, g in
+                let weights = m.tensors
                 g.forEachTensor { k, _, gt in
-                    let theta = m.tensors[k].value
+                    let theta = weights[k].value
                     for i in 0..<gt.count {
                         gt.storage[i] += l * f[k].value.storage[i] * (theta.storage[i] - a[k].value.storage[i])
                     }

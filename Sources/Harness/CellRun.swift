@@ -31,7 +31,6 @@ public struct EmbeddingStats: Sendable, Codable, Equatable {
     public var environment: String
     public var alignment: Double
     public var modalityGap: Double
-    public var iimm: Double?
 }
 
 /// The outcome of one cell.
@@ -53,8 +52,9 @@ public struct CellResult: Sendable {
     public var seconds: Double
 }
 
-/// The evaluation of one checkpoint on every environment of the world (world order).
-public struct Checkpoint: Sendable {
+/// The evaluation of one checkpoint on every environment of the world (world order). (Not
+/// Model.Checkpoint, which is the weights on disk.)
+public struct CheckpointEvaluation: Sendable {
     var accuracy: [Double]
     var loss: [Double]
     var images: [Matrix]
@@ -69,7 +69,7 @@ public struct PrefixState: Sendable {
     var method: (any ContinualMethod)?
     /// World indices of the environments trained so far, in order.
     public var prefix: [Int]
-    var checkpoints: [Checkpoint]
+    var checkpoints: [CheckpointEvaluation]
     var contributions: [StageContribution] = []
     var attributions: [StageAttribution] = []
     var stats: [EmbeddingStats] = []
@@ -95,8 +95,8 @@ public struct CellRunner: Sendable {
     }
 
     /// Evaluates every environment of the world and keeps the embeddings.
-    public func evaluateAll(_ model: DualEncoder) -> Checkpoint {
-        var c = Checkpoint(accuracy: [], loss: [], images: [], captions: [])
+    public func evaluateAll(_ model: DualEncoder) -> CheckpointEvaluation {
+        var c = CheckpointEvaluation(accuracy: [], loss: [], images: [], captions: [])
         for ev in data.evaluation {
             let r = evaluate(model: model, images: ev.images, labels: ev.labels, promptTokens: ev.promptTokens,
                              captionTokens: ev.captionTokens)
@@ -108,7 +108,7 @@ public struct CellRunner: Sendable {
         return c
     }
 
-    public func initial(method: (any ContinualMethod)?, pretrained: DualEncoder?, baseline: Checkpoint) -> PrefixState {
+    public func initial(method: (any ContinualMethod)?, pretrained: DualEncoder?, baseline: CheckpointEvaluation) -> PrefixState {
         var s = PrefixState(model: pretrained, method: method, prefix: [], checkpoints: [baseline])
         s.stats = embeddingStats(stage: 0, baseline)
         return s
@@ -140,7 +140,7 @@ public struct CellRunner: Sendable {
 
     /// Records stage t+1 (training `env`) from its evaluation: the checkpoint, embedding
     /// statistics and the contributions to every earlier environment.
-    func appendCheckpoint(_ s: inout PrefixState, environment env: Int, checkpoint cp: Checkpoint) {
+    func appendCheckpoint(_ s: inout PrefixState, environment env: Int, checkpoint cp: CheckpointEvaluation) {
         let t = s.prefix.count
         let stage = t + 1
         let prev = s.checkpoints[t]
@@ -185,22 +185,22 @@ public struct CellRunner: Sendable {
 
     /// One whole cell, stage after stage (the planner shares prefixes instead).
     public func run(order: [Int], method: any ContinualMethod, methodIdentity: String, suiteSeed: Int = 0, seed: Int,
-                    pretrained: DualEncoder, baseline: Checkpoint) throws -> CellResult {
+                    pretrained: DualEncoder, baseline: CheckpointEvaluation) throws -> CellResult {
         var s = initial(method: method, pretrained: pretrained, baseline: baseline)
         for e in order { s = try advance(s, environment: e, suiteSeed: suiteSeed, seed: seed, methodIdentity: methodIdentity) }
         return try finish(s)
     }
 
-    func embeddingStats(stage: Int, _ cp: Checkpoint) -> [EmbeddingStats] {
+    func embeddingStats(stage: Int, _ cp: CheckpointEvaluation) -> [EmbeddingStats] {
         data.names.indices.map { i in
             let s = EmbeddingSummary(EnvironmentEmbeddings(images: cp.images[i], captions: cp.captions[i]))
-            return EmbeddingStats(stage: stage, environment: data.names[i], alignment: s.matchedAlignment, modalityGap: s.modalityGap, iimm: nil)
+            return EmbeddingStats(stage: stage, environment: data.names[i], alignment: s.matchedAlignment, modalityGap: s.modalityGap)
         }
     }
 
     /// Exact Shapley values over the three parameter groups: v(S) evaluates theta_{t-1} with the
     /// updates of the groups in S applied, on every environment.
-    func attribute(stage: Int, before: DualEncoder, after: DualEncoder, prev: Checkpoint, now: Checkpoint) -> [StageAttribution] {
+    func attribute(stage: Int, before: DualEncoder, after: DualEncoder, prev: CheckpointEvaluation, now: CheckpointEvaluation) -> [StageAttribution] {
         var acc = [[Double]](repeating: [], count: 8), loss = acc
         acc[0] = prev.accuracy; loss[0] = prev.loss
         acc[7] = now.accuracy; loss[7] = now.loss

@@ -34,9 +34,8 @@ public struct ExperimentSettings: Sendable {
 public struct PreparedWorld: Sendable {
     public var data: WorldData
     public var pretrained: DualEncoder
-    public var pretrainedFromCache: Bool
     /// The pretrained model evaluated on every environment: row 0 of every cell.
-    public var baseline: Checkpoint
+    public var baseline: CheckpointEvaluation
 
     public init(settings: ExperimentSettings, similarity: SimilaritySetting, log: ((String) -> Void)? = nil) throws {
         let world: EnvironmentWorld
@@ -45,10 +44,12 @@ public struct PreparedWorld: Sendable {
             var c = f
             c.imageSize = settings.world.imageSize
             world = try FashionWorld(config: c, similarity: similarity, data: try FashionMNIST(directory: settings.fashionDirectory))
-            identity = "fashion \(c.seed) \(c.imageSize) \(c.classGroups) \(c.heldOut)"
+            // What `FashionWorld.pretrainingSample` depends on: seed, image size (and the data).
+            identity = "fashion \(c.seed) \(c.imageSize) \(settings.fashionDirectory)"
         } else {
             world = try ProceduralWorld(config: settings.world, similarity: similarity)
-            identity = "procedural \(settings.world.seed) \(settings.world.imageSize)"
+            // What `ProceduralWorld.pretrainingSample` depends on: seed, image size, distractors.
+            identity = "procedural \(settings.world.seed) \(settings.world.imageSize) \(settings.world.distractorProbability)"
         }
         // The pretraining mixture does not depend on the dials or the environment split, so
         // one pretrained model serves every similarity setting of a world.
@@ -61,8 +62,6 @@ public struct PreparedWorld: Sendable {
         mc.embedding = settings.model.embedding
         mc.maxTokens = settings.model.maxTokens
         let cache = settings.cacheDirectory.map { PretrainCache(directory: $0) }
-        let key = Pretrained.cacheKey(worldIdentity: identity, model: mc, pretrain: settings.pretrain, tokenizer: tokenizer)
-        pretrainedFromCache = cache?.load(key: key, config: mc) != nil
         pretrained = try Pretrained.model(world: world, worldIdentity: identity, tokenizer: tokenizer, model: mc,
                                           pretrain: settings.pretrain, cache: cache, log: log)
         data = WorldData(world: world, tokenizer: tokenizer)
@@ -94,9 +93,6 @@ public struct PreparedWorld: Sendable {
 public enum Methods {
     public static var names: [String] { MethodCatalog.names }
     static func type(named name: String) -> (any ContinualMethod.Type)? { MethodCatalog.type(named: name) }
-    public static func describe() -> [(name: String, summary: String, parameters: [MethodParameter])] {
-        MethodCatalog.all.map { ($0.name, $0.summary, $0.parameters) }
-    }
 }
 
 /// Built-in methods described for `clvbench list builtins`, in plain strings.

@@ -87,7 +87,7 @@ struct ExternalCellRunner {
             let result = try receive("result")
             guard (result["stage"] as? Int) == stage else { throw fail("result for stage \(result["stage"] ?? "none"), expected stage \(stage)") }
             guard let perEnv = result["environments"] as? [String: Any] else { throw fail("stage \(stage): result has no \"environments\" object") }
-            var cp = Checkpoint(accuracy: [], loss: [], images: [], captions: [])
+            var cp = CheckpointEvaluation(accuracy: [], loss: [], images: [], captions: [])
             var dimension: Int?
             for e in columnsAll {
                 let name = data.names[e]
@@ -143,7 +143,7 @@ struct ExternalCellRunner {
     }
 
     /// Exact Shapley values from the six intermediate accuracies the process reported.
-    func attributions(_ sh: [String: Any], stage: Int, prev: Checkpoint, now: Checkpoint,
+    func attributions(_ sh: [String: Any], stage: Int, prev: CheckpointEvaluation, now: CheckpointEvaluation,
                       fail: (String) -> ExternalMethodError) throws -> [StageAttribution] {
         let coalitions = ["vision", "language", "vision+language", "shared", "vision+shared", "language+shared"]
         let masks = [1, 2, 3, 4, 5, 6]

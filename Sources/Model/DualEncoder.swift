@@ -100,76 +100,33 @@ public struct DualEncoder: Sendable, Equatable {
 
     // MARK: vision tower
 
-    /// What the backward pass needs from a vision forward pass.
-    public struct VisionTrace: Sendable {
-        var inputs: [Matrix]        // input to each linear layer
-        var preActivations: [Matrix] // output of each hidden linear layer, before ReLU
-        var embeddings: Matrix      // unit rows
-        var norms: [Float]
-    }
-
     /// Unit image embeddings of a batch (rows = images, columns = pixels).
-    public func encodeImages(_ x: Matrix) -> (embeddings: Matrix, trace: VisionTrace) {
-        var inputs: [Matrix] = [], pre: [Matrix] = []
-        var h = x
-        for (i, layer) in vision.enumerated() {
-            inputs.append(h)
-            let z = layer.forward(h)
-            if i < vision.count - 1 {
-                pre.append(z)
-                h = ReLU.forward(z)
-            } else {
-                h = z
-            }
-        }
-        let (y, norms) = L2Normalize.forward(h)
-        return (y, VisionTrace(inputs: inputs, preActivations: pre, embeddings: y, norms: norms))
+    public func encodeImages(_ x: Matrix) -> (embeddings: Matrix, trace: TowerTrace) {
+        Tower.forward(vision, x)
     }
 
-    public func backwardImages(_ dEmbeddings: Matrix, trace t: VisionTrace, into g: inout DualEncoder) {
-        var d = L2Normalize.backward(dEmbeddings, output: t.embeddings, norms: t.norms)
-        for i in stride(from: vision.count - 1, through: 0, by: -1) {
-            let dx = vision[i].backward(d, input: t.inputs[i], grad: &g.vision[i], needInputGradient: i > 0)
-            if i > 0 { d = ReLU.backward(dx!, input: t.preActivations[i - 1]) }
-        }
+    public func backwardImages(_ dEmbeddings: Matrix, trace t: TowerTrace, into g: inout DualEncoder) {
+        _ = Tower.backward(vision, dEmbeddings, trace: t, grads: &g.vision, needInputGradient: false)
     }
 
     // MARK: language tower
 
     public struct LanguageTrace: Sendable {
         var tokens: [Int32]
-        var inputs: [Matrix]
-        var preActivations: [Matrix]
-        var embeddings: Matrix
-        var norms: [Float]
+        var tower: TowerTrace
     }
 
     /// Unit caption embeddings; `tokens` holds rows of `config.maxTokens` ids.
     public func encodeText(_ tokens: [Int32]) -> (embeddings: Matrix, trace: LanguageTrace) {
         precondition(tokens.count % config.maxTokens == 0, "token rows must have maxTokens ids")
-        var h = TokenPooling.forward(tokens: tokens, length: config.maxTokens, tokenEmbedding: tokenEmbedding,
-                                     positionEmbedding: positionEmbedding)
-        var inputs: [Matrix] = [], pre: [Matrix] = []
-        for (i, layer) in language.enumerated() {
-            inputs.append(h)
-            let z = layer.forward(h)
-            if i < language.count - 1 {
-                pre.append(z)
-                h = ReLU.forward(z)
-            } else {
-                h = z
-            }
-        }
-        let (y, norms) = L2Normalize.forward(h)
-        return (y, LanguageTrace(tokens: tokens, inputs: inputs, preActivations: pre, embeddings: y, norms: norms))
+        let pooled = TokenPooling.forward(tokens: tokens, length: config.maxTokens, tokenEmbedding: tokenEmbedding,
+                                          positionEmbedding: positionEmbedding)
+        let (y, trace) = Tower.forward(language, pooled)
+        return (y, LanguageTrace(tokens: tokens, tower: trace))
     }
 
     public func backwardText(_ dEmbeddings: Matrix, trace t: LanguageTrace, into g: inout DualEncoder) {
-        var d = L2Normalize.backward(dEmbeddings, output: t.embeddings, norms: t.norms)
-        for i in stride(from: language.count - 1, through: 0, by: -1) {
-            let dx = language[i].backward(d, input: t.inputs[i], grad: &g.language[i])!
-            d = i > 0 ? ReLU.backward(dx, input: t.preActivations[i - 1]) : dx
-        }
+        let d = Tower.backward(language, dEmbeddings, trace: t.tower, grads: &g.language, needInputGradient: true)!
         TokenPooling.backward(d, tokens: t.tokens, length: config.maxTokens,
                               tokenGrad: &g.tokenEmbedding, positionGrad: &g.positionEmbedding)
     }

@@ -52,10 +52,9 @@ struct ReportData {
 
     func methods(_ rs: [Run]) -> [String] { Array(Set(rs.map { $0.r.method })).sorted() }
     func settings(_ rs: [Run]) -> [(sv: Double, sl: Double)] {
-        Array(Set(rs.map { "\($0.r.sv) \($0.r.sl)" })).sorted().map { s in
-            let p = s.split(separator: " ").map { Double($0)! }
-            return (p[0], p[1])
-        }.sorted { ($0.sv, $0.sl) < ($1.sv, $1.sl) }
+        var seen = Set<[Double]>()
+        return rs.map { [$0.r.sv, $0.r.sl] }.filter { seen.insert($0).inserted }
+            .sorted { ($0[0], $0[1]) < ($1[0], $1[1]) }.map { ($0[0], $0[1]) }
     }
 
     func isExternal(_ method: String) -> Bool { externalMethods.contains(method) }

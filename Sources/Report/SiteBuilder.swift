@@ -160,14 +160,24 @@ public struct SiteBuilder {
         mutating func leaderboard(_ suite: String) throws {
             let path = try suitePage("Leaderboard", suite: suite, file: "leaderboard", explanation: "Each number is the mean over (seed x order) cells with its 95% bootstrap CI (2,000 resamples, stratified by similarity setting) and n. IQM is the interquartile mean of Last; the worst order is the lowest Last among orders (mean over seeds). Rank is by mean Last.") { main, cur in
                 var scopes: [(String, [ReportData.Run])] = [("All similarity settings", cur)]
+                var pooledLast: [String: Interval] = [:]  // for the chart below
                 for s in data.settings(cur) {
                     scopes.append(("sv = \(fmt(s.sv)), sl = \(fmt(s.sl))", cur.filter { $0.r.sv == s.sv && $0.r.sl == s.sl }))
                 }
                 for (title, rs) in scopes {
                     main.add("h2", text: title)
                     let methods = data.methods(rs)
-                    let last = methods.map { m in ReportData.interval(rs.filter { $0.r.method == m }, metric: "last", key: suite + title + m) }
-                    let order = methods.indices.sorted { (last[$0]?.estimate ?? -1) > (last[$1]?.estimate ?? -1) }
+                    // Every (method, metric) interval once; the table and the ranking read them.
+                    let intervals = methods.map { m in
+                        let mr = rs.filter { $0.r.method == m }
+                        return Dictionary(uniqueKeysWithValues: SiteBuilder.leaderboardMetrics.map {
+                            ($0, ReportData.interval(mr, metric: $0.rawValue, key: suite + title + m))
+                        })
+                    }
+                    if pooledLast.isEmpty {
+                        for (m, iv) in zip(methods, intervals) { pooledLast[m] = iv[.last] ?? nil }
+                    }
+                    let order = methods.indices.sorted { (intervals[$0][.last]??.estimate ?? -1) > (intervals[$1][.last]??.estimate ?? -1) }
                     let table = main.add("table", ["class": "leaderboard"])
                     let head = table.add("tr")
                     head.add("th", text: "rank"); head.add("th", text: "method"); head.add("th", text: "n")
@@ -178,13 +188,11 @@ public struct SiteBuilder {
                         let mr = rs.filter { $0.r.method == m }
                         let row = table.add("tr")
                         row.add("td", text: "\(rank + 1)")
-                        let td = row.add("td")
-                        td.add("a", ["href": "#runs-\(slug(m))"], text: m)
-                        if data.isExternal(m) { td.add("span", ["class": "tag"], text: "external") }
+                        methodCell(row, m)
                         row.add("td", text: "\(mr.count)")
                         for metric in SiteBuilder.leaderboardMetrics {
                             let cell = row.add("td")
-                            if let ci = ReportData.interval(mr, metric: metric.rawValue, key: suite + title + m) {
+                            if let ci = intervals[i][metric] ?? nil {
                                 cell.text(fmt(ci.estimate, 3))
                                 cell.add("span", ["class": "ci"], text: " [\(fmt(ci.low, 3)), \(fmt(ci.high, 3))]")
                             } else {
@@ -242,9 +250,8 @@ public struct SiteBuilder {
                 main.add("h2", text: "Last by method")
                 Charts.strip(main, label: "Last accuracy of every cell by method, with mean and 95% CI", yLabel: "Last",
                              groups: methods.map { m in
-                                 let mr = cur.filter { $0.r.method == m }
-                                 let ci = ReportData.interval(mr, metric: "last", key: suite + "All similarity settings" + m)
-                                 return (m, mr.compactMap { $0.metric["last"] }, ci.map { ($0.estimate, $0.low, $0.high) })
+                                 let ci = pooledLast[m]
+                                 return (m, cur.filter { $0.r.method == m }.compactMap { $0.metric["last"] }, ci.map { ($0.estimate, $0.low, $0.high) })
                              })
             }
             written.append(path)

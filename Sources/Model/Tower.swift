@@ -1,0 +1,42 @@
+import Linalg
+
+/// The part both towers share: Linear layers with ReLU between them, then L2 normalisation.
+/// Forward keeps what backward needs; backward walks the same layers in reverse.
+public struct TowerTrace: Sendable {
+    var inputs: [Matrix]          // input to each linear layer
+    var preActivations: [Matrix]  // output of each hidden linear layer, before ReLU
+    var embeddings: Matrix        // unit rows
+    var norms: [Float]
+}
+
+enum Tower {
+    static func forward(_ layers: [Linear], _ x: Matrix) -> (embeddings: Matrix, trace: TowerTrace) {
+        var inputs: [Matrix] = [], pre: [Matrix] = []
+        var h = x
+        for (i, layer) in layers.enumerated() {
+            inputs.append(h)
+            let z = layer.forward(h)
+            if i < layers.count - 1 {
+                pre.append(z)
+                h = ReLU.forward(z)
+            } else {
+                h = z
+            }
+        }
+        let (y, norms) = L2Normalize.forward(h)
+        return (y, TowerTrace(inputs: inputs, preActivations: pre, embeddings: y, norms: norms))
+    }
+
+    /// Adds the layers' gradients into `grads`; returns dL/d(input) when asked for.
+    static func backward(_ layers: [Linear], _ dEmbeddings: Matrix, trace t: TowerTrace, grads: inout [Linear],
+                         needInputGradient: Bool) -> Matrix? {
+        var d = L2Normalize.backward(dEmbeddings, output: t.embeddings, norms: t.norms)
+        for i in stride(from: layers.count - 1, through: 0, by: -1) {
+            guard let dx = layers[i].backward(d, input: t.inputs[i], grad: &grads[i], needInputGradient: i > 0 || needInputGradient) else {
+                return nil
+            }
+            d = i > 0 ? ReLU.backward(dx, input: t.preActivations[i - 1]) : dx
+        }
+        return d
+    }
+}
