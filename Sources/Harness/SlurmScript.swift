@@ -39,7 +39,7 @@ public struct SlurmScript {
         set -euo pipefail
         cd \(quoted(workingDirectory))
         exec \(quoted(executable)) run \(quoted(suitePath)) --shard "${SLURM_ARRAY_TASK_ID}/\(shards)" \\
-          --db "\(shardDatabase)" --jobs "${SLURM_CPUS_PER_TASK:-1}" --quiet
+          --db "\(shardDatabase)" --jobs "${SLURM_CPUS_PER_TASK:-1}" --quiet --no-report
 
         """
     }

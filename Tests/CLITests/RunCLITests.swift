@@ -71,7 +71,7 @@ struct RunCLITests {
         #expect(try CLI.run(["run", Self.slow, "--db", reference, "--jobs", "1", "--quiet"]).status == 0)
         let p = Process()
         p.executableURL = CLI.executable
-        p.arguments = ["run", Self.slow, "--db", db, "--jobs", "1", "--quiet"]
+        p.arguments = ["run", Self.slow, "--db", db, "--jobs", "1", "--quiet", "--no-report"]
         p.currentDirectoryURL = CLI.packageRoot
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
@@ -102,7 +102,7 @@ struct RunCLITests {
         var logs: [URL] = []
         for (i, p) in procs.enumerated() {
             p.executableURL = CLI.executable
-            p.arguments = ["run", Self.slow, "--db", db, "--jobs", "1", "--quiet"]
+            p.arguments = ["run", Self.slow, "--db", db, "--jobs", "1", "--quiet", "--no-report"]
             p.currentDirectoryURL = CLI.packageRoot
             let log = dir.appendingPathComponent("stderr\(i).txt")
             FileManager.default.createFile(atPath: log.path, contents: nil)
