@@ -33,22 +33,10 @@ public struct AdamW: Sendable {
             m = grads.map { Matrix(rows: $0.value.rows, cols: $0.value.cols) }
             v = m
         }
-        // Global gradient norm: eight Float partial sums per tensor (vectorisable), summed in Double.
+        // Global gradient norm: eight Float partial sums per tensor, summed in Double.
         var sq = 0.0
         for (group, t) in grads where !frozen.contains(group) {
-            t.storage.withUnsafeBufferPointer { g in
-                var acc = SIMD8<Float>()
-                let n8 = g.count / 8 * 8
-                var i = 0
-                while i < n8 {
-                    let x = SIMD8<Float>(g[i], g[i + 1], g[i + 2], g[i + 3], g[i + 4], g[i + 5], g[i + 6], g[i + 7])
-                    acc += x * x
-                    i += 8
-                }
-                var tail: Float = 0
-                while i < g.count { tail += g[i] * g[i]; i += 1 }
-                sq += Double(acc.sum()) + Double(tail)
-            }
+            t.storage.withUnsafeBufferPointer { sq += Self.sumOfSquares($0) }
         }
         let norm = Float(sq.squareRoot())
         var clip: Float = 1
@@ -65,15 +53,10 @@ public struct AdamW: Sendable {
                 m[k].storage.withUnsafeMutableBufferPointer { ms in
                     v[k].storage.withUnsafeMutableBufferPointer { vs in
                         p.storage.withUnsafeMutableBufferPointer { ps in
-                            var i = 0
-                            while i < ps.count {
-                                let gi = gs[i] * clip
-                                ms[i] = c.beta1 * ms[i] + (1 - c.beta1) * gi
-                                vs[i] = c.beta2 * vs[i] + (1 - c.beta2) * gi * gi
-                                let mh = ms[i] * inverseBC1, vh = vs[i] * inverseBC2
-                                ps[i] -= lr * (mh / (vh.squareRoot() + c.epsilon) + decay * ps[i])
-                                i += 1
-                            }
+                            Self.updateElements(parameters: ps, moment1: ms, moment2: vs, gradients: gs,
+                                      constants: StepConstants(clip: clip, beta1: c.beta1, beta2: c.beta2,
+                                                               inverseBC1: inverseBC1, inverseBC2: inverseBC2,
+                                                               learningRate: lr, epsilon: c.epsilon, decay: decay))
                         }
                     }
                 }
@@ -81,5 +64,64 @@ public struct AdamW: Sendable {
         }
         model.clampLogScale()
         return norm
+    }
+
+    struct StepConstants {
+        var clip, beta1, beta2, inverseBC1, inverseBC2, learningRate, epsilon, decay: Float
+    }
+
+    /// The element update, eight lanes at a time through unaligned vector loads (the compiler
+    /// does not vectorise the scalar loop: it cannot rule out aliasing between the four buffers).
+    /// Lanes compute exactly what the scalar tail computes, so results do not depend on where a
+    /// tensor's length falls.
+    static func updateElements(parameters ps: UnsafeMutableBufferPointer<Float>, moment1 ms: UnsafeMutableBufferPointer<Float>,
+                     moment2 vs: UnsafeMutableBufferPointer<Float>, gradients gs: UnsafeBufferPointer<Float>,
+                     constants k: StepConstants) {
+        let n = ps.count
+        precondition(ms.count == n && vs.count == n && gs.count == n)
+        guard n > 0, let p = ps.baseAddress, let m = ms.baseAddress, let v = vs.baseAddress, let g = gs.baseAddress
+        else { return }
+        typealias V = SIMD8<Float>
+        let (b1, b2, ob1, ob2) = (V(repeating: k.beta1), V(repeating: k.beta2), V(repeating: 1 - k.beta1), V(repeating: 1 - k.beta2))
+        let (clip, ic1, ic2) = (V(repeating: k.clip), V(repeating: k.inverseBC1), V(repeating: k.inverseBC2))
+        let (lr, eps, decay) = (V(repeating: k.learningRate), V(repeating: k.epsilon), V(repeating: k.decay))
+        var i = 0
+        while i + 8 <= n {
+            let gi = UnsafeRawPointer(g + i).loadUnaligned(as: V.self) * clip
+            let mi = b1 * UnsafeRawPointer(m + i).loadUnaligned(as: V.self) + ob1 * gi
+            let vi = b2 * UnsafeRawPointer(v + i).loadUnaligned(as: V.self) + ob2 * gi * gi
+            let pi = UnsafeRawPointer(p + i).loadUnaligned(as: V.self)
+            let mh = mi * ic1, vh = vi * ic2
+            let pn = pi - lr * (mh / (laneSquareRoot(vh) + eps) + decay * pi)
+            UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: V.self)
+            UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: V.self)
+            UnsafeMutableRawPointer(p + i).storeBytes(of: pn, as: V.self)
+            i += 8
+        }
+        while i < n {
+            let gi = g[i] * k.clip
+            let mi = k.beta1 * m[i] + (1 - k.beta1) * gi
+            let vi = k.beta2 * v[i] + (1 - k.beta2) * gi * gi
+            let mh = mi * k.inverseBC1, vh = vi * k.inverseBC2
+            p[i] -= k.learningRate * (mh / (vh.squareRoot() + k.epsilon) + k.decay * p[i])
+            m[i] = mi
+            v[i] = vi
+            i += 1
+        }
+    }
+
+    /// Sum of squares with eight Float partial sums, returned in Double.
+    static func sumOfSquares(_ xs: UnsafeBufferPointer<Float>) -> Double {
+        guard let x = xs.baseAddress else { return 0 }
+        var acc = SIMD8<Float>()
+        var i = 0
+        while i + 8 <= xs.count {
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+            acc += v * v
+            i += 8
+        }
+        var tail: Float = 0
+        while i < xs.count { tail += x[i] * x[i]; i += 1 }
+        return Double(acc.sum()) + Double(tail)
     }
 }

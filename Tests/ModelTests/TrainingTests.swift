@@ -63,6 +63,41 @@ struct OptimizerTests {
     }
 }
 
+extension OptimizerTests {
+    /// The eight-lane element update against the textbook scalar loop, bit for bit, at lengths
+    /// around the lane width and with values that exercise the square root (zeros, tiny, huge).
+    @Test(arguments: [0, 1, 7, 8, 9, 16, 23, 1000])
+    func vectorUpdateEqualsScalarLoop(length n: Int) {
+        var rng = RandomStream(key: RandomKey("adamw-lanes", .int(n)))
+        func values() -> [Float] {
+            (0..<n).map { i in [0, 1e-30, 3e7, -2.5][i % 9 == 0 ? (i / 9) % 4 : 0] + (i % 9 == 0 ? 0 : rng.normal()) }
+        }
+        let g = values(), p0 = values()
+        let m0 = values(), v0 = values().map { $0 * $0 }
+        let k = AdamW.StepConstants(clip: 0.7, beta1: 0.9, beta2: 0.999, inverseBC1: 1 / (1 - 0.9 * 0.9),
+                                    inverseBC2: 1 / (1 - 0.999 * 0.999), learningRate: 1e-3, epsilon: 1e-8, decay: 1e-4)
+        var (p, m, v) = (p0, m0, v0)
+        p.withUnsafeMutableBufferPointer { ps in
+            m.withUnsafeMutableBufferPointer { ms in
+                v.withUnsafeMutableBufferPointer { vs in
+                    g.withUnsafeBufferPointer { AdamW.updateElements(parameters: ps, moment1: ms, moment2: vs, gradients: $0, constants: k) }
+                }
+            }
+        }
+        for i in 0..<n {
+            let gi = g[i] * k.clip
+            let mi = k.beta1 * m0[i] + (1 - k.beta1) * gi
+            let vi = k.beta2 * v0[i] + (1 - k.beta2) * gi * gi
+            let pi = p0[i] - k.learningRate * (mi * k.inverseBC1 / ((vi * k.inverseBC2).squareRoot() + k.epsilon) + k.decay * p0[i])
+            #expect(m[i].bitPattern == mi.bitPattern && v[i].bitPattern == vi.bitPattern && p[i].bitPattern == pi.bitPattern,
+                    "element \(i) of \(n)")
+        }
+        let naive = g.reduce(0.0) { $0 + Double($1 * $1) }
+        let fast = g.withUnsafeBufferPointer { AdamW.sumOfSquares($0) }
+        #expect(abs(fast - naive) <= 1e-6 * max(naive, 1e-30))
+    }
+}
+
 struct TrainingTests {
     static func data(_ n: Int) -> (Matrix, [Int32]) {
         var rng = RandomStream(key: RandomKey("train-data"))
