@@ -40,15 +40,29 @@ public struct Linear: Sendable, Equatable {
 public enum ReLU {
     public static func forward(_ x: Matrix) -> Matrix {
         var y = x
-        y.storage.withUnsafeMutableBufferPointer { p in for i in 0..<p.count where p[i] < 0 { p[i] = 0 } }
+        // A select, not a conditional store, so the loop vectorises; NaN and -0 pass through.
+        y.storage.withUnsafeMutableBufferPointer { p in for i in 0..<p.count { p[i] = p[i] < 0 ? 0 : p[i] } }
         return y
     }
 
     /// dL/dx from dL/dy and the layer's input.
     public static func backward(_ dy: Matrix, input x: Matrix) -> Matrix {
+        precondition(dy.rows == x.rows && dy.cols == x.cols, "ReLU.backward: shapes differ")
         var dx = dy
+        // Eight lanes by hand: with two buffers the compiler cannot rule out aliasing and keeps
+        // the loop scalar and branchy.
         x.storage.withUnsafeBufferPointer { xs in
-            dx.storage.withUnsafeMutableBufferPointer { d in for i in 0..<d.count where xs[i] <= 0 { d[i] = 0 } }
+            dx.storage.withUnsafeMutableBufferPointer { ds in
+                guard let xp = xs.baseAddress, let dp = ds.baseAddress else { return }
+                var i = 0
+                while i + 8 <= ds.count {
+                    let xv = UnsafeRawPointer(xp + i).loadUnaligned(as: SIMD8<Float>.self)
+                    let dv = UnsafeRawPointer(dp + i).loadUnaligned(as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(dp + i).storeBytes(of: dv.replacing(with: 0, where: xv .<= 0), as: SIMD8<Float>.self)
+                    i += 8
+                }
+                while i < ds.count { dp[i] = xp[i] <= 0 ? 0 : dp[i]; i += 1 }
+            }
         }
         return dx
     }

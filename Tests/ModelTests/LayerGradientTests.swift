@@ -39,6 +39,22 @@ struct LayerGradientTests {
         }
     }
 
+    /// ReLU against its definition element by element, at lengths around the lane width and at
+    /// the values a vector select could get wrong: zeros of both signs, NaN, infinities.
+    @Test(arguments: [1, 7, 8, 9, 17, 40])
+    func reluMatchesDefinitionAtEveryLength(count n: Int) {
+        let specials: [Float] = [0, -0.0, .nan, .infinity, -.infinity, 1e-38, -1e-38, 2.5, -2.5]
+        let x = Matrix(rows: 1, cols: n, storage: (0..<n).map { specials[($0 * 5) % specials.count] })
+        let dy = Matrix(rows: 1, cols: n, storage: (0..<n).map { Float($0) + 0.5 })
+        let y = ReLU.forward(x), dx = ReLU.backward(dy, input: x)
+        for i in 0..<n {
+            let xi = x.storage[i]
+            let expected: Float = xi < 0 ? 0 : xi  // NaN and -0 pass through
+            #expect(y.storage[i].bitPattern == expected.bitPattern, "forward[\(i)] of \(xi)")
+            #expect(dx.storage[i] == (xi > 0 ? dy.storage[i] : (xi.isNaN ? dy.storage[i] : 0)), "backward[\(i)] of \(xi)")
+        }
+    }
+
     @Test func tokenPooling() {
         var rng = RandomStream(key: RandomKey("grad", "pool"))
         let e = rng.normalMatrix(rows: 6, cols: 3), p = rng.normalMatrix(rows: 4, cols: 3)
