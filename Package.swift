@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "Harness", dependencies: ["Continual", "Model", "Environments", "Analysis", "ResultStore", "Linalg", "Yams"]),
         .target(name: "Environments", dependencies: ["Linalg", "CZlib"]),
         // Performance figures for `clvbench bench`; lives beside the benchmark suites.
-        .target(name: "Benchmarks", dependencies: ["Linalg", "Environments", "Model", "Analysis", "ResultStore", "Report"], path: "benchmarks/perf",
+        .target(name: "Benchmarks", dependencies: ["Linalg", "Environments", "Model", "Continual", "Analysis", "Harness", "ResultStore", "Report"], path: "benchmarks/perf",
                 exclude: ["README.md", "peer_numpy.py"]),
 
         .executableTarget(

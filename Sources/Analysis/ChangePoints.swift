@@ -51,12 +51,16 @@ public enum ChangePoints {
     }
 
     /// Robust noise level from consecutive differences; a step adds one outlier difference,
-    /// which the median absolute deviation ignores.
+    /// which the median absolute deviation ignores. When more than half the differences sit
+    /// exactly at their median (values on a coarse grid), the MAD is 0 and would make every
+    /// point a change; the mean absolute deviation (scaled to sigma for normal noise) stands in.
     static func noiseLevel(_ y: [Double]) -> Double {
         let d = zip(y.dropFirst(), y).map { $0 - $1 }
         let med = Descriptive.median(d)
-        let mad = Descriptive.median(d.map { abs($0 - med) })
-        return 1.4826 * mad / 2.0.squareRoot()
+        let deviations = d.map { abs($0 - med) }
+        let mad = Descriptive.median(deviations)
+        if mad > 0 { return 1.4826 * mad / 2.0.squareRoot() }
+        return (Double.pi / 2).squareRoot() * Descriptive.mean(deviations) / 2.0.squareRoot()
     }
 }
 

@@ -140,7 +140,7 @@ public struct CellRunner: Sendable {
 
     /// Records stage t+1 (training `env`) from its evaluation: the checkpoint, embedding
     /// statistics and the contributions to every earlier environment.
-    func appendCheckpoint(_ s: inout PrefixState, environment env: Int, checkpoint cp: CheckpointEvaluation) {
+    public func appendCheckpoint(_ s: inout PrefixState, environment env: Int, checkpoint cp: CheckpointEvaluation) {
         let t = s.prefix.count
         let stage = t + 1
         let prev = s.checkpoints[t]
@@ -200,7 +200,7 @@ public struct CellRunner: Sendable {
 
     /// Exact Shapley values over the three parameter groups: v(S) evaluates theta_{t-1} with the
     /// updates of the groups in S applied, on every environment.
-    func attribute(stage: Int, before: DualEncoder, after: DualEncoder, prev: CheckpointEvaluation, now: CheckpointEvaluation) -> [StageAttribution] {
+    public func attribute(stage: Int, before: DualEncoder, after: DualEncoder, prev: CheckpointEvaluation, now: CheckpointEvaluation) -> [StageAttribution] {
         var acc = [[Double]](repeating: [], count: 8), loss = acc
         acc[0] = prev.accuracy; loss[0] = prev.loss
         acc[7] = now.accuracy; loss[7] = now.loss

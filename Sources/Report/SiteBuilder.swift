@@ -19,10 +19,11 @@ public struct SiteBuilder {
     /// Writes every page; returns the paths written, index first.
     @discardableResult
     public func build(store: Store) throws -> [String] {
-        try build(runs: store.loadRuns())
+        try build(runs: store.loadRuns(), benchmarks: store.loadBenchmarks())
     }
 
-    public func build(runs stored: [StoredRun]) throws -> [String] {
+    /// `benchmarks`: `clvbench bench --db` figures; when there are any, speed.html follows them.
+    public func build(runs stored: [StoredRun], benchmarks: [BenchmarkMeasurement] = []) throws -> [String] {
         let template = try Page(template: templateDirectory + "/page.xhtml")  // fails early, naming the file
         let css = templateDirectory + "/style.css"
         guard let style = FileManager.default.contents(atPath: css) else { throw ReportError("\(css): stylesheet not found") }
@@ -30,7 +31,7 @@ public struct SiteBuilder {
         try fm.createDirectory(atPath: outputDirectory + "/runs", withIntermediateDirectories: true)
         try style.write(to: URL(fileURLWithPath: outputDirectory + "/style.css"), options: .atomic)
         let data = ReportData(stored)
-        var ctx = Context(builder: self, data: data, template: template)
+        var ctx = Context(builder: self, data: data, speedHistory: SpeedHistory(benchmarks), template: template)
         try ctx.index()
         for suite in data.suites {
             try ctx.leaderboard(suite)
@@ -40,6 +41,7 @@ public struct SiteBuilder {
             try ctx.generalization(suite)
         }
         try ctx.history()
+        if !benchmarks.isEmpty { try ctx.speed() }
         for run in data.runs { try ctx.runPage(run) }
         return ctx.written
     }
@@ -48,6 +50,7 @@ public struct SiteBuilder {
     struct Context {
         let builder: SiteBuilder
         let data: ReportData
+        let speedHistory: SpeedHistory
         let template: Page
         var written: [String] = []
 
@@ -63,6 +66,7 @@ public struct SiteBuilder {
             nav.add("a", ["href": up + "index.html"], text: "Suites")
             for s in data.suites { nav.add("a", ["href": up + "leaderboard-\(slug(s)).html"], text: s) }
             nav.add("a", ["href": up + "history.html"], text: "History")
+            if !speedHistory.groups.isEmpty { nav.add("a", ["href": up + "speed.html"], text: "Speed") }
             let main = try p.element(id: "content")
             main.clear()
             main.add("h1", text: title)

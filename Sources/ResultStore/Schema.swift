@@ -5,7 +5,7 @@ import GRDB
 enum Schema {
     /// Identifiers of every migration this version knows, in order. A database that has
     /// applied one not in this list was written by a newer clvbench.
-    static let migrationIDs = ["v1", "v2-run-log"]
+    static let migrationIDs = ["v1", "v2-run-log", "v3-benchmark-context"]
     static let version = migrationIDs.count
 
     static var migrator: DatabaseMigrator {
@@ -103,6 +103,15 @@ enum Schema {
         // v2: the standard error of an external method's process, kept with its run.
         m.registerMigration("v2-run-log") { db in
             try db.execute(sql: "ALTER TABLE run ADD COLUMN log TEXT")
+        }
+        // v3: a benchmark figure's OpenBLAS kernel (the same CPU gives twice the GEMM speed with
+        // another core type) and how it was measured, so figures compare like with like.
+        m.registerMigration("v3-benchmark-context") { db in
+            try db.execute(sql: """
+                ALTER TABLE benchmark ADD COLUMN openblas_core TEXT NOT NULL DEFAULT '';
+                ALTER TABLE benchmark ADD COLUMN detail TEXT NOT NULL DEFAULT '';
+                CREATE INDEX benchmark_by_name ON benchmark (name, machine_id);
+                """)
         }
         return m
     }

@@ -83,14 +83,4 @@ extension Store {
     public func finishedRunKeys() throws -> Set<String> {
         try read { try String.fetchSet($0, sql: "SELECT run_key FROM run WHERE status != 'failed'") }
     }
-
-    /// Stores a benchmark figure for the tool's own history pages.
-    public func insertBenchmark(name: String, value: Double, unit: String, measuredAt: String, provenance p: RunRecord.Provenance) throws {
-        try write { db in
-            let code = try upsertCodeVersion(db, commit: p.commit, dirty: p.dirty)
-            let machine = try upsertMachine(db, p)
-            try db.execute(sql: "INSERT INTO benchmark (code_version_id, machine_id, name, value, unit, measured_at) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [code, machine, name, value, unit, measuredAt])
-        }
-    }
 }

@@ -1,15 +1,28 @@
 import ArgumentParser
 import Benchmarks
 import Foundation
+import Harness
 import Linalg
+import ResultStore
 
 /// `clvbench bench`: throughput figures on one thread (benchmarks/perf).
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure throughput on one OpenBLAS thread: sgemm and environment generation.",
+        abstract: "Measure clvbench's own speed on one OpenBLAS thread.",
         discussion: """
-            Prints one row per figure. Figures are meant to be read as ratios within one run; \
-            this machine is shared and noisy. Sections: \(BenchmarkSuite.sections.joined(separator: ", ")).
+            Prints one row per figure: sgemm at square sizes; environment generation; the \
+            training step at batch 64, 128 and 256 against the same GEMMs alone; per-stage \
+            evaluation, contribution-score, Shapley and training cost on the default world; \
+            SQLite ingest and report rendering for 1,000 and 10,000 synthetic runs. \
+            Sections: \(BenchmarkSuite.sections.joined(separator: ", ")).
+
+            Figures are meant to be read as ratios within one run: this machine is shared and \
+            noisy. With --db they are stored (one transaction) with the commit, machine and \
+            OpenBLAS core, and `clvbench report` draws them across commits on speed.html.
+
+            Examples:
+              clvbench bench --sections training --peer
+              clvbench bench --quick --db results/clvbench.sqlite
             """)
 
     @Option(help: "Comma-separated sections to run (default: all).")
@@ -24,25 +37,50 @@ struct Bench: ParsableCommand {
     @Flag(help: "Also time the numpy peer (benchmarks/perf/peer_numpy.py) and print the ratio.")
     var peer = false
 
+    @Option(help: ArgumentHelp("Python interpreter for --peer (default: /usr/bin/python3, whose numpy uses the same OpenBLAS).",
+                               valueName: "path"))
+    var python: String?
+
+    @Option(help: ArgumentHelp("Also store the figures in this results database.", valueName: "path"))
+    var db: String?
+
+    func validate() throws {
+        for s in chosenSections where !BenchmarkSuite.sections.contains(s) {
+            throw ValidationError("unknown section '\(s)'; sections: \(BenchmarkSuite.sections.joined(separator: ", "))")
+        }
+        if python != nil && !peer { throw ValidationError("--python only applies with --peer") }
+    }
+
+    var chosenSections: [String] {
+        sections.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? BenchmarkSuite.sections
+    }
+
     func run() throws {
-        let chosen = sections.map { $0.split(separator: ",").map { String($0) } } ?? BenchmarkSuite.sections
+        // Open the database first: a bad path should fail before minutes of measuring.
+        let store = try db.map { try Store(path: $0) }
         let figures: [BenchmarkFigure]
         do {
-            figures = try BenchmarkSuite.run(sections: chosen, quick: quick)
-                + (peer ? try BenchmarkSuite.peer(script: "benchmarks/perf/peer_numpy.py", quick: quick) : [])
+            figures = try BenchmarkSuite.run(sections: chosenSections, quick: quick)
+                + (peer ? try BenchmarkSuite.peer(script: "benchmarks/perf/peer_numpy.py", python: python, quick: quick) : [])
         } catch let e as BenchmarkError {
             throw ValidationError(e.description)
+        }
+        if let store {
+            let iso = ISO8601DateFormatter()
+            try store.insertBenchmarks(figures.map { ($0.name, $0.value, $0.unit, $0.detail) }, measuredAt: iso.string(from: Date()),
+                                       provenance: ProvenanceProbe.current())
         }
         if json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
             struct Output: Encodable { var openblasCore: String; var figures: [BenchmarkFigure] }
             print(String(decoding: try enc.encode(Output(openblasCore: BLASRuntime.coreName, figures: figures)), as: UTF8.self))
-            return
+        } else {
+            print("OpenBLAS core \(BLASRuntime.coreName), 1 thread")
+            for f in figures {
+                print("\(f.name.padding(toLength: 32, withPad: " ", startingAt: 0)) \(String(format: "%12.3f", f.value)) \(f.unit.padding(toLength: 10, withPad: " ", startingAt: 0))  \(f.detail)")
+            }
         }
-        print("OpenBLAS core \(BLASRuntime.coreName), 1 thread")
-        for f in figures {
-            print("\(f.name.padding(toLength: 26, withPad: " ", startingAt: 0)) \(String(format: "%12.3f", f.value)) \(f.unit.padding(toLength: 10, withPad: " ", startingAt: 0))  \(f.detail)")
-        }
+        if let db { FileHandle.standardError.write(Data("stored \(figures.count) figures in \(db)\n".utf8)) }
     }
 }

@@ -111,6 +111,15 @@ struct ChangePointTests {
         #expect(ChangePoints.detect(y).changes == [20, 45])
         #expect(ChangePoints.detect([5, 5, 5, 7, 7, 7]).changes == [3])
     }
+
+    /// Values on a coarse grid make most consecutive differences equal, so their median
+    /// absolute deviation is 0; the noise level must not collapse to 0 and split every point.
+    @Test func gridValuedNoiseKeepsOneStep() {
+        let y: [Double] = [100, 101, 99, 100, 150, 151, 149, 150]
+        #expect(ChangePoints.noiseLevel(y) > 1)
+        #expect(ChangePoints.detect(y).changes == [4])
+        #expect(ChangePoints.detect([100, 101, 99, 100, 101, 99, 100, 101]).changes.isEmpty)
+    }
 }
 
 struct ScoreValidityTests {

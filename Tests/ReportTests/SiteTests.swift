@@ -39,7 +39,7 @@ struct SiteTests {
 
     @Test func everyPageParsesAndEscapesHostileNames() throws {
         let (out, written) = try build(try SyntheticResults.database())
-        #expect(written.count == 1 + 5 + 1 + 1 + 24)  // index, 5 suite pages, history, feed, 24 runs
+        #expect(written.count == 1 + 5 + 1 + 1 + 1 + 24)  // index, 5 suite pages, history, feed, speed, 24 runs
         for path in written {
             let (doc, error) = parse(path)
             try #require(doc != nil, "\(path): \(error ?? "")")
@@ -82,6 +82,23 @@ struct SiteTests {
             let other = b + path.dropFirst(a.count)
             #expect(FileManager.default.contents(atPath: path) == FileManager.default.contents(atPath: other), "\(path)")
         }
+    }
+
+    /// speed.html: one row per figure with the medians of the first and latest version (two
+    /// bench runs each in the synthetic database) and a chart across versions.
+    @Test func speedPageShowsEachFigureAcrossVersions() throws {
+        let (out, written) = try build(try SyntheticResults.database(commits: ["aaaa1111", "bbbb2222"]))
+        #expect(written.contains(out + "/speed.html"))
+        let (doc, error) = parse(out + "/speed.html")
+        try #require(doc != nil, "\(error ?? "")")
+        defer { xmlFreeDoc(doc) }
+        let row = xpath(doc!, "//h:tr[h:td[1]='train step b=128']/h:td")
+        #expect(row.prefix(6) == ["train step b=128", "steps/s", "2", "300.5", "310.5", "\(fmt(310.5 / 300.5, 3))x"])
+        #expect(xpath(doc!, "//h:td[1]").contains(SyntheticResults.evilMethod))
+        #expect(xpath(doc!, "//s:svg").count == 2)
+        let (index, _) = parse(out + "/index.html")
+        defer { xmlFreeDoc(index) }
+        #expect(xpath(index!, "//h:nav//h:a[@href='speed.html'] | //*[@id='nav']/h:a[@href='speed.html']").count == 1)
     }
 
     @Test func templateProblemsNameTheFile() throws {

@@ -71,6 +71,16 @@ enum SyntheticResults {
                 }
             }
         }
+        // Two bench invocations per code version: the speed page follows them.
+        for (k, commit) in commits.enumerated() {
+            for run in 0..<2 {
+                let p = RunRecord.Provenance(commit: commit, dirty: false, cpu: "cpu", cores: 2, os: "os", swift: "6",
+                                             openblas: "0.3.21", openblasCore: "Haswell", threads: 1)
+                try store.insertBenchmarks([("train step b=128", 300 + Double(10 * k + run), "steps/s", "step <&> \"detail\""),
+                                            (evilMethod, 1, "x", "hostile figure name")],
+                                           measuredAt: "2026-01-0\(k + 1)T00:0\(run):00Z", provenance: p)
+            }
+        }
         return path
     }
 }

@@ -13,7 +13,7 @@ public struct BenchmarkFigure: Codable, Sendable {
 
 /// The figures `clvbench bench` prints. Each section is a function so a run can pick sections.
 public enum BenchmarkSuite {
-    public static let sections = ["sgemm", "environments", "training", "report"]
+    public static let sections = ["sgemm", "environments", "training", "stage", "report"]
 
     public static func run(sections chosen: [String], quick: Bool) throws -> [BenchmarkFigure] {
         var out: [BenchmarkFigure] = []
@@ -22,6 +22,7 @@ public enum BenchmarkSuite {
             case "sgemm": out += sgemm(quick: quick)
             case "environments": out += try environments(quick: quick)
             case "training": out += TrainingBenchmark.run(quick: quick)
+            case "stage": out += try StageBenchmark.run(quick: quick)
             case "report": out += try ReportBenchmark.run(quick: quick, templates: "site-template")
             default: throw BenchmarkError("unknown section '\(s)'; sections: \(sections.joined(separator: ", "))")
             }
@@ -30,8 +31,9 @@ public enum BenchmarkSuite {
     }
 
     /// Swift against the numpy peer, one thread each.
-    public static func peer(script: String, quick: Bool) throws -> [BenchmarkFigure] {
-        try PeerBenchmark.compare(script: script, quick: quick)
+    /// `python` nil: Debian's /usr/bin/python3 when present, else python3 from PATH.
+    public static func peer(script: String, python: String? = nil, quick: Bool) throws -> [BenchmarkFigure] {
+        try PeerBenchmark.compare(script: script, python: python, quick: quick)
     }
 
     static func sgemm(quick: Bool) -> [BenchmarkFigure] {

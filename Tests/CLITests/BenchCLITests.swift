@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+
+@Suite(.serialized)
+struct BenchCLITests {
+    /// `bench --db` stores every printed figure with this code version; the report draws them.
+    @Test func storedFiguresReachTheSpeedPage() throws {
+        let dir = try CLI.temporaryDirectory()
+        let db = dir.appendingPathComponent("bench.sqlite").path
+        // The stage section is slow in a debug build: once is enough to store its figures.
+        for (version, sections) in [("1111aaaa", "sgemm,stage"), ("2222bbbb", "sgemm")] {
+            let r = try CLI.run(["bench", "--quick", "--sections", sections, "--json", "--db", db],
+                                environment: ["CLVBENCH_CODE_VERSION": version])
+            #expect(r.status == 0, "stderr: \(r.stderr)")
+            let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+            let names = (obj["figures"] as! [[String: Any]]).map { $0["name"] as! String }
+            #expect(names.contains("sgemm n=512") && names.contains("Shapley attribution per stage") == sections.contains("stage"))
+            #expect(r.stderr.contains("stored \(names.count) figures in \(db)"))
+        }
+        let site = dir.appendingPathComponent("site").path
+        let report = try CLI.run(["report", "--db", db, "--out", site])
+        #expect(report.status == 0, "stderr: \(report.stderr)")
+        let page = try String(contentsOfFile: site + "/speed.html", encoding: .utf8)
+        for text in ["1111aaaa", "2222bbbb", "contribution scores per stage", "training per stage", "<svg"] {
+            #expect(page.contains(text), "speed.html lacks \(text)")
+        }
+    }
+
+    @Test func badSectionsAndPathsFailBeforeMeasuring() throws {
+        let unknown = try CLI.run(["bench", "--sections", "sgemm,warp"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("unknown section 'warp'"))
+        let orphan = try CLI.run(["bench", "--sections", "sgemm", "--python", "/usr/bin/python3"])
+        #expect(orphan.status == 2 && orphan.stderr.contains("--python only applies with --peer"))
+        let dir = try CLI.temporaryDirectory()
+        let garbage = dir.appendingPathComponent("not-a-db.sqlite")
+        try Data(repeating: 7, count: 4096).write(to: garbage)
+        let bad = try CLI.run(["bench", "--sections", "sgemm", "--db", garbage.path])
+        #expect(bad.status != 0 && bad.stderr.contains("not a clvbench database"), "\(bad.stderr)")
+        #expect(bad.stdout.isEmpty)  // failed before measuring anything
+        #expect(try Data(contentsOf: garbage) == Data(repeating: 7, count: 4096))
+    }
+}
