@@ -181,15 +181,18 @@ public struct RandomStream: Sendable {
         return Float((-2.0 * Foundation.log(u1)).squareRoot() * cos(2.0 * Double.pi * u2))
     }
 
-    /// Uniform integer in 0..<bound without modulo bias (Lemire's multiply-and-reject).
+    /// Uniform integer in 0..<bound without modulo bias (Lemire's multiply-and-reject). The
+    /// rejection threshold (2^64 mod bound) is below `bound`, so the division that computes it
+    /// is only needed when the low word falls under `bound`: rarely, for small bounds.
     public mutating func int(below bound: Int) -> Int {
         precondition(bound > 0, "int(below:) needs a positive bound")
         let b = UInt64(bound)
-        while true {
-            let x = nextUInt64()
-            let (hi, lo) = x.multipliedFullWidth(by: b)
-            if lo >= (0 &- b) % b { return Int(hi) }
+        var (hi, lo) = nextUInt64().multipliedFullWidth(by: b)
+        if lo < b {
+            let threshold = (0 &- b) % b
+            while lo < threshold { (hi, lo) = nextUInt64().multipliedFullWidth(by: b) }
         }
+        return Int(hi)
     }
 
     public mutating func bernoulli(_ p: Float) -> Bool { uniform() < p }

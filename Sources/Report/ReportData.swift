@@ -69,6 +69,25 @@ struct ReportData {
             .interval(pairs.map(\.0), strata: strata)
     }
 
+    /// Intervals of several metrics over one set of runs. Metrics every run has share one pass
+    /// of resamples (`Bootstrap.meanIntervals`); a metric some runs lack is bootstrapped over
+    /// the runs that have it. Absent: no run has the metric.
+    static func intervals(_ rs: [Run], metrics: [String], key: String) -> [String: Interval] {
+        var out: [String: Interval] = [:]
+        let complete = metrics.filter { m in !rs.isEmpty && rs.allSatisfy { $0.metric[m] != nil } }
+        if !complete.isEmpty {
+            let labels = Array(Set(rs.map { "\($0.r.sv) \($0.r.sl)" })).sorted()
+            let strata = rs.map { labels.firstIndex(of: "\($0.r.sv) \($0.r.sl)")! }
+            let joint = Bootstrap(resamples: 2000, key: RandomKey("report", .string(key), .string("joint")))
+                .meanIntervals(complete.map { m in rs.map { $0.metric[m]! } }, strata: strata)
+            for (m, iv) in zip(complete, joint) { out[m] = iv }
+        }
+        for m in metrics where !complete.contains(m) {
+            if let iv = interval(rs, metric: m, key: key) { out[m] = iv }
+        }
+        return out
+    }
+
     /// The metric averaged over seeds for each order: (order, value).
     static func byOrder(_ rs: [Run], metric: String) -> [(order: String, value: Double)] {
         var groups: [String: [Double]] = [:]

@@ -173,15 +173,13 @@ public struct SiteBuilder {
                     let methods = data.methods(rs)
                     // Every (method, metric) interval once; the table and the ranking read them.
                     let intervals = methods.map { m in
-                        let mr = rs.filter { $0.r.method == m }
-                        return Dictionary(uniqueKeysWithValues: SiteBuilder.leaderboardMetrics.map {
-                            ($0, ReportData.interval(mr, metric: $0.rawValue, key: suite + title + m))
-                        })
+                        ReportData.intervals(rs.filter { $0.r.method == m }, metrics: SiteBuilder.leaderboardMetrics.map(\.rawValue),
+                                             key: suite + title + m)
                     }
                     if pooledLast.isEmpty {
-                        for (m, iv) in zip(methods, intervals) { pooledLast[m] = iv[.last] ?? nil }
+                        for (m, iv) in zip(methods, intervals) { pooledLast[m] = iv["last"] }
                     }
-                    let order = methods.indices.sorted { (intervals[$0][.last]??.estimate ?? -1) > (intervals[$1][.last]??.estimate ?? -1) }
+                    let order = methods.indices.sorted { (intervals[$0]["last"]?.estimate ?? -1) > (intervals[$1]["last"]?.estimate ?? -1) }
                     let table = main.add("table", ["class": "leaderboard"])
                     let head = table.add("tr")
                     head.add("th", text: "rank"); head.add("th", text: "method"); head.add("th", text: "n")
@@ -196,7 +194,7 @@ public struct SiteBuilder {
                         row.add("td", text: "\(mr.count)")
                         for metric in SiteBuilder.leaderboardMetrics {
                             let cell = row.add("td")
-                            if let ci = intervals[i][metric] ?? nil {
+                            if let ci = intervals[i][metric.rawValue] {
                                 cell.text(fmt(ci.estimate, 3))
                                 cell.add("span", ["class": "ci"], text: " [\(fmt(ci.low, 3)), \(fmt(ci.high, 3))]")
                             } else {
@@ -309,12 +307,20 @@ public struct SiteBuilder {
                 let methods = data.methods(cur)
                 for (axis, key) in [("sv", \RunRecord.sv), ("sl", \RunRecord.sl)] {
                     let values = Array(Set(cur.map { $0.r[keyPath: key] })).sorted()
-                    for metric in [ContinualMetric.last, .forgetting] {
+                    let metrics = [ContinualMetric.last, .forgetting]
+                    // Both metrics of a (method, value) cell from one pass of resamples.
+                    let cis = methods.map { m in
+                        values.map { v in
+                            ReportData.intervals(cur.filter { $0.r.method == m && $0.r[keyPath: key] == v }, metrics: metrics.map(\.rawValue),
+                                                 key: suite + axis + m + "\(v)")
+                        }
+                    }
+                    for metric in metrics {
                         main.add("h2", text: "\(metric.label) against \(axis)")
                         Charts.lines(main, label: "\(metric.label) against \(axis) by method", xLabels: values.map { fmt($0) }, yLabel: metric.label,
-                                     series: methods.map { m in
-                                         let cis = values.map { v in ReportData.interval(cur.filter { $0.r.method == m && $0.r[keyPath: key] == v }, metric: metric.rawValue, key: suite + axis + m + "\(v)") }
-                                         return (m, cis.map { $0?.estimate ?? .nan }, cis.map { $0?.low ?? .nan }, cis.map { $0?.high ?? .nan })
+                                     series: methods.indices.map { i in
+                                         let row = cis[i].map { $0[metric.rawValue] }
+                                         return (methods[i], row.map { $0?.estimate ?? .nan }, row.map { $0?.low ?? .nan }, row.map { $0?.high ?? .nan })
                                      })
                     }
                     let table = main.add("table")
@@ -420,12 +426,22 @@ public struct SiteBuilder {
                 let stages = (cur.flatMap { $0.r.accuracy.map(\.stage) }.max() ?? 0) + 1
                 Charts.lines(main, label: "Held-out accuracy over stages by method", xLabels: (0..<stages).map { "stage \($0)" }, yLabel: "held-out accuracy",
                              series: methods.map { m in
-                                 let cis = (0..<stages).map { t -> Interval? in
-                                     let values = cur.filter { $0.r.method == m }.compactMap { r -> Double? in
-                                         let held = r.r.accuracy.filter { $0.stage == t && $0.heldOut }.map(\.accuracy)
-                                         return held.isEmpty ? nil : Descriptive.mean(held)
+                                 // Per run, the mean held-out accuracy at each stage (nil: none at that stage).
+                                 let perRun = cur.filter { $0.r.method == m }.map { r in
+                                     var sums = [Double](repeating: 0, count: stages), counts = [Int](repeating: 0, count: stages)
+                                     for a in r.r.accuracy where a.heldOut && a.stage < stages { sums[a.stage] += a.accuracy; counts[a.stage] += 1 }
+                                     return (0..<stages).map { counts[$0] > 0 ? sums[$0] / Double(counts[$0]) : nil }
+                                 }
+                                 let cis: [Interval?]
+                                 if !perRun.isEmpty && perRun.allSatisfy({ $0.allSatisfy { $0 != nil } }) {
+                                     // Every run has every stage: one pass of resamples for all stages.
+                                     cis = Bootstrap(resamples: 1000, key: RandomKey("gen", .string(suite), .string(m)))
+                                         .meanIntervals((0..<stages).map { t in perRun.map { $0[t]! } })
+                                 } else {
+                                     cis = (0..<stages).map { t -> Interval? in
+                                         let values = perRun.compactMap { $0[t] }
+                                         return values.isEmpty ? nil : Bootstrap(resamples: 1000, key: RandomKey("gen", .string(suite), .string(m), .int(t))).interval(values)
                                      }
-                                     return values.isEmpty ? nil : Bootstrap(resamples: 1000, key: RandomKey("gen", .string(suite), .string(m), .int(t))).interval(values)
                                  }
                                  return (m, cis.map { $0?.estimate ?? .nan }, cis.map { $0?.low ?? .nan }, cis.map { $0?.high ?? .nan })
                              })

@@ -44,6 +44,24 @@ struct BootstrapTests {
     }
 }
 
+extension BootstrapTests {
+    /// The joint pass gives each column exactly the interval the one-column bootstrap gives it,
+    /// with and without strata (same key, same draws, same summation order).
+    @Test func jointMeanIntervalsEqualOneColumnAtATime() {
+        var r = RandomStream(key: RandomKey("joint-data"))
+        let n = 37
+        let columns = (0..<4).map { c in (0..<n).map { _ in Double(r.normal()) * Double(c + 1) + Double(c) } }
+        let strata = (0..<n).map { $0 % 3 == 0 ? 7 : 2 }
+        for st in [nil, strata] {
+            let b = Bootstrap(resamples: 300, key: RandomKey("joint", .int(st == nil ? 0 : 1)))
+            let joint = b.meanIntervals(columns, strata: st)
+            #expect(joint.count == 4)
+            for c in columns.indices { #expect(joint[c] == b.interval(columns[c], strata: st), "column \(c)") }
+        }
+        #expect(Bootstrap().meanIntervals([]).isEmpty)
+    }
+}
+
 struct ComparisonTests {
     @Test func probabilityOfImprovementMatchesPairCounting() {
         let x: [Double] = [0.5, 0.7, 0.7, 0.9, 0.2], y: [Double] = [0.6, 0.7, 0.1]

@@ -66,6 +66,25 @@ struct RandomTests {
         #expect(abs(sn2 / Double(n) - 1) < 0.02)
     }
 
+    /// int(below:) against the textbook multiply-and-reject that computes 2^64 mod bound on
+    /// every draw: the same values and the same number of words consumed, at bounds where
+    /// rejection is rare (6) and where it happens a quarter of the time (2^62 + 1).
+    @Test(arguments: [1, 6, 1000, 3_037_000_499, Int.max, Int(1) << 62 | 1])
+    func boundedIntegersMatchTheTextbookRejection(bound: Int) {
+        var fast = RandomStream(key: RandomKey("lemire", .int(bound)))
+        var reference = fast
+        for _ in 0..<20_000 {
+            let b = UInt64(bound)
+            var expected = 0
+            while true {
+                let (hi, lo) = reference.nextUInt64().multipliedFullWidth(by: b)
+                if lo >= (0 &- b) % b { expected = Int(hi); break }
+            }
+            #expect(fast.int(below: bound) == expected)
+        }
+        #expect(fast.nextUInt32() == reference.nextUInt32())
+    }
+
     @Test func integersAndPermutations() {
         var s = RandomStream(key: RandomKey("ints"))
         var counts = [Int](repeating: 0, count: 6)

@@ -34,6 +34,30 @@ struct StoreTests {
         #expect(try store.integrityCheck() == "ok")
     }
 
+    /// Child rows are read per table and grouped by run: each run gets exactly its own rows,
+    /// also when one suite is selected and the runs of several suites interleave.
+    @Test func loadingOneSuiteKeepsEachRunsOwnRows() throws {
+        let store = try Store(path: Self.temporaryPath())
+        var records: [RunRecord] = []
+        for i in 0..<6 {
+            let order = ["a", "b", "c"]
+            var r = Self.record(order: Array(order[(i % 3)...] + order[..<(i % 3)]), value: 0.1 * Double(i))
+            r.suiteName = i % 2 == 0 ? "even" : "odd"
+            r.suiteHash = r.suiteName
+            r.cellHash = "cell-\(i)"
+            r.metrics["last"] = Double(i)
+            r.accuracy[1].accuracy = Double(i) / 10
+            r.contributions[0].forgetting = Double(i)
+            records.append(r)
+            try store.insert(r)
+        }
+        #expect(try store.loadRuns().map(\.record) == records)
+        let odd = try store.loadRuns(suite: "odd")
+        #expect(odd.map(\.id) == [2, 4, 6])
+        #expect(odd.map(\.record) == records.filter { $0.suiteName == "odd" })
+        #expect(try store.loadRuns(suite: "none").isEmpty)
+    }
+
     @Test func finishedRunsAreKeptFailedOnesRetried() throws {
         let store = try Store(path: Self.temporaryPath())
         #expect(try store.insert(Self.record(status: .failed)) == .inserted(id: 1))
@@ -107,3 +131,4 @@ struct StoreTests {
         #expect((obj["accuracy"] as! [[Double]])[1][0] == 0.9)
     }
 }
+
