@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Linalg"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Linalg"]),
         .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "ResultStore", "Analysis", "CLibXML2"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "ResultStore", "Analysis", "Linalg", "CLibXML2"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "Continual", "Model", "Environments", "Analysis", "Linalg"],
                     exclude: ["BadSuites"]),
         .testTarget(name: "ContinualTests", dependencies: ["Continual", "Model", "Linalg"]),

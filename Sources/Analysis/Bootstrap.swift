@@ -36,7 +36,7 @@ public struct Bootstrap: Sendable {
             var k = 0
             for g in groups {
                 for _ in 0..<g.count {
-                    sample[k] = values[g[rng.int(below: g.count)]]
+                    sample[k] = values[g[rng.smallInt(below: g.count)]]
                     k += 1
                 }
             }
@@ -57,24 +57,32 @@ public struct Bootstrap: Sendable {
         precondition(n > 0, "bootstrap of no values")
         precondition(columns.allSatisfy { $0.count == n }, "columns of one record set have one length")
         let groups = Bootstrap.groups(count: n, strata: strata)
+        let width = columns.count
+        // Row-major copy, so a draw reads its record's values from one place.
+        var table = [Double](repeating: 0, count: n * width)
+        for (c, column) in columns.enumerated() { for i in 0..<n { table[i * width + c] = column[i] } }
         var rng = RandomStream(key: key)
-        var stats = [[Double]](repeating: [Double](repeating: 0, count: resamples), count: columns.count)
-        var sums = [Double](repeating: 0, count: columns.count)
-        for r in 0..<resamples {
-            for c in sums.indices { sums[c] = 0 }
-            for g in groups {
-                for _ in 0..<g.count {
-                    let i = g[rng.int(below: g.count)]
-                    for c in columns.indices { sums[c] += columns[c][i] }  // summed in draw order, as `mean` does
+        var stats = [Double](repeating: 0, count: resamples * width)  // replicate-major
+        var sums = [Double](repeating: 0, count: width)
+        table.withUnsafeBufferPointer { t in
+            sums.withUnsafeMutableBufferPointer { s in
+                for r in 0..<resamples {
+                    for c in 0..<width { s[c] = 0 }
+                    for g in groups {
+                        for _ in 0..<g.count {
+                            let row = g[rng.smallInt(below: g.count)] * width
+                            for c in 0..<width { s[c] += t[row + c] }  // summed in draw order, as `mean` does
+                        }
+                    }
+                    for c in 0..<width { stats[r * width + c] = s[c] / Double(n) }
                 }
             }
-            for c in columns.indices { stats[c][r] = sums[c] / Double(n) }
         }
         let alpha = (1 - confidence) / 2
         return columns.indices.map { c in
-            stats[c].sort()
-            return Interval(estimate: Descriptive.mean(columns[c]), low: Descriptive.quantile(stats[c], alpha, alreadySorted: true),
-                            high: Descriptive.quantile(stats[c], 1 - alpha, alreadySorted: true), n: n)
+            let replicates = (0..<resamples).map { stats[$0 * width + c] }.sorted()
+            return Interval(estimate: Descriptive.mean(columns[c]), low: Descriptive.quantile(replicates, alpha, alreadySorted: true),
+                            high: Descriptive.quantile(replicates, 1 - alpha, alreadySorted: true), n: n)
         }
     }
 
@@ -96,7 +104,7 @@ public struct Bootstrap: Sendable {
         let groups = Bootstrap.groups(count: count, strata: strata)
         var rng = RandomStream(key: key)
         return (0..<resamples).map { _ in
-            groups.flatMap { g in (0..<g.count).map { _ in g[rng.int(below: g.count)] } }
+            groups.flatMap { g in (0..<g.count).map { _ in g[rng.smallInt(below: g.count)] } }
         }
     }
 }

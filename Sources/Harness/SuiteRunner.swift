@@ -1,6 +1,7 @@
 import Continual
 import Environments
 import Foundation
+import Linalg
 import Model
 import ResultStore
 
@@ -171,43 +172,4 @@ public final class SuiteRunner: @unchecked Sendable {
         }
         visit(root, group.cells)
     }
-}
-
-/// Results of `parallelMap`, shared by its worker threads under a lock.
-private final class ParallelResults<R>: @unchecked Sendable {
-    var results: [R?]
-    var error: Error?
-    var next = 0
-    let lock = NSLock()
-    init(_ n: Int) { results = Array(repeating: nil, count: n) }
-}
-
-/// Maps on `jobs` threads, preserving order; the first error is rethrown after all finish.
-func parallelMap<T: Sendable, R: Sendable>(_ items: [T], jobs: Int, _ body: @escaping @Sendable (T) throws -> R) throws -> [R] {
-    let box = ParallelResults<R>(items.count)
-    let group = DispatchGroup()
-    for _ in 0..<max(1, min(jobs, items.count)) {
-        group.enter()
-        let t = Thread {
-            while true {
-                box.lock.lock()
-                let i = box.next
-                box.next += 1
-                box.lock.unlock()
-                if i >= items.count { break }
-                do {
-                    let r = try body(items[i])
-                    box.lock.lock(); box.results[i] = r; box.lock.unlock()
-                } catch {
-                    box.lock.lock(); if box.error == nil { box.error = error }; box.lock.unlock()
-                }
-            }
-            group.leave()
-        }
-        t.stackSize = 16 << 20
-        t.start()
-    }
-    group.wait()
-    if let e = box.error { throw e }
-    return box.results.map { $0! }
 }

@@ -5,13 +5,17 @@ import ResultStore
 
 /// Renders the static site from a results database: pages open from file:// with no network,
 /// and the same database gives byte-identical files.
-public struct SiteBuilder {
+public struct SiteBuilder: Sendable {
     public var templateDirectory: String
     public var outputDirectory: String
+    /// Threads rendering pages. Each page is built from the database alone, so the files do
+    /// not depend on this number.
+    public var jobs: Int
 
-    public init(templateDirectory: String = "site-template", outputDirectory: String = "results/site") {
+    public init(templateDirectory: String = "site-template", outputDirectory: String = "results/site", jobs: Int = 1) {
         self.templateDirectory = templateDirectory
         self.outputDirectory = outputDirectory
+        self.jobs = max(1, jobs)
     }
 
     static let leaderboardMetrics: [ContinualMetric] = [.last, .forgetting, .bwt, .la, .transfer, .generalization]
@@ -22,28 +26,54 @@ public struct SiteBuilder {
         try build(runs: store.loadRuns(), benchmarks: store.loadBenchmarks())
     }
 
+    /// One unit of rendering work: a page, or a block of run pages.
+    enum Task: Sendable {
+        case index, history, speed
+        case suite(String, SuitePage)
+        case runs(Range<Int>)
+    }
+
+    enum SuitePage: Sendable, CaseIterable { case leaderboard, orders, similarity, contributions, generalization }
+
     /// `benchmarks`: `clvbench bench --db` figures; when there are any, speed.html follows them.
     public func build(runs stored: [StoredRun], benchmarks: [BenchmarkMeasurement] = []) throws -> [String] {
-        let template = try Page(template: templateDirectory + "/page.xhtml")  // fails early, naming the file
+        let templatePath = templateDirectory + "/page.xhtml"
+        _ = try Page(template: templatePath)  // fails early, naming the file
         let css = templateDirectory + "/style.css"
         guard let style = FileManager.default.contents(atPath: css) else { throw ReportError("\(css): stylesheet not found") }
         let fm = FileManager.default
         try fm.createDirectory(atPath: outputDirectory + "/runs", withIntermediateDirectories: true)
         try style.write(to: URL(fileURLWithPath: outputDirectory + "/style.css"), options: .atomic)
         let data = ReportData(stored)
-        var ctx = Context(builder: self, data: data, speedHistory: SpeedHistory(benchmarks), template: template)
-        try ctx.index()
-        for suite in data.suites {
-            try ctx.leaderboard(suite)
-            try ctx.orders(suite)
-            try ctx.similarity(suite)
-            try ctx.contributions(suite)
-            try ctx.generalization(suite)
+        let speedHistory = SpeedHistory(benchmarks)
+        // The statistics-heavy suite pages first, then run pages in blocks: workers that finish
+        // a suite page early pick up run pages.
+        var tasks: [Task] = [.index]
+        for suite in data.suites { tasks += SuitePage.allCases.map { .suite(suite, $0) } }
+        tasks.append(.history)
+        if !benchmarks.isEmpty { tasks.append(.speed) }
+        let block = 250
+        tasks += stride(from: 0, to: data.runs.count, by: block).map { .runs($0..<min($0 + block, data.runs.count)) }
+        let builder = self
+        let written = try parallelMap(tasks, jobs: jobs, worker: {
+            // Each thread parses its own template: libxml2 documents are not shared across threads.
+            Context(builder: builder, data: data, speedHistory: speedHistory, template: try Page(template: templatePath))
+        }) { (ctx: inout Context, task: Task) -> [String] in
+            ctx.written = []
+            switch task {
+            case .index: try ctx.index()
+            case .history: try ctx.history()
+            case .speed: try ctx.speed()
+            case .suite(let suite, .leaderboard): try ctx.leaderboard(suite)
+            case .suite(let suite, .orders): try ctx.orders(suite)
+            case .suite(let suite, .similarity): try ctx.similarity(suite)
+            case .suite(let suite, .contributions): try ctx.contributions(suite)
+            case .suite(let suite, .generalization): try ctx.generalization(suite)
+            case .runs(let range): for i in range { try ctx.runPage(data.runs[i]) }
+            }
+            return ctx.written
         }
-        try ctx.history()
-        if !benchmarks.isEmpty { try ctx.speed() }
-        for run in data.runs { try ctx.runPage(run) }
-        return ctx.written
+        return written.flatMap { $0 }
     }
 
     /// State while writing one site.

@@ -67,12 +67,12 @@ public final class Page {
     /// Serialises as XHTML that browsers also read as HTML (explicit end tags for empty
     /// non-void elements), without an XML declaration. Written atomically.
     public func write(to file: String) throws {
-        var text = String(decoding: try dump(file, indent: false), as: UTF8.self)
-        if text.hasPrefix("<?xml"), let end = text.firstIndex(of: "\n") { text.removeSubrange(text.startIndex...end) }
-        text = "<!DOCTYPE html>\n" + Page.expandEmptyElements(text)
+        let raw = [UInt8](try dump(file, indent: false))
+        var start = 0
+        if raw.starts(with: Array("<?xml".utf8)), let end = raw.firstIndex(of: UInt8(ascii: "\n")) { start = end + 1 }
+        let bytes = Array("<!DOCTYPE html>\n".utf8) + Page.expandEmptyElements(raw[start...])
         // A plain write: the site is regenerated whole from the database, and a temporary file
         // plus rename per page cost more than the rest of a run page's rendering.
-        let bytes = Array(text.utf8)
         let fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw ReportError("\(file): cannot write the page (\(String(cString: strerror(errno))))") }
         defer { close(fd) }
@@ -95,41 +95,45 @@ public final class Page {
         return Data(UnsafeBufferPointer(start: buffer, count: Int(size)))
     }
 
+    static let voidElements: Set<[UInt8]> = Set(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+                                                 "track", "wbr", "circle", "rect", "line", "path", "polyline", "polygon", "ellipse",
+                                                 "stop", "use"].map { Array($0.utf8) })
+
     /// `<div/>` means an unclosed div to an HTML parser; write `<div></div>` except for void
     /// elements. Works on UTF-8 bytes (markup characters are ASCII), which keeps it linear and fast.
-    static func expandEmptyElements(_ s: String) -> String {
-        let voidElements: Set<[UInt8]> = Set(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-                                              "track", "wbr", "circle", "rect", "line", "path", "polyline", "polygon", "ellipse",
-                                              "stop", "use"].map { Array($0.utf8) })
-        let b = Array(s.utf8)
+    static func expandEmptyElements(_ slice: ArraySlice<UInt8>) -> [UInt8] {
         var out = [UInt8]()
-        out.reserveCapacity(b.count + b.count / 8)
-        var i = 0
+        out.reserveCapacity(slice.count + slice.count / 8)
         let lt = UInt8(ascii: "<"), gt = UInt8(ascii: ">"), slash = UInt8(ascii: "/")
-        while i < b.count {
-            guard b[i] == lt, let close = b[i...].firstIndex(of: gt) else {
-                out.append(b[i])
-                i += 1
-                continue
-            }
-            let selfClosing = close > i + 1 && b[close - 1] == slash && b[i + 1] != UInt8(ascii: "!") && b[i + 1] != UInt8(ascii: "?")
-            if selfClosing {
-                var e = i + 1
-                while e < close && b[e] != UInt8(ascii: " ") && b[e] != slash && b[e] != UInt8(ascii: "\n") { e += 1 }
-                let name = Array(b[(i + 1)..<e])
-                if voidElements.contains(name) {
-                    out.append(contentsOf: b[i...close])
-                } else {
-                    out.append(contentsOf: b[i..<(close - 1)])
-                    out.append(gt)
-                    out.append(contentsOf: [lt, slash] + name + [gt])
+        slice.withUnsafeBufferPointer { b in
+            let n = b.count
+            var i = 0
+            while i < n {
+                // Text up to the next tag in one piece.
+                var open = i
+                while open < n && b[open] != lt { open += 1 }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<open]))
+                guard open < n else { break }
+                var close = open
+                while close < n && b[close] != gt { close += 1 }
+                guard close < n else { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[open..<n])); break }
+                let selfClosing = close > open + 1 && b[close - 1] == slash && b[open + 1] != UInt8(ascii: "!") && b[open + 1] != UInt8(ascii: "?")
+                var e = open + 1
+                if selfClosing {
+                    while e < close && b[e] != UInt8(ascii: " ") && b[e] != slash && b[e] != UInt8(ascii: "\n") { e += 1 }
                 }
-            } else {
-                out.append(contentsOf: b[i...close])
+                let name = UnsafeBufferPointer(rebasing: b[(open + 1)..<e])
+                if selfClosing && !voidElements.contains(Array(name)) {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: b[open..<(close - 1)]))
+                    out.append(gt)
+                    out.append(lt); out.append(slash); out.append(contentsOf: name); out.append(gt)
+                } else {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: b[open...close]))
+                }
+                i = close + 1
             }
-            i = close + 1
         }
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 }
 
@@ -177,16 +181,37 @@ public struct Element {
     }
 }
 
-/// Numbers in SVG and tables: rounded to `digits` decimals, shortest form, no trailing zeros,
-/// locale-independent and deterministic (Swift's shortest round-trip printing, no Foundation
-/// formatting, which dominated rendering time).
+/// Numbers in SVG and tables: rounded half away from zero to `digits` decimals, trailing zeros
+/// dropped, never in exponent form; locale-independent and deterministic. Built from integer
+/// digits: Swift's shortest round-trip printing and Foundation's formatting both dominated
+/// rendering time (docs/performance.md).
 func fmt(_ v: Double, _ digits: Int = 2) -> String {
     guard v.isFinite else { return "0" }
-    let scale = [1.0, 10, 100, 1000, 10_000, 100_000, 1_000_000][min(max(digits, 0), 6)]
-    let r = (v * scale).rounded() / scale
-    if r == 0 { return "0" }
-    if abs(r) >= 1e15 { return String(Int64(r)) }
-    var s = "\(r)"
-    if s.hasSuffix(".0") { s.removeLast(2) }
-    return s
+    let d = min(max(digits, 0), 6)
+    let scale = [1.0, 10, 100, 1000, 10_000, 100_000, 1_000_000][d]
+    let scaled = (v * scale).rounded()
+    if scaled == 0 { return "0" }
+    guard abs(scaled) < 9e18 else { return abs(v) < 9e18 ? String(Int64(v.rounded())) : "\(v)" }  // beyond Int64 after scaling
+    let n = Int64(scaled)
+    var magnitude = n.magnitude
+    var bytes = [UInt8](repeating: 0, count: 28)
+    var i = bytes.count
+    var fraction = true
+    var written = 0
+    // Fraction digits from the right, skipping trailing zeros; then the integer part.
+    while written < d {
+        let digit = UInt8(magnitude % 10)
+        magnitude /= 10
+        written += 1
+        if fraction && digit == 0 { continue }
+        fraction = false
+        i -= 1; bytes[i] = UInt8(ascii: "0") + digit
+    }
+    if !fraction { i -= 1; bytes[i] = UInt8(ascii: ".") }
+    repeat {
+        i -= 1; bytes[i] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+        magnitude /= 10
+    } while magnitude > 0
+    if n < 0 { i -= 1; bytes[i] = UInt8(ascii: "-") }
+    return String(decoding: bytes[i...], as: UTF8.self)
 }

@@ -4,10 +4,10 @@ import Report
 import ResultStore
 
 /// Renders the site; shared by `report` and the end of `run`.
-func renderSite(db: String, out: String, templates: String) throws -> String {
+func renderSite(db: String, out: String, templates: String, jobs: Int) throws -> String {
     let store = try openStore(db, readOnly: true)
     do {
-        let written = try SiteBuilder(templateDirectory: templates, outputDirectory: out).build(store: store)
+        let written = try SiteBuilder(templateDirectory: templates, outputDirectory: out, jobs: jobs).build(store: store)
         return written.first ?? out
     } catch let e as ReportError {
         throw CLIError(e.description)
@@ -26,15 +26,20 @@ struct ReportCommand: ParsableCommand {
             robustness, similarity sweeps, modality contributions, generalization, history \
             across code versions with change points, a page per run, and regressions.xml (Atom). \
             Pages open from file:// with no network; the same database renders byte-identical \
-            files. Restyle by editing site-template/ (page.xhtml and style.css).
+            files, whatever --jobs is. Restyle by editing site-template/ (page.xhtml and style.css).
             """)
 
     @Option(help: "Results database.") var db = "results/clvbench.sqlite"
     @Option(help: "Output directory.") var out = "results/site"
     @Option(help: "Template directory (page.xhtml, style.css).") var templates = "site-template"
+    @Option(help: "Threads rendering pages (default: the number of cores).") var jobs = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard (1...256).contains(jobs) else { throw ValidationError("--jobs must be in 1...256, got \(jobs)") }
+    }
 
     func run() throws {
-        let index = try renderSite(db: db, out: out, templates: templates)
+        let index = try renderSite(db: db, out: out, templates: templates, jobs: jobs)
         print("report: \(index)")
     }
 }

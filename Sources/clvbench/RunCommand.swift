@@ -87,7 +87,7 @@ struct Run: ParsableCommand {
                 + String(format: "%.1f s", summary.seconds) + "; results in \(db)")
         }
         if !noReport {
-            let index = try renderSite(db: db, out: site, templates: "site-template")
+            let index = try renderSite(db: db, out: site, templates: "site-template", jobs: jobs)
             if !json { print("report: \(index)") }
         }
         if summary.failed > 0 { throw ExitCode(1) }

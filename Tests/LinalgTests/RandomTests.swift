@@ -85,6 +85,31 @@ struct RandomTests {
         #expect(fast.nextUInt32() == reference.nextUInt32())
     }
 
+    /// smallInt(below:) against the 32-bit textbook rejection, with the threshold computed in
+    /// 64-bit arithmetic on every draw, at bounds with rare and with frequent rejection; and
+    /// a chi-square check of uniformity.
+    @Test(arguments: [1, 6, 1000, 3_000_000_001, Int(UInt32.max)])
+    func smallIntegersMatchTheTextbookRejection(bound: Int) {
+        var fast = RandomStream(key: RandomKey("lemire32", .int(bound)))
+        var reference = fast
+        let threshold = (UInt64(1) << 32) % UInt64(bound)
+        for _ in 0..<20_000 {
+            var expected = 0
+            while true {
+                let m = UInt64(reference.nextUInt32()) * UInt64(bound)
+                if m & 0xFFFF_FFFF >= threshold { expected = Int(m >> 32); break }
+            }
+            #expect(fast.smallInt(below: bound) == expected)
+        }
+        #expect(fast.nextUInt32() == reference.nextUInt32())
+        if bound == 6 {
+            var counts = [Int](repeating: 0, count: 6)
+            for _ in 0..<60_000 { counts[fast.smallInt(below: 6)] += 1 }
+            let chi = counts.map { Double(($0 - 10_000) * ($0 - 10_000)) / 10_000 }.reduce(0, +)
+            #expect(chi < 20.5)
+        }
+    }
+
     @Test func integersAndPermutations() {
         var s = RandomStream(key: RandomKey("ints"))
         var counts = [Int](repeating: 0, count: 6)

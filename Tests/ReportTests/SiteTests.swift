@@ -8,9 +8,10 @@ struct SiteTests {
     static let templates = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("site-template").path
 
-    func build(_ db: String) throws -> (String, [String]) {
+    func build(_ db: String, jobs: Int = 1) throws -> (String, [String]) {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("site-\(UUID().uuidString)").path
-        let written = try SiteBuilder(templateDirectory: Self.templates, outputDirectory: out).build(store: try Store(path: db, mode: .readOnly))
+        let written = try SiteBuilder(templateDirectory: Self.templates, outputDirectory: out, jobs: jobs)
+            .build(store: try Store(path: db, mode: .readOnly))
         return (out, written)
     }
 
@@ -77,10 +78,15 @@ struct SiteTests {
 
     @Test func sameDatabaseGivesByteIdenticalSites() throws {
         let db = try SyntheticResults.database(commits: ["aaaa1111", "bbbb2222"])
-        let (a, written) = try build(db), (b, _) = try build(db)
-        for path in written {
-            let other = b + path.dropFirst(a.count)
-            #expect(FileManager.default.contents(atPath: path) == FileManager.default.contents(atPath: other), "\(path)")
+        let (a, written) = try build(db)
+        // Again, and on three threads: the same files in the same order, byte for byte.
+        for jobs in [1, 3] {
+            let (b, again) = try build(db, jobs: jobs)
+            #expect(again.map { $0.dropFirst(b.count) } == written.map { $0.dropFirst(a.count) })
+            for path in written {
+                let other = b + path.dropFirst(a.count)
+                #expect(FileManager.default.contents(atPath: path) == FileManager.default.contents(atPath: other), "\(path)")
+            }
         }
     }
 

@@ -66,12 +66,21 @@ enum ReportBenchmark {
             let t3 = Stopwatch.now()
             try builder.build(runs: runs)
             let rerender = Double(Stopwatch.now() - t3) * 1e-9
+            // What `clvbench report` does by default on this machine: one thread per core.
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            var parallel = builder
+            parallel.jobs = cores
+            let t4 = Stopwatch.now()
+            try parallel.build(runs: runs)
+            let rerenderParallel = Double(Stopwatch.now() - t4) * 1e-9
             let floor = try fileCreationFloor(copying: pages, into: dir.appendingPathComponent("floor").path)
             figures.append(BenchmarkFigure(name: "report \(n) runs: load", value: load, unit: "s", detail: "every run and its rows from SQLite"))
             figures.append(BenchmarkFigure(name: "report \(n) runs: render", value: render, unit: "s",
                                            detail: "\(pages.count) pages into a new directory: statistics, charts, files"))
             figures.append(BenchmarkFigure(name: "report \(n) runs: re-render", value: rerender, unit: "s",
                                            detail: "the same pages over the existing site"))
+            figures.append(BenchmarkFigure(name: "report \(n) runs: re-render, \(cores) threads", value: rerenderParallel, unit: "s",
+                                           detail: "as `clvbench report` runs by default here (--jobs \(cores))"))
             figures.append(BenchmarkFigure(name: "report \(n) runs: file floor", value: floor, unit: "s",
                                            detail: "creating \(pages.count) files of the same bytes, nothing else"))
         }
