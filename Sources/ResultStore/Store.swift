@@ -47,7 +47,17 @@ public final class Store: Sendable {
             if mode == .readWrite {
                 try Store.migrate(migrator, pool)
             } else if try !pool.read({ try migrator.hasCompletedMigrations($0) }) {
-                throw StoreError("\(path): the database schema is older than this clvbench; open it once read-write (e.g. `clvbench run`) to migrate it")
+                // Written by an older clvbench. Migrations only add tables and columns, so bring
+                // the file up to date (what any `clvbench run` would do) and read on.
+                guard fm.isWritableFile(atPath: path) else {
+                    throw StoreError("\(path): the database schema is older than this clvbench and the file is read-only; "
+                        + "migrate a writable copy (any `clvbench run --db COPY` does)")
+                }
+                var writable = config
+                writable.readonly = false
+                let writer = try Store.retryingWhileBusy(seconds: busyTimeout) { try DatabasePool(path: path, configuration: writable) }
+                try Store.migrate(migrator, writer)
+                try writer.close()
             }
         } catch let e as StoreError {
             throw e

@@ -49,10 +49,12 @@ struct BenchmarkStoreTests {
             try db.execute(sql: "INSERT INTO benchmark (code_version_id, machine_id, name, value, unit, measured_at) VALUES (1, 1, 'sgemm', 120, 'GFLOP/s', '2026-01-01')")
         }
         try q.close()
-        let store = try Store(path: path)
+        // A read-only open (report, export) migrates the older file once and reads it.
+        let store = try Store(path: path, mode: .readOnly)
         let back = try store.loadBenchmarks()
         #expect(back.count == 1 && back[0].value == 120 && back[0].commit == "old")
         #expect(back[0].openblasCore == "" && back[0].detail == "")
         #expect(try store.integrityCheck() == "ok")
+        #expect(try Store(path: path).loadRuns().isEmpty)
     }
 }
