@@ -58,10 +58,12 @@ struct Bench: ParsableCommand {
     func run() throws {
         // Open the database first: a bad path should fail before minutes of measuring.
         let store = try db.map { try Store(path: $0) }
-        let figures: [BenchmarkFigure]
+        var figures: [BenchmarkFigure]
         do {
             figures = try BenchmarkSuite.run(sections: chosenSections, quick: quick)
-                + (peer ? try BenchmarkSuite.peer(script: "benchmarks/perf/peer_numpy.py", python: python, quick: quick) : [])
+            if peer {
+                figures += try BenchmarkSuite.peer(script: "benchmarks/perf/peer_numpy.py", python: python, quick: quick, measured: figures)
+            }
         } catch let e as BenchmarkError {
             throw ValidationError(e.description)
         }

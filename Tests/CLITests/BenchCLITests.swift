@@ -26,6 +26,22 @@ struct BenchCLITests {
         }
     }
 
+    /// The numpy peer runs on Debian's python3 (CI installs python3-numpy), names the OpenBLAS it
+    /// loaded, and its ratio is the Swift figure of the same run over its own.
+    @Test func peerRatiosUseThisRunsFigures() throws {
+        let r = try CLI.run(["bench", "--quick", "--sections", "training", "--peer", "--json"])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let figures = (try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any])["figures"] as! [[String: Any]]
+        func value(_ name: String) -> Double? { figures.first { $0["name"] as? String == name }?["value"] as? Double }
+        for b in [64, 128, 256] {
+            let swift = try #require(value("train step b=\(b)")), numpy = try #require(value("numpy step b=\(b)"))
+            let ratio = try #require(value("swift/numpy b=\(b)"))
+            #expect(numpy > 0 && abs(ratio - swift / numpy) <= 1e-9 * ratio)
+        }
+        let detail = figures.first { $0["name"] as? String == "numpy step b=128" }?["detail"] as? String ?? ""
+        #expect(detail.contains("numpy") && detail.contains("openblas"), "\(detail)")
+    }
+
     @Test func badSectionsAndPathsFailBeforeMeasuring() throws {
         let unknown = try CLI.run(["bench", "--sections", "sgemm,warp"])
         #expect(unknown.status == 2)

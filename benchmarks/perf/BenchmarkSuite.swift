@@ -32,8 +32,9 @@ public enum BenchmarkSuite {
 
     /// Swift against the numpy peer, one thread each.
     /// `python` nil: Debian's /usr/bin/python3 when present, else python3 from PATH.
-    public static func peer(script: String, python: String? = nil, quick: Bool) throws -> [BenchmarkFigure] {
-        try PeerBenchmark.compare(script: script, python: python, quick: quick)
+    /// The training step is timed again unless `measured` already holds it.
+    public static func peer(script: String, python: String? = nil, quick: Bool, measured: [BenchmarkFigure] = []) throws -> [BenchmarkFigure] {
+        try PeerBenchmark.compare(script: script, python: python, quick: quick, measured: measured)
     }
 
     static func sgemm(quick: Bool) -> [BenchmarkFigure] {

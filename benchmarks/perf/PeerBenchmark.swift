@@ -35,9 +35,11 @@ enum PeerBenchmark {
     }
 
     /// Swift and numpy steps per second side by side, and their ratio.
-    static func compare(script: String, python: String?, quick: Bool) throws -> [BenchmarkFigure] {
+    /// `measured`: figures of this run; the training section's are reused when present.
+    static func compare(script: String, python: String?, quick: Bool, measured: [BenchmarkFigure]) throws -> [BenchmarkFigure] {
         let batches = [64, 128, 256]
-        let swift = TrainingBenchmark.run(quick: quick).filter { $0.unit == "steps/s" }
+        let own = measured.filter { $0.unit == "steps/s" && $0.name.hasPrefix("train step") }
+        let swift = own.isEmpty ? TrainingBenchmark.run(quick: quick).filter { $0.unit == "steps/s" } : own
         let peer = try run(script: script, python: python ?? interpreter(), batches: batches, steps: quick ? 5 : 30)
         var figures: [BenchmarkFigure] = []
         for r in peer.results {

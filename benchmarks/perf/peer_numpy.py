@@ -110,7 +110,8 @@ def blas_library():
             paths = {line.split()[-1] for line in maps if "blas" in line.lower() and "/" in line}
     except OSError:
         return "unknown BLAS"
-    return ", ".join(sorted(paths)) or "unknown BLAS"
+    openblas = sorted(p for p in paths if "openblas" in os.path.basename(p).lower())
+    return ", ".join(openblas or sorted(paths)) or "unknown BLAS"
 
 
 def main():
