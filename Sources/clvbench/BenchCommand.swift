@@ -44,6 +44,10 @@ struct Bench: ParsableCommand {
     @Option(help: ArgumentHelp("Also store the figures in this results database.", valueName: "path"))
     var db: String?
 
+    @Option(help: ArgumentHelp("Keep the report section's synthetic databases and sites here (runs-N.sqlite, site-N).",
+                               valueName: "dir"))
+    var keep: String?
+
     func validate() throws {
         for s in chosenSections where !BenchmarkSuite.sections.contains(s) {
             throw ValidationError("unknown section '\(s)'; sections: \(BenchmarkSuite.sections.joined(separator: ", "))")
@@ -60,7 +64,7 @@ struct Bench: ParsableCommand {
         let store = try db.map { try Store(path: $0) }
         var figures: [BenchmarkFigure]
         do {
-            figures = try BenchmarkSuite.run(sections: chosenSections, quick: quick)
+            figures = try BenchmarkSuite.run(sections: chosenSections, quick: quick, keep: keep)
             if peer {
                 figures += try BenchmarkSuite.peer(script: "benchmarks/perf/peer_numpy.py", python: python, quick: quick, measured: figures)
             }

@@ -42,6 +42,21 @@ struct BenchCLITests {
         #expect(detail.contains("numpy") && detail.contains("openblas"), "\(detail)")
     }
 
+    /// --keep leaves the report section's synthetic database and site, and the database is one
+    /// `clvbench report` renders again.
+    @Test func keptSyntheticDatabaseRendersAgain() throws {
+        let dir = try CLI.temporaryDirectory().appendingPathComponent("kept").path
+        let r = try CLI.run(["bench", "--quick", "--sections", "report", "--keep", dir])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/site-1000/index.html"))
+        let listing = try CLI.run(["list", "runs", "--db", dir + "/runs-1000.sqlite"])
+        #expect(listing.status == 0 && listing.stdout.split(separator: "\n").count >= 1000, "\(listing.stderr)")
+        let again = try CLI.run(["report", "--db", dir + "/runs-1000.sqlite", "--out", dir + "/again", "--jobs", "2"])
+        #expect(again.status == 0, "\(again.stderr)")
+        let first = try String(contentsOfFile: dir + "/site-1000/leaderboard-bench.html", encoding: .utf8)
+        #expect(try String(contentsOfFile: dir + "/again/leaderboard-bench.html", encoding: .utf8) == first)
+    }
+
     @Test func badSectionsAndPathsFailBeforeMeasuring() throws {
         let unknown = try CLI.run(["bench", "--sections", "sgemm,warp"])
         #expect(unknown.status == 2)

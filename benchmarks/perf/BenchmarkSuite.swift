@@ -15,7 +15,8 @@ public struct BenchmarkFigure: Codable, Sendable {
 public enum BenchmarkSuite {
     public static let sections = ["sgemm", "environments", "training", "stage", "report"]
 
-    public static func run(sections chosen: [String], quick: Bool) throws -> [BenchmarkFigure] {
+    /// `keep`: where the report section leaves its synthetic databases and sites (nil: removed).
+    public static func run(sections chosen: [String], quick: Bool, keep: String? = nil) throws -> [BenchmarkFigure] {
         var out: [BenchmarkFigure] = []
         for s in chosen {
             switch s {
@@ -23,7 +24,7 @@ public enum BenchmarkSuite {
             case "environments": out += try environments(quick: quick)
             case "training": out += TrainingBenchmark.run(quick: quick)
             case "stage": out += try StageBenchmark.run(quick: quick)
-            case "report": out += try ReportBenchmark.run(quick: quick, templates: "site-template")
+            case "report": out += try ReportBenchmark.run(quick: quick, templates: "site-template", keep: keep)
             default: throw BenchmarkError("unknown section '\(s)'; sections: \(sections.joined(separator: ", "))")
             }
         }

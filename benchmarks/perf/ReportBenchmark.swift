@@ -40,12 +40,24 @@ enum ReportBenchmark {
                             ["env3", "env4", "env1", "env2"], ["env4", "env1", "env2", "env3"]]
     }
 
-    static func run(quick: Bool, templates: String) throws -> [BenchmarkFigure] {
+    /// `keep`: a directory to leave the synthetic databases and sites in (`runs-N.sqlite`,
+    /// `site-N`), for looking at them or timing `clvbench report` on them; nil removes them.
+    static func run(quick: Bool, templates: String, keep: String? = nil) throws -> [BenchmarkFigure] {
         var figures: [BenchmarkFigure] = []
         for n in quick ? [1000] : [1000, 10_000] {
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("clvbench-bench-report-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: dir) }
+            defer {
+                if let keep {
+                    try? FileManager.default.createDirectory(atPath: keep, withIntermediateDirectories: true)
+                    for (from, to) in [("runs.sqlite", "runs-\(n).sqlite"), ("site", "site-\(n)")] {
+                        let target = keep + "/" + to
+                        try? FileManager.default.removeItem(atPath: target)
+                        try? FileManager.default.moveItem(atPath: dir.appendingPathComponent(from).path, toPath: target)
+                    }
+                }
+            }
             let store = try Store(path: dir.appendingPathComponent("runs.sqlite").path)
             let t0 = Stopwatch.now()
             for i in 0..<n { try store.insert(record(i)) }
