@@ -85,7 +85,7 @@ struct Bench: ParsableCommand {
             print("OpenBLAS core \(BLASRuntime.coreName), 1 thread")
             let width = figures.map(\.name.count).max() ?? 0
             for f in figures {
-                print("\(f.name.padding(toLength: width, withPad: " ", startingAt: 0)) \(String(format: "%12.3f", f.value)) \(f.unit.padding(toLength: 10, withPad: " ", startingAt: 0))  \(f.detail)")
+                print("\(f.name.padding(toLength: width, withPad: " ", startingAt: 0)) \(String(format: f.value != 0 && abs(f.value) < 0.01 ? "%12.2e" : "%12.3f", f.value)) \(f.unit.padding(toLength: 10, withPad: " ", startingAt: 0))  \(f.detail)")
             }
         }
         if let db { FileHandle.standardError.write(Data("stored \(figures.count) figures in \(db)\n".utf8)) }

@@ -40,6 +40,24 @@ struct BenchCLITests {
         }
         let detail = figures.first { $0["name"] as? String == "numpy step b=128" }?["detail"] as? String ?? ""
         #expect(detail.contains("numpy") && detail.contains("openblas"), "\(detail)")
+        // The peer computed the same loss and gradients as clvbench before it was timed.
+        #expect(try #require(value("numpy peer loss difference")) < 1e-5)
+        #expect(try #require(value("numpy peer gradient difference")) < 1e-4)
+    }
+
+    /// A peer that computes a different step (here: twice the position-embedding gradient) is
+    /// refused before any timing, so its speed is never compared.
+    @Test func aPeerComputingAnotherStepIsRefused() throws {
+        let dir = try CLI.temporaryDirectory()
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("benchmarks/perf"), withIntermediateDirectories: true)
+        let original = try String(contentsOf: CLI.packageRoot.appendingPathComponent("benchmarks/perf/peer_numpy.py"), encoding: .utf8)
+        let wrong = original.replacingOccurrences(of: "g[\"pos\"] = dtok.sum(axis=0)", with: "g[\"pos\"] = 2 * dtok.sum(axis=0)")
+        #expect(wrong != original)
+        try wrong.write(to: dir.appendingPathComponent("benchmarks/perf/peer_numpy.py"), atomically: true, encoding: .utf8)
+        let r = try CLI.run(["bench", "--quick", "--sections", "sgemm", "--peer"], cwd: dir)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("does not compute clvbench's step") && r.stderr.contains("pos"), "\(r.stderr)")
+        #expect(!r.stdout.contains("swift/numpy"))
     }
 
     /// --keep leaves the report section's synthetic database and site, and the database is one

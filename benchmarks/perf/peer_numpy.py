@@ -5,7 +5,7 @@ Vision MLP (pixels -> 256 -> 256 -> 64, ReLU), language tower (mean of token + p
 embeddings, 64 -> 256 -> 64), L2 normalisation, scaled cosine logits against K class prompts,
 cross-entropy, AdamW with decoupled weight decay and global-norm clipping. One OpenBLAS thread
 (set before numpy loads). Prints {"batch": B, "steps_per_second": ...} per batch size as JSON.
-usage: peer_numpy.py [--batches 64,128,256] [--steps 30]
+usage: peer_numpy.py [--batches 64,128,256] [--steps 30] | --check DIR
 """
 import os
 
@@ -62,7 +62,8 @@ def normalise(x):
     return x / n, n
 
 
-def step(p, m, v, t, images, labels, tokens, lr=1e-3):
+def loss_and_grads(p, images, labels, tokens):
+    """Mean cross-entropy of scaled cosine logits against the K class prompts, and its gradients."""
     nv, nt = len(VISION) + 1, len(TEXT) + 1
     raw_v, cv = mlp(p, "v", images, nv)
     mask = (tokens != 0).astype(np.float32)
@@ -78,6 +79,7 @@ def step(p, m, v, t, images, labels, tokens, lr=1e-3):
     prob = np.exp(logits)
     prob /= prob.sum(axis=1, keepdims=True)
     b = len(images)
+    loss = -float(np.mean(np.log(prob[np.arange(b), labels])))
     d = prob
     d[np.arange(b), labels] -= 1
     d /= b
@@ -91,6 +93,11 @@ def step(p, m, v, t, images, labels, tokens, lr=1e-3):
     g["tok"] = np.zeros_like(p["tok"])
     np.add.at(g["tok"], tokens, dtok)
     g["pos"] = dtok.sum(axis=0)
+    return loss, g
+
+
+def adamw(p, m, v, g, t, lr):
+    """AdamW with decoupled weight decay (not on 1-row tensors) after global-norm clipping to 1."""
     norm = np.sqrt(sum(float((x * x).sum()) for x in g.values()))
     clip = min(1.0, 1.0 / max(norm, 1e-12))
     b1, b2 = 0.9, 0.999
@@ -100,6 +107,26 @@ def step(p, m, v, t, images, labels, tokens, lr=1e-3):
         v[k] = b2 * v[k] + (1 - b2) * gk * gk
         decay = 1e-4 if p[k].shape[0] > 1 else 0.0
         p[k] -= lr * ((m[k] / (1 - b1 ** t)) / (np.sqrt(v[k] / (1 - b2 ** t)) + 1e-8) + decay * p[k])
+
+
+def step(p, m, v, t, images, labels, tokens, lr=1e-3):
+    _, g = loss_and_grads(p, images, labels, tokens)
+    adamw(p, m, v, g, t, lr)
+
+
+def check(directory):
+    """Loss and gradients for parameters and a batch clvbench wrote to `directory` as .npy
+    files; the gradients go back as grad-NAME.npy, so clvbench can compare them with its own."""
+    names = [f"vw{i}" for i in range(len(VISION) + 1)] + [f"vb{i}" for i in range(len(VISION) + 1)]
+    names += ["tok", "pos", "scale"] + [f"tw{i}" for i in range(len(TEXT) + 1)] + [f"tb{i}" for i in range(len(TEXT) + 1)]
+    p = {k: np.load(os.path.join(directory, k + ".npy")).astype(np.float32) for k in names}
+    images = np.load(os.path.join(directory, "images.npy")).astype(np.float32)
+    labels = np.load(os.path.join(directory, "labels.npy")).astype(np.int64).reshape(-1)
+    tokens = np.load(os.path.join(directory, "tokens.npy")).astype(np.int64).reshape(K, TOKENS)
+    loss, g = loss_and_grads(p, images, labels, tokens)
+    for k, x in g.items():
+        np.save(os.path.join(directory, "grad-" + k + ".npy"), x.astype(np.float32))
+    print(json.dumps({"loss": loss}))
 
 
 def blas_library():
@@ -118,7 +145,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--batches", default="64,128,256")
     ap.add_argument("--steps", type=int, default=30)
+    ap.add_argument("--check", metavar="DIR", help="compute loss and gradients for the inputs in DIR instead of timing")
     args = ap.parse_args()
+    if args.check:
+        check(args.check)
+        return
     rng = np.random.default_rng(0)
     out = []
     for b in [int(x) for x in args.batches.split(",")]:
