@@ -34,7 +34,7 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
-    @Flag(help: "Also time the numpy peer (benchmarks/perf/peer_numpy.py) and print the ratio.")
+    @Flag(help: "Also check the numpy peer (benchmarks/perf/peer_numpy.py) computes the same step, time it, and print the ratio.")
     var peer = false
 
     @Option(help: ArgumentHelp("Python interpreter for --peer (default: /usr/bin/python3, whose numpy uses the same OpenBLAS).",

@@ -32,7 +32,7 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Results database.") var db = "results/clvbench.sqlite"
     @Option(help: "Output directory.") var out = "results/site"
     @Option(help: "Template directory (page.xhtml, style.css).") var templates = "site-template"
-    @Option(help: "Threads rendering pages (default: the number of cores).") var jobs = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads rendering pages; one per core unless set.") var jobs = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
         guard (1...256).contains(jobs) else { throw ValidationError("--jobs must be in 1...256, got \(jobs)") }

@@ -48,7 +48,7 @@ struct Run: ParsableCommand {
 
     @Argument(help: "Suite file.") var suite = "benchmarks/default.yaml"
     @Option(help: "Results database.") var db = "results/clvbench.sqlite"
-    @Option(help: "Parallel workers (default: the number of cores).") var jobs = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Parallel workers; one per core unless set.") var jobs = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Run only shard i of n (1-based), a deterministic partition balanced by cost.") var shard: ShardSpec?
     @Flag(help: "Rerun cells already stored for this code version, replacing them.") var force = false
     @Flag(help: "No progress output.") var quiet = false
