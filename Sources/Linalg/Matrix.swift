@@ -53,9 +53,10 @@ public struct Matrix: Equatable, Sendable {
         var out = Matrix(rows: indices.count, cols: cols)
         storage.withUnsafeBufferPointer { src in
             out.storage.withUnsafeMutableBufferPointer { dst in
+                guard cols > 0, let from = src.baseAddress, let to = dst.baseAddress else { return }
                 for (r, i) in indices.enumerated() {
                     precondition(i >= 0 && i < rows, "gatherRows: row \(i) out of 0..<\(rows)")
-                    for j in 0..<cols { dst[r * cols + j] = src[i * cols + j] }
+                    (to + r * cols).update(from: from + i * cols, count: cols)  // one memcpy per row
                 }
             }
         }
