@@ -9,7 +9,7 @@ TEST_PACKAGES := munge slurmctld slurmd slurm-client chromium python3-numpy
 SWIFT ?= swift
 CLVBENCH := .build/release/clvbench
 
-.PHONY: run test bench deps test-deps install-missing build clean help
+.PHONY: run test bench screenshots deps test-deps install-missing build clean help
 
 help:
 	@echo "make run    install what is missing, build in release, run the main job"
@@ -55,6 +55,19 @@ bench: build
 	@$(MAKE) --no-print-directory install-missing LIST="python3-numpy"
 	$(CLVBENCH) bench --peer --db results/clvbench.sqlite
 	$(CLVBENCH) report
+
+# The README's report screenshots, from results/site (render it with `make run` first), taken
+# by headless Chromium without network (see ../shared/TECH-NOTES.md for the recipe).
+SHOTS := leaderboard:1100 contributions:1500 orders:1100
+screenshots:
+	@$(MAKE) --no-print-directory install-missing LIST="chromium"
+	@home=$$(mktemp -d); for shot in $(SHOTS); do \
+	  page=$${shot%%:*}; height=$${shot##*:}; \
+	  HOME=$$home unshare -n /usr/lib/chromium/chromium --headless --no-sandbox --disable-gpu \
+	    --user-data-dir=$$home/profile --host-resolver-rules="MAP * ~NOTFOUND" --hide-scrollbars \
+	    --window-size=1280,$$height --screenshot=docs/images/report-$$page.png \
+	    "file://$(CURDIR)/results/site/$$page-default.html" 2>/dev/null && echo "docs/images/report-$$page.png"; \
+	done; rm -rf $$home
 
 clean:
 	rm -rf .build

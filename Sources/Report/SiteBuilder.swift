@@ -128,10 +128,10 @@ public struct SiteBuilder: Sendable {
 
         func suiteNav(_ main: Element, _ suite: String) {
             let p = main.add("p")
-            for (name, file) in [("Leaderboard", "leaderboard"), ("Task orders", "orders"), ("Similarity", "similarity"),
-                                 ("Contributions", "contributions"), ("Generalization", "generalization")] {
+            for (i, (name, file)) in [("Leaderboard", "leaderboard"), ("Task orders", "orders"), ("Similarity", "similarity"),
+                                      ("Contributions", "contributions"), ("Generalization", "generalization")].enumerated() {
+                if i > 0 { p.text(" · ") }
                 p.add("a", ["href": "\(file)-\(slug(suite)).html"], text: name)
-                p.text(" · ")
             }
         }
 
