@@ -50,6 +50,15 @@ public enum ChangePoints {
         return Result(changes: Array(cuts.dropFirst()), segmentMeans: means, sigma: sigma, penalty: beta)
     }
 
+    /// Change points of a series with gaps (nil or non-finite: not measured at that position),
+    /// found over the measured values and returned as positions in the whole series. Fewer
+    /// than three measured values give none.
+    public static func changes(alongGaps y: [Double?]) -> [Int] {
+        let present = y.indices.filter { y[$0]?.isFinite ?? false }
+        guard present.count >= 3 else { return [] }
+        return detect(present.map { y[$0]! }).changes.map { present[$0] }
+    }
+
     /// Robust noise level from consecutive differences; a step adds one outlier difference,
     /// which the median absolute deviation ignores. When more than half the differences sit
     /// exactly at their median (values on a coarse grid), the MAD is 0 and would make every

@@ -28,9 +28,7 @@ extension SiteBuilder.Context {
                 var marks = Set<Int>()
                 for m in data.methods(suiteRuns) {
                     let means = versions.map { v in Descriptive.mean(suiteRuns.filter { $0.r.method == m && $0.version == v.id }.compactMap { $0.metric[metric.rawValue] }) }
-                    // Change points over the versions with runs, mapped back to version indices.
-                    let present = means.indices.filter { means[$0].isFinite }
-                    if present.count >= 3 { ChangePoints.detect(present.map { means[$0] }).changes.forEach { marks.insert(present[$0]) } }
+                    ChangePoints.changes(alongGaps: means).forEach { marks.insert($0) }  // versions without runs are gaps
                     series.append((m, means, means, means))
                 }
                 if versions.count >= 2 {

@@ -51,11 +51,9 @@ struct SpeedHistory: Equatable {
                 let own = ms.filter { $0.name == name }
                 let values = versions.map { v in own.filter { version($0) == v }.map(\.value) }
                 let median = values.map { $0.isEmpty ? nil : Descriptive.median($0) }
-                let present = median.indices.filter { median[$0] != nil }
-                // Change points on the measured versions, mapped back to version indices.
-                let changes = present.count >= 3 ? ChangePoints.detect(present.map { median[$0]! }).changes.map { present[$0] } : []
                 return Series(name: name, unit: own.last!.unit, detail: own.last!.detail, median: median,
-                              low: values.map { $0.min() }, high: values.map { $0.max() }, changes: changes)
+                              low: values.map { $0.min() }, high: values.map { $0.max() },
+                              changes: ChangePoints.changes(alongGaps: median))
             }
             return Group(machine: ms[0].machine, openblasCore: ms[0].openblasCore, versions: versions, series: series)
         }

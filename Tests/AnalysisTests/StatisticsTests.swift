@@ -130,6 +130,16 @@ struct ChangePointTests {
         #expect(ChangePoints.detect([5, 5, 5, 7, 7, 7]).changes == [3])
     }
 
+    /// Gaps (versions where a method or figure was not measured) are skipped, and the change is
+    /// reported at its position in the whole series, not among the measured values.
+    @Test func changesAlongGapsKeepPositions() {
+        let y: [Double?] = [nil, 0.80, 0.81, .nan, 0.79, 0.80, nil, 0.60, 0.61, 0.59, 0.60]
+        let dense = ChangePoints.detect([0.80, 0.81, 0.79, 0.80, 0.60, 0.61, 0.59, 0.60]).changes
+        #expect(dense == [4])
+        #expect(ChangePoints.changes(alongGaps: y) == [7])
+        #expect(ChangePoints.changes(alongGaps: [nil, 1, 5]).isEmpty)  // fewer than three measured
+    }
+
     /// Values on a coarse grid make most consecutive differences equal, so their median
     /// absolute deviation is 0; the noise level must not collapse to 0 and split every point.
     @Test func gridValuedNoiseKeepsOneStep() {
