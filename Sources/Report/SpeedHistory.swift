@@ -1,3 +1,4 @@
+import Foundation
 import Analysis
 import ResultStore
 
@@ -76,8 +77,8 @@ extension SiteBuilder.Context {
                 row.add("td", text: s.name)
                 row.add("td", text: s.unit)
                 row.add("td", text: "\(measured.count)")
-                row.add("td", text: fmt(measured.first ?? .nan, 3))
-                row.add("td", text: fmt(measured.last ?? .nan, 3))
+                row.add("td", text: measured.first.map(figure) ?? "-")
+                row.add("td", text: measured.last.map(figure) ?? "-")
                 row.add("td", text: measured.count >= 2 ? fmt(measured[measured.count - 1] / measured[measured.count - 2], 3) + "x" : "-")
                 row.add("td", text: s.changes.isEmpty ? "none" : s.changes.map { g.labels[$0] }.joined(separator: ", "))
                 row.add("td", text: s.detail)
@@ -93,4 +94,14 @@ extension SiteBuilder.Context {
         }
         try save(p, "speed.html")
     }
+}
+
+/// A benchmark figure for a table: three decimals, or three significant digits in exponent form
+/// below 0.01 (agreement figures are around 1e-7, which three decimals would show as 0).
+func figure(_ v: Double) -> String {
+    guard v.isFinite, v != 0, abs(v) < 0.01 else { return fmt(v, 3) }
+    var exponent = Int(log10(abs(v)).rounded(.down))
+    var mantissa = v / pow(10, Double(exponent))
+    if abs((mantissa * 100).rounded()) >= 1000 { mantissa /= 10; exponent += 1 }  // 9.996e-5 -> 1e-4
+    return fmt(mantissa, 2) + "e" + String(exponent)
 }

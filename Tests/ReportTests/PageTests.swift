@@ -49,3 +49,12 @@ struct EmptyElementTests {
         #expect(Page.expandEmptyElements(ArraySlice(Array("broken <tag".utf8))) == Array("broken <tag".utf8))
     }
 }
+
+struct FigureFormatTests {
+    @Test func smallFiguresKeepTheirDigits() {
+        #expect(figure(2.91e-7) == "2.91e-7")
+        #expect(figure(-5.333e-3) == "-5.33e-3")
+        #expect(figure(9.996e-5) == "1e-4")
+        #expect(figure(0.01) == "0.01" && figure(0) == "0" && figure(333.0991) == "333.099")
+    }
+}
