@@ -48,7 +48,7 @@ struct SpeedHistory: Equatable {
             let versions = first.keys.sorted { (first[$0]!, $0) < (first[$1]!, $1) }
             var names: [String] = []
             for m in ms where !names.contains(m.name) { names.append(m.name) }
-            let series = names.sorted().map { name -> Series in
+            let series = names.sorted { ($0.lowercased(), $0) < ($1.lowercased(), $1) }.map { name -> Series in
                 let own = ms.filter { $0.name == name }
                 let values = versions.map { v in own.filter { version($0) == v }.map(\.value) }
                 let median = values.map { $0.isEmpty ? nil : Descriptive.median($0) }
@@ -68,7 +68,7 @@ extension SiteBuilder.Context {
         explain(main, "clvbench's own throughput, stored by `clvbench bench --db`. Each figure is followed across code versions on one machine and OpenBLAS core, oldest first; a point is the median of that version's measurements and the band spans their range. Dashed lines mark change points. The machine is shared and noisy: read ratios within a version, and trends, rather than single values.")
         for g in speedHistory.groups {
             main.add("h2", text: "\(g.machine), OpenBLAS core \(g.openblasCore.isEmpty ? "unknown" : g.openblasCore)")
-            let table = main.add("table")
+            let table = main.add("table", ["class": "speed"])
             let head = table.add("tr")
             for h in ["figure", "unit", "versions", "first", "latest", "latest / previous", "change points", "how measured"] { head.add("th", text: h) }
             for s in g.series {
