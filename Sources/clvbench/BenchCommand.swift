@@ -53,6 +53,13 @@ struct Bench: ParsableCommand {
             throw ValidationError("unknown section '\(s)'; sections: \(BenchmarkSuite.sections.joined(separator: ", "))")
         }
         if python != nil && !peer { throw ValidationError("--python only applies with --peer") }
+        if let keep {
+            guard chosenSections.contains("report") else { throw ValidationError("--keep only applies with the report section") }
+            try? FileManager.default.createDirectory(atPath: keep, withIntermediateDirectories: true)
+            guard FileManager.default.isWritableFile(atPath: keep) else {
+                throw ValidationError("--keep \(keep): cannot create or write that directory")
+            }
+        }
     }
 
     var chosenSections: [String] {
