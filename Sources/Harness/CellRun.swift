@@ -55,10 +55,21 @@ public struct CellResult: Sendable {
 /// The evaluation of one checkpoint on every environment of the world (world order). (Not
 /// Model.Checkpoint, which is the weights on disk.)
 public struct CheckpointEvaluation: Sendable {
-    var accuracy: [Double]
-    var loss: [Double]
-    var images: [Matrix]
-    var captions: [Matrix]
+    private(set) var accuracy: [Double] = []
+    private(set) var loss: [Double] = []
+    private(set) var images: [Matrix] = []
+    private(set) var captions: [Matrix] = []
+    /// Each environment's embedding summary, made once here: the embedding statistics of this
+    /// stage and the contribution scores of the next both read it.
+    private(set) var summaries: [EmbeddingSummary] = []
+
+    mutating func append(accuracy a: Double, loss l: Double, images v: Matrix, captions u: Matrix) {
+        accuracy.append(a)
+        loss.append(l)
+        images.append(v)
+        captions.append(u)
+        summaries.append(EmbeddingSummary(EnvironmentEmbeddings(images: v, captions: u)))
+    }
 }
 
 /// Everything known after training a prefix of an order: the planner keeps one per trie node,
@@ -96,14 +107,11 @@ public struct CellRunner: Sendable {
 
     /// Evaluates every environment of the world and keeps the embeddings.
     public func evaluateAll(_ model: DualEncoder) -> CheckpointEvaluation {
-        var c = CheckpointEvaluation(accuracy: [], loss: [], images: [], captions: [])
+        var c = CheckpointEvaluation()
         for ev in data.evaluation {
             let r = evaluate(model: model, images: ev.images, labels: ev.labels, promptTokens: ev.promptTokens,
                              captionTokens: ev.captionTokens)
-            c.accuracy.append(r.accuracy)
-            c.loss.append(r.loss)
-            c.images.append(r.imageEmbeddings!)
-            c.captions.append(r.captionEmbeddings!)
+            c.append(accuracy: r.accuracy, loss: r.loss, images: r.imageEmbeddings!, captions: r.captionEmbeddings!)
         }
         return c
     }
@@ -147,10 +155,8 @@ public struct CellRunner: Sendable {
         s.prefix.append(env)
         s.checkpoints.append(cp)
         s.stats += embeddingStats(stage: stage, cp)
-        let prevSummary = { (i: Int) in EmbeddingSummary(EnvironmentEmbeddings(images: prev.images[i], captions: prev.captions[i])) }
-        let trainedSummary = prevSummary(env)
         for earlier in s.prefix.dropLast() {
-            let sc = pairScores(prevSummary(earlier), trainedSummary)
+            let sc = pairScores(prev.summaries[earlier], prev.summaries[env])
             s.contributions.append(StageContribution(
                 stage: stage, trained: data.names[env], earlier: data.names[earlier], sv: sc.vision, sl: sc.language,
                 sxEarlierTrained: sc.crossAB, sxTrainedEarlier: sc.crossBA,
@@ -168,7 +174,7 @@ public struct CellRunner: Sendable {
         let loss = s.checkpoints.map { cp in columns.map { cp.loss[$0] } }
         let matrix = try AccuracyMatrix(values: acc, heldOutCount: held.count, hasBaseline: true)
         let base = s.checkpoints[0]
-        let s0 = s.prefix.map { EmbeddingSummary(EnvironmentEmbeddings(images: base.images[$0], captions: base.captions[$0])) }
+        let s0 = s.prefix.map { base.summaries[$0] }
         var sv = 0.0, sl = 0.0, pairs = 0
         for a in s0.indices {
             for b in s0.indices where b > a {
@@ -193,7 +199,7 @@ public struct CellRunner: Sendable {
 
     func embeddingStats(stage: Int, _ cp: CheckpointEvaluation) -> [EmbeddingStats] {
         data.names.indices.map { i in
-            let s = EmbeddingSummary(EnvironmentEmbeddings(images: cp.images[i], captions: cp.captions[i]))
+            let s = cp.summaries[i]
             return EmbeddingStats(stage: stage, environment: data.names[i], alignment: s.matchedAlignment, modalityGap: s.modalityGap)
         }
     }

@@ -87,7 +87,7 @@ struct ExternalCellRunner {
             let result = try receive("result")
             guard (result["stage"] as? Int) == stage else { throw fail("result for stage \(result["stage"] ?? "none"), expected stage \(stage)") }
             guard let perEnv = result["environments"] as? [String: Any] else { throw fail("stage \(stage): result has no \"environments\" object") }
-            var cp = CheckpointEvaluation(accuracy: [], loss: [], images: [], captions: [])
+            var cp = CheckpointEvaluation()
             var dimension: Int?
             for e in columnsAll {
                 let name = data.names[e]
@@ -119,7 +119,7 @@ struct ExternalCellRunner {
                     guard array.values.allSatisfy(\.isFinite) else { throw fail("stage \(stage), \(name): \(key) '\(file)' contains NaN or infinite values") }
                     pair.append(try array.matrix().l2NormalizedRows().normalized)
                 }
-                cp.accuracy.append(acc); cp.loss.append(loss); cp.images.append(pair[0]); cp.captions.append(pair[1])
+                cp.append(accuracy: acc, loss: loss, images: pair[0], captions: pair[1])
             }
             if stage == 0 {
                 state = runner.initial(method: nil, pretrained: nil, baseline: cp)
