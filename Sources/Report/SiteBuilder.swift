@@ -296,14 +296,15 @@ public struct SiteBuilder: Sendable {
                 let methods = data.methods(cur)
                 for s in data.settings(cur) {
                     let rs = cur.filter { $0.r.sv == s.sv && $0.r.sl == s.sl }
+                    // Last per order (mean over seeds) for each method, once: chart, table and flips read it.
+                    let byOrder = methods.map { m in ReportData.byOrder(rs.filter { $0.r.method == m }, metric: "last") }
                     main.add("h2", text: "sv = \(fmt(s.sv)), sl = \(fmt(s.sl))")
                     Charts.strip(main, label: "Last per task order, by method", yLabel: "Last (mean over seeds)",
-                                 groups: methods.map { m in (m, ReportData.byOrder(rs.filter { $0.r.method == m }, metric: "last").map(\.value), nil) })
+                                 groups: zip(methods, byOrder).map { ($0, $1.map(\.value), nil) })
                     let table = main.add("table")
                     let head = table.add("tr")
                     for h in ["method", "best order", "Last", "worst order", "Last", "spread"] { head.add("th", text: h) }
-                    for m in methods {
-                        let bo = ReportData.byOrder(rs.filter { $0.r.method == m }, metric: "last")
+                    for (m, bo) in zip(methods, byOrder) {
                         guard let best = bo.max(by: { $0.value < $1.value }), let worst = bo.min(by: { $0.value < $1.value }) else { continue }
                         let row = table.add("tr")
                         methodCell(row, m)
@@ -312,15 +313,15 @@ public struct SiteBuilder: Sendable {
                         row.add("td", text: fmt(best.value - worst.value, 3))
                     }
                     // Rank flips: method pairs whose order in a task order disagrees with the pooled order.
-                    let pooled = Dictionary(uniqueKeysWithValues: methods.map { m in (m, Descriptive.mean(rs.filter { $0.r.method == m }.compactMap { $0.metric["last"] })) })
+                    let pooled = methods.map { m in Descriptive.mean(rs.filter { $0.r.method == m }.compactMap { $0.metric["last"] }) }
+                    let perOrder = byOrder.map { Dictionary(uniqueKeysWithValues: $0.map { ($0.order, $0.value) }) }
                     var flips = 0, pairs = 0
-                    let orderKeys = Array(Set(rs.map { $0.r.orderKey })).sorted()
-                    for o in orderKeys {
-                        let per = Dictionary(uniqueKeysWithValues: methods.map { m in (m, Descriptive.mean(rs.filter { $0.r.method == m && $0.r.orderKey == o }.compactMap { $0.metric["last"] })) })
-                        for (i, a) in methods.enumerated() {
-                            for b in methods[(i + 1)...] where per[a]!.isFinite && per[b]!.isFinite {
+                    for o in Array(Set(rs.map { $0.r.orderKey })).sorted() {
+                        for a in methods.indices {
+                            for b in (a + 1)..<methods.count {
+                                guard let va = perOrder[a][o], let vb = perOrder[b][o] else { continue }
                                 pairs += 1
-                                if (per[a]! - per[b]!) * (pooled[a]! - pooled[b]!) < 0 { flips += 1 }
+                                if (va - vb) * (pooled[a] - pooled[b]) < 0 { flips += 1 }
                             }
                         }
                     }

@@ -107,6 +107,40 @@ struct SiteTests {
         #expect(xpath(index!, "//h:nav//h:a[@href='speed.html'] | //*[@id='nav']/h:a[@href='speed.html']").count == 1)
     }
 
+    /// The order-robustness page's rank flips against a count made directly from the runs: for
+    /// each similarity setting, task order and method pair, do the per-order means (over seeds)
+    /// rank the pair the other way round from the pooled means?
+    @Test func rankFlipsMatchABruteForceCount() throws {
+        let db = try SyntheticResults.database()
+        let runs = try Store(path: db, mode: .readOnly).loadRuns().map(\.record)
+        let (out, _) = try build(db)
+        let page = try String(contentsOfFile: out + "/orders-demo.html", encoding: .utf8)
+        func mean(_ xs: [Double]) -> Double { xs.reduce(0, +) / Double(xs.count) }
+        var expected: [String] = []
+        for sv in Array(Set(runs.map(\.sv))).sorted() {
+            let rs = runs.filter { $0.sv == sv }
+            let methods = Array(Set(rs.map(\.method))).sorted()
+            let orders = Array(Set(rs.map(\.orderKey))).sorted()
+            var flips = 0, pairs = 0
+            for o in orders {
+                for i in 0..<methods.count {
+                    for j in (i + 1)..<methods.count {
+                        let a = rs.filter { $0.method == methods[i] }, b = rs.filter { $0.method == methods[j] }
+                        let pooled = mean(a.map { $0.metrics["last"]!! }) - mean(b.map { $0.metrics["last"]!! })
+                        let here = mean(a.filter { $0.orderKey == o }.map { $0.metrics["last"]!! })
+                            - mean(b.filter { $0.orderKey == o }.map { $0.metrics["last"]!! })
+                        pairs += 1
+                        if here * pooled < 0 { flips += 1 }
+                    }
+                }
+            }
+            expected.append("Rank flips: \(flips) of \(pairs) ")
+        }
+        let shown = page.components(separatedBy: "Rank flips: ").dropFirst().map { "Rank flips: " + $0.prefix(while: { $0 != "(" }) }
+        #expect(shown == expected)
+        #expect(expected.contains { !$0.hasPrefix("Rank flips: 0 ") }, "the synthetic data should contain a flip: \(expected)")
+    }
+
     @Test func templateProblemsNameTheFile() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tpl-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
