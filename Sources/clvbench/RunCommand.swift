@@ -71,9 +71,7 @@ struct Run: ParsableCommand {
         let summary: RunSummary
         do {
             summary = try SuiteRunner(plan: Plan(suite: s), store: store, options: options).run()
-        } catch let e as StoreError {
-            throw CLIError(e.description)
-        } catch let e as CustomStringConvertible {
+        } catch let e as CustomStringConvertible {  // store, suite, world and method errors explain themselves
             throw CLIError(e.description)
         }
         if json {
