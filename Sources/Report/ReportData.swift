@@ -96,10 +96,24 @@ struct ReportData {
     }
 }
 
-/// A short file-name-safe slug for a label (collisions are resolved by the caller's index).
+/// A file-name and anchor part for a label, unique per label: lowercase ASCII letters, digits
+/// and `-` stay as they are (so `default` and `ewc` keep their names), every other byte of the
+/// UTF-8 text becomes `_` and two hex digits (`Clash` -> `_43lash`, `a_b` -> `a_5fb`). A name
+/// longer than 100 such characters keeps its first 80 and adds `__` and a 64-bit FNV-1a hash
+/// of the whole label (file names stay under the file system's 255 bytes).
 func slug(_ s: String) -> String {
-    let allowed = s.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
-    var out = String(allowed)
-    while out.contains("--") { out = out.replacingOccurrences(of: "--", with: "-") }
-    return String(out.trimmingCharacters(in: CharacterSet(charactersIn: "-")).prefix(40))
+    var out = ""
+    for b in s.utf8 {
+        switch b {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"):
+            out.append(Character(Unicode.Scalar(b)))
+        default:
+            out += "_" + String(b >> 4, radix: 16) + String(b & 15, radix: 16)
+        }
+    }
+    guard out.utf8.count > 100 else { return out }
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for b in s.utf8 { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
+    let hex = String(hash, radix: 16)
+    return String(out.prefix(80)) + "__" + String(repeating: "0", count: 16 - hex.count) + hex
 }

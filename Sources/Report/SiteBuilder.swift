@@ -41,10 +41,40 @@ public struct SiteBuilder: Sendable {
         _ = try Page(template: templatePath)  // fails early, naming the file
         let css = templateDirectory + "/style.css"
         guard let style = FileManager.default.contents(atPath: css) else { throw ReportError("\(css): stylesheet not found") }
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: outputDirectory + "/runs", withIntermediateDirectories: true)
-        try style.write(to: URL(fileURLWithPath: outputDirectory + "/style.css"), options: .atomic)
         let data = ReportData(stored)
+        try Self.checkUniqueNames(data)
+        let site = try SiteDirectory(outputDirectory)
+        do {
+            var staged = self
+            staged.outputDirectory = site.staging
+            let written = try staged.render(data: data, style: style, benchmarks: benchmarks, templatePath: templatePath)
+            try site.commit()
+            return written.map { outputDirectory + $0.dropFirst(site.staging.count) }
+        } catch {
+            site.discard()
+            throw error
+        }
+    }
+
+    /// Two suites (or two methods of a suite) whose page names or anchors would coincide: only
+    /// possible for names beyond 100 characters whose hashes collide, refused rather than merged.
+    static func checkUniqueNames(_ data: ReportData) throws {
+        func check(_ names: [String], _ what: String) throws {
+            var seen: [String: String] = [:]
+            for n in names {
+                if let other = seen.updateValue(n, forKey: slug(n)), other != n {
+                    throw ReportError("the \(what) '\(other)' and '\(n)' would share one page name; rename one of them")
+                }
+            }
+        }
+        try check(data.suites, "suites")
+        try check(Array(Set(data.runs.map { $0.r.method })).sorted(), "methods")
+    }
+
+    /// Writes every page into `outputDirectory` (the staging directory).
+    func render(data: ReportData, style: Data, benchmarks: [BenchmarkMeasurement], templatePath: String) throws -> [String] {
+        try FileManager.default.createDirectory(atPath: outputDirectory + "/runs", withIntermediateDirectories: true)
+        try Page.writeFile(outputDirectory + "/style.css", Array(style))
         let speedHistory = SpeedHistory(benchmarks)
         // The statistics-heavy suite pages first, then run pages in blocks: workers that finish
         // a suite page early pick up run pages.

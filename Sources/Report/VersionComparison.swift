@@ -59,12 +59,18 @@ public enum VersionComparison {
             if v == base { baseCells[s.record.cellHash] = s.record }
             if v == head { headCells[s.record.cellHash] = s.record }
         }
-        var groups: [String: [(RunRecord, RunRecord)]] = [:]
-        for (hash, h) in headCells { if let b = baseCells[hash] { groups["\(h.suiteName)\u{1}\(h.method)", default: []].append((b, h)) } }
+        // Keyed by (suite, method) as a pair: a separator character inside the key would split
+        // a label that contains it.
+        struct Group: Hashable, Comparable {
+            var suite: String, method: String
+            static func < (a: Group, b: Group) -> Bool { (a.suite, a.method) < (b.suite, b.method) }
+        }
+        var groups: [Group: [(RunRecord, RunRecord)]] = [:]
+        for (hash, h) in headCells { if let b = baseCells[hash] { groups[Group(suite: h.suiteName, method: h.method), default: []].append((b, h)) } }
         var rows: [Row] = []
-        for key in groups.keys.sorted() {
-            let pairs = groups[key]!.sorted { $0.0.cellHash < $1.0.cellHash }
-            let parts = key.split(separator: "\u{1}").map(String.init)
+        for group in groups.keys.sorted() {
+            let pairs = groups[group]!.sorted { $0.0.cellHash < $1.0.cellHash }
+            let key = "\(group.suite)\u{1}\(group.method)"
             for m in metrics {
                 let p = pairs.compactMap { b, h -> (Double, Double)? in
                     guard let x = b.metrics[m.rawValue] ?? nil, let y = h.metrics[m.rawValue] ?? nil else { return nil }
@@ -74,7 +80,7 @@ public enum VersionComparison {
                 let c = Comparison.paired(base: p.map(\.0), head: p.map(\.1), direction: m.direction,
                                           threshold: thresholds[m.rawValue] ?? defaultThreshold,
                                           bootstrap: Bootstrap(resamples: 2000, key: RandomKey("compare", .string(key), .string(m.rawValue))))
-                rows.append(Row(suite: parts[0], method: parts[1], metric: m, pairs: p.count,
+                rows.append(Row(suite: group.suite, method: group.method, metric: m, pairs: p.count,
                                 base: Descriptive.mean(p.map(\.0)), head: Descriptive.mean(p.map(\.1)),
                                 difference: c.difference, regression: c.regression, improved: c.improved))
             }
@@ -92,11 +98,32 @@ public enum VersionComparison {
         }
         if markdown {
             return (["| " + header.joined(separator: " | ") + " |", "|" + String(repeating: " --- |", count: header.count)]
-                + body.map { "| " + $0.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |" })
+                + body.map { "| " + $0.enumerated().map { $0 < 2 ? markdownCell($1) : $1 }.joined(separator: " | ") + " |" })
                 .joined(separator: "\n") + "\n"
         }
-        let widths = header.indices.map { i in max(header[i].count, body.map { $0[i].count }.max() ?? 0) }
+        let shown = body.map { $0.map { DisplayText.neutralised($0, singleLine: true) } }
+        let widths = header.indices.map { i in max(header[i].count, shown.map { $0[i].count }.max() ?? 0) }
         func line(_ v: [String]) -> String { zip(v, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ") }
-        return ([line(header)] + body.map(line)).joined(separator: "\n") + "\n"
+        return ([line(header)] + shown.map(line)).joined(separator: "\n") + "\n"
+    }
+
+    /// Text for one cell of a GitHub-flavoured markdown table (suite and method names; the other
+    /// cells are numbers and words of ours): a label cannot leave its cell
+    /// (line breaks become spaces, `|` is escaped), start markup (`*`, `_`, `[`, backticks, `#`...
+    /// are backslash-escaped) or carry HTML (`<`, `>` and `&` become entities); control
+    /// characters and bidirectional overrides are neutralised.
+    static func markdownCell(_ s: String) -> String {
+        var out = ""
+        for c in DisplayText.neutralised(s, singleLine: true) {
+            switch c {
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "&": out += "&amp;"
+            case "\\", "|", "[", "]", "(", ")", "`", "*", "_", "~", "#", "!", ".", ":", "@":
+                out += "\\" + String(c)
+            default: out.append(c)
+            }
+        }
+        return out
     }
 }

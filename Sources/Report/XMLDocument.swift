@@ -1,5 +1,6 @@
 import CLibXML2
 import Foundation
+import ResultStore
 
 /// A problem with a template or a page, naming the file.
 public struct ReportError: Error, CustomStringConvertible, Equatable {
@@ -71,18 +72,34 @@ public final class Page {
         var start = 0
         if raw.starts(with: Array("<?xml".utf8)), let end = raw.firstIndex(of: UInt8(ascii: "\n")) { start = end + 1 }
         let bytes = Array("<!DOCTYPE html>\n".utf8) + Page.expandEmptyElements(raw[start...])
-        // A plain write: the site is regenerated whole from the database, and a temporary file
-        // plus rename per page cost more than the rest of a run page's rendering.
-        let fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw ReportError("\(file): cannot write the page (\(String(cString: strerror(errno))))") }
-        defer { close(fd) }
-        let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
-        guard written == bytes.count else { throw ReportError("\(file): short write") }
+        // A plain write: the site is rendered whole into a staging directory (SiteDirectory),
+        // and a temporary file plus rename per page cost more than the rest of a run page's rendering.
+        try Page.writeFile(file, bytes)
+    }
+
+    /// Writes `bytes` to a new file, checking every write and the close (a full disk shows
+    /// at either).
+    static func writeFile(_ file: String, _ bytes: [UInt8]) throws {
+        func failure(_ what: String) -> ReportError { ReportError("\(file): \(what) (\(String(cString: strerror(errno))))") }
+        let fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw failure("cannot write the page") }
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                let e = failure("cannot write the page")
+                close(fd)
+                throw e
+            }
+            done += n
+        }
+        guard close(fd) == 0 else { throw failure("cannot write the page") }
     }
 
     /// Serialises as plain XML with its declaration (feeds).
     public func writeXML(to file: String) throws {
-        try dump(file, indent: true).write(to: URL(fileURLWithPath: file), options: .atomic)
+        try Page.writeFile(file, [UInt8](try dump(file, indent: true)))
     }
 
     /// The document as UTF-8 bytes, with its XML declaration.
@@ -165,10 +182,12 @@ public struct Element {
     }
 
     /// Sets an attribute; the value is escaped by libxml2 on output.
-    public func set(_ name: String, _ value: String) { xmlSetProp(node, name, value) }
+    public func set(_ name: String, _ value: String) { xmlSetProp(node, name, DisplayText.neutralised(value)) }
 
     /// Appends a text node: never parsed as markup or entities.
-    public func text(_ s: String) { xmlAddChild(node, xmlNewDocText(node.pointee.doc, s)) }
+    /// Control characters and bidirectional overrides are shown as U+FFFD (DisplayText): a C0
+    /// byte would make the page malformed XHTML, an override would reorder what follows.
+    public func text(_ s: String) { xmlAddChild(node, xmlNewDocText(node.pointee.doc, DisplayText.neutralised(s))) }
 
     /// Removes every child (a template's placeholder content).
     public func clear() {
