@@ -1,0 +1,27 @@
+/// Spearman's ρ with a percentile bootstrap CI that resamples whole cells (T2: ρ(λ, CLV) over
+/// the stages of cells trained at several λ). Stratify by the x value (λ) so every replicate
+/// keeps every level of the dial; replicates where ρ is undefined (one side constant) are left
+/// out of the percentiles, and `defined` says how many were kept.
+public struct RankCorrelationInterval: Sendable, Equatable, Codable {
+    public var rho: Interval
+    public var defined: Int
+    public var resamples: Int
+
+    public static func spearman(_ x: [Double], _ y: [Double], clusters: [Int?]? = nil, strata: [Int]? = nil,
+                                bootstrap: Bootstrap = Bootstrap()) -> RankCorrelationInterval {
+        precondition(x.count == y.count && x.count > 1, "Spearman needs two equal-length series")
+        let groups = ClusterResampling(clusters: clusters ?? x.indices.map { $0 }, strata: strata)
+        var reps: [Double] = []
+        for d in groups.resamples(bootstrap) {
+            let rows = groups.observations(of: d)
+            let r = Descriptive.spearman(rows.map { x[$0] }, rows.map { y[$0] })
+            if !r.isNaN { reps.append(r) }
+        }
+        let estimate = Descriptive.spearman(x, y)
+        let alpha = (1 - bootstrap.confidence) / 2
+        let low = reps.isEmpty ? Double.nan : Descriptive.quantile(reps, alpha)
+        let high = reps.isEmpty ? Double.nan : Descriptive.quantile(reps, 1 - alpha)
+        return RankCorrelationInterval(rho: Interval(estimate: estimate, low: low, high: high, n: x.count),
+                                       defined: reps.count, resamples: bootstrap.resamples)
+    }
+}
