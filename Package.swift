@@ -29,13 +29,16 @@ let package = Package(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
 
+        // prctl(PR_SET_CHILD_SUBREAPER) for containing external methods' descendants (no library to link).
+        .systemLibrary(name: "CProcessControl", path: "Sources/CProcessControl"),
+
         .target(name: "Linalg", dependencies: ["CBLAS"]),
         .target(name: "Analysis", dependencies: ["Linalg"]),
         .target(name: "Model", dependencies: ["Linalg"]),
         .target(name: "Continual", dependencies: ["Model", "Linalg"]),
         .target(name: "ResultStore", dependencies: ["Analysis", "CSQLite3", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Report", dependencies: ["ResultStore", "Analysis", "CLibXML2"]),
-        .target(name: "Harness", dependencies: ["Continual", "Model", "Environments", "Analysis", "ResultStore", "Linalg", "Yams"]),
+        .target(name: "Harness", dependencies: ["Continual", "Model", "Environments", "Analysis", "ResultStore", "Linalg", "Yams", "CProcessControl"]),
         .target(name: "Environments", dependencies: ["Linalg", "CZlib"]),
         // Performance figures for `clvbench bench`; lives beside the benchmark suites.
         .target(name: "Benchmarks", dependencies: ["Linalg", "Environments", "Model", "Continual", "Analysis", "Harness", "ResultStore", "Report"], path: "benchmarks/perf",

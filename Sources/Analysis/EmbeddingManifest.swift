@@ -40,9 +40,51 @@ public struct EmbeddingManifest: Codable, Sendable {
         }
     }
 
+    /// What JSON decoding cannot check: the format, environment names (printable, unique) and
+    /// stages (0 or more, increasing).
+    public func validate() throws {
+        if let f = format, f != Self.formatName {
+            throw NPYError("manifest.json: 'format' is '\(TextCheck.visible(f))'; this clvbench reads '\(Self.formatName)'")
+        }
+        for (i, name) in environments.enumerated() {
+            if let problem = TextCheck.nameProblem(name) {
+                throw NPYError("manifest.json: environments[\(i)] '\(TextCheck.visible(name))' \(problem)")
+            }
+            if environments[..<i].contains(name) {
+                throw NPYError("manifest.json: 'environments' names '\(name)' twice (entries \(environments.firstIndex(of: name)!) and \(i))")
+            }
+        }
+        for (i, cp) in checkpoints.enumerated() {
+            guard cp.stage >= 0 else { throw NPYError("manifest.json: checkpoints[\(i)].stage is \(cp.stage); stages are 0 or more") }
+            if i > 0, cp.stage <= checkpoints[i - 1].stage {
+                throw NPYError("manifest.json: checkpoints[\(i)].stage is \(cp.stage), not after checkpoints[\(i - 1)].stage \(checkpoints[i - 1].stage); list checkpoints in stage order")
+            }
+        }
+    }
+
     static func path(_ keys: [CodingKey]) -> String {
         keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
     }
+}
+
+/// A 2-D array with each row divided by its exact Euclidean norm (in Double, no epsilon, so a
+/// row of norm 1e-6 comes out unit length); a row of norm 0 has no direction and is refused.
+func unitRows(_ a: NPYArray, _ file: String) throws -> Matrix {
+    let rows = a.shape[0], cols = a.shape[1]
+    var storage = [Float](repeating: 0, count: rows * cols)
+    for i in 0..<rows {
+        // Scaled by the largest entry so that squaring cannot overflow or underflow.
+        var m = 0.0
+        for j in 0..<cols { m = max(m, abs(a.values[i * cols + j])) }
+        var s = 0.0
+        if m > 0 { for j in 0..<cols { let x = a.values[i * cols + j] / m; s += x * x } }
+        let norm = m * s.squareRoot()
+        guard norm > 0, norm.isFinite else {
+            throw NPYError("\(file): row \(i) has norm \(norm == 0 ? "0" : "\(norm)"); an embedding needs a direction (a non-zero, finite vector)")
+        }
+        for j in 0..<cols { storage[i * cols + j] = Float(a.values[i * cols + j] / norm) }
+    }
+    return Matrix(rows: rows, cols: cols, storage: storage)
 }
 
 /// Every contribution score of an embeddings directory.
@@ -82,20 +124,32 @@ public struct ContributionReport: Codable, Sendable {
     /// Computes the report. `read` returns a file's bytes given its path relative to the
     /// directory (injected, so this stays free of I/O and testable).
     public static func compute(_ manifest: EmbeddingManifest, read: (String) throws -> Data) throws -> ContributionReport {
+        try compute(manifest, array: { try NPY.decode(read($0)) })
+    }
+
+    /// As above with `array` reading a named file as an array (so a file's size can be checked
+    /// against its header before it is read, `NPY.read(path:)`).
+    public static func compute(_ manifest: EmbeddingManifest, array: (String) throws -> NPYArray) throws -> ContributionReport {
         guard !manifest.environments.isEmpty else { throw NPYError("manifest.json: 'environments' is empty") }
         guard !manifest.checkpoints.isEmpty else { throw NPYError("manifest.json: 'checkpoints' is empty") }
+        try manifest.validate()
         let envs = manifest.environments
         func load(_ file: String) throws -> NPYArray {
-            let data = try read(file)
-            do { return try NPY.decode(data) } catch let e as NPYError { throw NPYError("\(file): \(e.message)") }
+            do { return try array(file) } catch let e as NPYError where !e.message.hasPrefix(file) { throw NPYError("\(file): \(e.message)") }
         }
+        /// Every embedding file has the dimension of the first one read.
+        var dimension: (d: Int, file: String)?
         func matrix(_ file: String) throws -> Matrix {
             let a = try load(file)
             guard a.shape.count == 2, a.shape[0] >= 2, a.shape[1] >= 1 else {
                 throw NPYError("\(file): expected a 2-D array (samples x dimensions) with at least 2 rows, found shape \(a.shape)")
             }
             guard a.values.allSatisfy(\.isFinite) else { throw NPYError("\(file): contains NaN or infinite values") }
-            return try a.matrix()
+            if let (d, first) = dimension, d != a.shape[1] {
+                throw NPYError("\(file): \(a.shape[1]) dimensions; \(first) has \(d), and every embedding must have the same")
+            }
+            if dimension == nil { dimension = (a.shape[1], file) }
+            return try unitRows(a, file)
         }
 
         var loaded: [[String: EnvironmentEmbeddings]] = []
@@ -123,7 +177,7 @@ public struct ContributionReport: Codable, Sendable {
                     guard l.values.count == images.rows else {
                         throw NPYError("\(lf): \(l.values.count) labels for \(images.rows) images")
                     }
-                    for (k, v) in l.values.enumerated() where v != v.rounded() || v < 0 || Int(v) >= classTexts!.rows {
+                    for (k, v) in l.values.enumerated() where v != v.rounded() || v < 0 || v >= Double(classTexts!.rows) {
                         throw NPYError("\(lf): label \(v) of sample \(k) is not a class index in 0..<\(classTexts!.rows)")
                     }
                     labels = l.values.map { Int($0) }

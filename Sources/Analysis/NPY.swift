@@ -43,26 +43,70 @@ public struct NPYError: Error, CustomStringConvertible, Equatable {
 public enum NPY {
     static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
 
-    public static func decode(_ data: Data) throws -> NPYArray {
-        let bytes = [UInt8](data)
+    /// Where the header is, from the first 12 bytes (or fewer, for a short file).
+    static func prefix(_ bytes: [UInt8]) throws -> (major: UInt8, headerStart: Int, headerLength: Int) {
         guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
             throw NPYError("not a .npy file (missing the \\x93NUMPY magic)")
         }
         let major = bytes[6], minor = bytes[7]
-        let headerLength: Int, headerStart: Int
         switch major {
         case 1:
-            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
-            headerStart = 10
+            return (major, 10, Int(bytes[8]) | Int(bytes[9]) << 8)
         case 2, 3:
             guard bytes.count >= 12 else { throw NPYError("truncated .npy header") }
-            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
-            headerStart = 12
+            return (major, 12, Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24)
         default:
             throw NPYError("unsupported .npy format version \(major).\(minor) (1.0, 2.0 and 3.0 are read)")
         }
-        guard bytes.count >= headerStart + headerLength else { throw NPYError("truncated .npy header") }
-        let headerBytes = bytes[headerStart..<(headerStart + headerLength)]
+    }
+
+    /// The data size a header implies, checked against `available` data bytes without
+    /// overflowing: a crafted shape cannot make the reader allocate or trap.
+    static func checkedSize(shape: [Int], dtype: NPYArray.DType, available: Int) throws -> Int {
+        let itemSize = dtype == .float64 ? 8 : dtype == .float32 ? 4 : 1
+        var size = itemSize
+        for d in shape {
+            let (product, overflow) = size.multipliedReportingOverflow(by: d)
+            if overflow {
+                throw NPYError("shape \(shape) of \(dtype.rawValue) needs more bytes than any file can hold; the file holds \(available) bytes of data")
+            }
+            size = product
+        }
+        guard size == available else {
+            throw NPYError("data holds \(available) bytes; shape \(shape) of \(dtype.rawValue) needs \(size)")
+        }
+        return size
+    }
+
+    /// Reads a .npy file, checking the size its header implies against the file's real size
+    /// before reading the data (a large file with a bad header is not read whole).
+    public static func read(path: String) throws -> NPYArray {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw NPYError("file not found") }
+        guard !isDirectory.boolValue else { throw NPYError("is a directory, not a .npy file") }
+        do { return try readFile(path) } catch let e as NPYError { throw e } catch {
+            throw NPYError("cannot read the file (\(String(cString: strerror(errno))))")
+        }
+    }
+
+    static func readFile(_ path: String) throws -> NPYArray {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw NPYError("cannot open the file (\(String(cString: strerror(errno))))") }
+        defer { try? handle.close() }
+        guard let end = try? handle.seekToEnd(), let fileSize = Int(exactly: end) else { throw NPYError("cannot read the file's size") }
+        try handle.seek(toOffset: 0)
+        let first = [UInt8](try handle.read(upToCount: 12) ?? Data())
+        let p = try prefix(first)
+        guard fileSize >= p.headerStart + p.headerLength else { throw NPYError("truncated .npy header") }
+        try handle.seek(toOffset: UInt64(p.headerStart))
+        let headerBytes = [UInt8](try handle.read(upToCount: p.headerLength) ?? Data())
+        let (shape, dtype, _) = try layout(headerBytes, major: p.major)
+        _ = try checkedSize(shape: shape, dtype: dtype, available: fileSize - p.headerStart - p.headerLength)
+        try handle.seek(toOffset: 0)
+        return try decode(try handle.readToEnd() ?? Data())
+    }
+
+    /// Shape, dtype and byte order from the header's text.
+    static func layout(_ headerBytes: [UInt8], major: UInt8) throws -> (shape: [Int], dtype: NPYArray.DType, bigEndian: Bool) {
         let header = major == 3 ? String(decoding: headerBytes, as: UTF8.self)
                                 : String(headerBytes.map { Character(Unicode.Scalar($0)) })
         let fields = try parseHeader(header)
@@ -80,13 +124,17 @@ public enum NPY {
         guard let dtype = NPYArray.DType(rawValue: code) else {
             throw NPYError("unsupported dtype '\(descr)' (float32 '<f4', float64 '<f8' and uint8 '|u1' are read)")
         }
-        let bigEndian = order == ">"
-        let count = fields.shape.reduce(1, *)
-        let itemSize = dtype == .float64 ? 8 : dtype == .float32 ? 4 : 1
+        return (fields.shape, dtype, order == ">")
+    }
+
+    public static func decode(_ data: Data) throws -> NPYArray {
+        let bytes = [UInt8](data)
+        let (major, headerStart, headerLength) = try prefix(bytes)
+        guard bytes.count >= headerStart + headerLength else { throw NPYError("truncated .npy header") }
+        let (shape, dtype, bigEndian) = try layout(Array(bytes[headerStart..<(headerStart + headerLength)]), major: major)
         let start = headerStart + headerLength
-        guard bytes.count - start == count * itemSize else {
-            throw NPYError("data holds \(bytes.count - start) bytes; shape \(fields.shape) of \(dtype.rawValue) needs \(count * itemSize)")
-        }
+        let itemSize = dtype == .float64 ? 8 : dtype == .float32 ? 4 : 1
+        let count = try checkedSize(shape: shape, dtype: dtype, available: bytes.count - start) / itemSize
         var values = [Double](repeating: 0, count: count)
         bytes.withUnsafeBufferPointer { p in
             let base = p.baseAddress! + start
@@ -104,7 +152,7 @@ public enum NPY {
                 }
             }
         }
-        return NPYArray(shape: fields.shape, dtype: dtype, values: values)
+        return NPYArray(shape: shape, dtype: dtype, values: values)
     }
 
     /// Writes format 1.0 (2.0 when the header would not fit), little-endian, C order.

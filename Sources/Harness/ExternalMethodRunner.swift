@@ -22,8 +22,15 @@ struct ExternalCellRunner {
     func run(order: [Int], seed: Int, suiteSeed: Int, methodParameters: [String: String]) throws -> (CellResult, String) {
         let fm = FileManager.default
         let work = fm.temporaryDirectory.appendingPathComponent("clvbench-external-\(UUID().uuidString)")
+        ProcessContainment.register(directory: work.path)
         try fm.createDirectory(at: work, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        defer { try? fm.removeItem(at: work) }
+        var started: ExternalProcess?
+        // Whatever the outcome: nothing the method started survives, its directory goes.
+        defer {
+            started?.contain()
+            try? fm.removeItem(at: work)
+            ProcessContainment.unregister(directory: work.path)
+        }
         let input = work.appendingPathComponent("input")
         try fm.createDirectory(at: input, withIntermediateDirectories: true)
         let envs = try writeInputs(to: input)
@@ -36,6 +43,9 @@ struct ExternalCellRunner {
         } catch let e as ExternalProcess.Failure {
             throw ExternalMethodError(description: e.description, log: "")
         }
+        started = proc
+        // The run directory as the kernel names it, so that symlinks out of it are seen.
+        let realWork = realPath(work.path) ?? work.path
         var lineNumber = 0
         func fail(_ message: String) -> ExternalMethodError {
             proc.kill()
@@ -45,7 +55,9 @@ struct ExternalCellRunner {
         func receive(_ expected: String) throws -> [String: Any] {
             while true {
                 let line: String?
-                do { line = try proc.nextLine(deadline: deadline) } catch {
+                do { line = try proc.nextLine(deadline: deadline) } catch is ExternalProcess.LineTooLong {
+                    throw fail("output line \(lineNumber + 1) is longer than the limit of \(ExternalProcess.maximumLineLength) bytes (docs/protocol.md); the process and its children were killed")
+                } catch {
                     throw fail("exceeded its timeout of \(fmtSeconds(spec.timeoutSeconds)) while waiting for '\(expected)'; the process and its children were killed")
                 }
                 guard let line else {
@@ -58,19 +70,24 @@ struct ExternalCellRunner {
                     throw fail("output line \(lineNumber) is not a JSON object: '\(line.prefix(200))'")
                 }
                 guard let type = obj["type"] as? String else { throw fail("output line \(lineNumber) has no \"type\"") }
-                guard (obj["protocol"] as? Int) == Self.protocolVersion else {
-                    throw fail("output line \(lineNumber) ('\(type)') speaks protocol \(obj["protocol"].map { "\($0)" } ?? "(none)"); clvbench speaks \(Self.protocolVersion)")
+                guard jsonInt(obj["protocol"]) == Self.protocolVersion else {
+                    throw fail("output line \(lineNumber) ('\(TextCheck.visible(type))') speaks protocol \(jsonText(obj["protocol"])); clvbench speaks \(Self.protocolVersion)")
                 }
                 if type == "log" { continue }
                 guard type == expected else {
-                    throw fail("output line \(lineNumber): unexpected message type '\(type)' (expected '\(expected)')")
+                    throw fail("output line \(lineNumber): unexpected message type '\(TextCheck.visible(type))' (expected '\(expected)')")
                 }
                 return obj
             }
         }
         func send(_ obj: [String: Any]) throws {
             let d = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
-            do { try proc.send(String(decoding: d, as: UTF8.self)) } catch { throw fail("\(error)") }
+            do { try proc.send(String(decoding: d, as: UTF8.self)) } catch {
+                // SIGPIPE is ignored (clvbench's main), so a dead reader is an error here.
+                let status = proc.wait(seconds: 2)
+                throw fail(status.map { "exited with status \($0) before reading '\(obj["type"] ?? "")'" }
+                           ?? "closed its input before reading '\(obj["type"] ?? "")'; the process and its children were killed")
+            }
         }
 
         try send(["type": "hello", "protocol": Self.protocolVersion, "seed": seed, "suite_seed": suiteSeed,
@@ -85,30 +102,34 @@ struct ExternalCellRunner {
             try send(["type": "stage", "protocol": Self.protocolVersion, "stage": stage, "train": trained,
                       "shapley": shapley && stage > 0])
             let result = try receive("result")
-            guard (result["stage"] as? Int) == stage else { throw fail("result for stage \(result["stage"] ?? "none"), expected stage \(stage)") }
+            guard jsonInt(result["stage"]) == stage else { throw fail("result for stage \(jsonText(result["stage"])), expected stage \(stage)") }
             guard let perEnv = result["environments"] as? [String: Any] else { throw fail("stage \(stage): result has no \"environments\" object") }
             var cp = CheckpointEvaluation()
             var dimension: Int?
             for e in columnsAll {
                 let name = data.names[e]
                 guard let r = perEnv[name] as? [String: Any] else { throw fail("stage \(stage): no result for environment '\(name)'") }
-                guard let acc = (r["accuracy"] as? NSNumber)?.doubleValue, acc.isFinite, (0...1).contains(acc) else {
-                    throw fail("stage \(stage), \(name): accuracy \(r["accuracy"].map { "\($0)" } ?? "missing") is not a number in [0, 1]")
+                guard let acc = jsonNumber(r["accuracy"]), acc.isFinite, (0...1).contains(acc) else {
+                    throw fail("stage \(stage), \(name): accuracy \(jsonText(r["accuracy"])) is not a number in [0, 1]")
                 }
-                guard let loss = (r["loss"] as? NSNumber)?.doubleValue, loss.isFinite else {
-                    throw fail("stage \(stage), \(name): loss \(r["loss"].map { "\($0)" } ?? "missing") is not a finite number")
+                guard let loss = jsonNumber(r["loss"]), loss.isFinite else {
+                    throw fail("stage \(stage), \(name): loss \(jsonText(r["loss"])) is not a finite number")
                 }
                 let n = data.evaluation[e].images.rows
                 var pair: [Matrix] = []
                 for key in ["image_embeddings", "caption_embeddings"] {
                     guard let file = r[key] as? String else { throw fail("stage \(stage), \(name): \"\(key)\" missing") }
                     guard !file.hasPrefix("/"), !file.split(separator: "/").contains("..") else {
-                        throw fail("stage \(stage), \(name): \(key) '\(file)' must be a path inside the run directory")
+                        throw fail("stage \(stage), \(name): \(key) '\(TextCheck.visible(file))' must be a path inside the run directory")
                     }
                     let url = work.appendingPathComponent(file)
-                    guard let bytes = fm.contents(atPath: url.path) else { throw fail("stage \(stage), \(name): \(key) file '\(file)' is missing") }
+                    guard let real = realPath(url.path) else { throw fail("stage \(stage), \(name): \(key) file '\(TextCheck.visible(file))' is missing") }
+                    // A symlink (or a symlinked directory) may point anywhere: check where it lands.
+                    guard real.hasPrefix(realWork + "/") else {
+                        throw fail("stage \(stage), \(name): \(key) '\(TextCheck.visible(file))' resolves to '\(TextCheck.visible(real))', outside the run directory")
+                    }
                     let array: NPYArray
-                    do { array = try NPY.decode(bytes) } catch { throw fail("stage \(stage), \(name): \(key) file '\(file)': \(error)") }
+                    do { array = try NPY.read(path: real) } catch { throw fail("stage \(stage), \(name): \(key) file '\(file)': \(error)") }
                     guard array.shape.count == 2, array.shape[0] == n, array.shape[1] >= 1 else {
                         throw fail("stage \(stage), \(name): \(key) '\(file)' has shape \(array.shape); expected (\(n), d) for \(n) evaluation samples")
                     }
@@ -117,6 +138,10 @@ struct ExternalCellRunner {
                     }
                     dimension = array.shape[1]
                     guard array.values.allSatisfy(\.isFinite) else { throw fail("stage \(stage), \(name): \(key) '\(file)' contains NaN or infinite values") }
+                    let d = array.shape[1]
+                    if let row = (0..<n).first(where: { i in (0..<d).allSatisfy { array.values[i * d + $0] == 0 } }) {
+                        throw fail("stage \(stage), \(name): \(key) '\(file)' row \(row) is all zeros; an embedding needs a direction")
+                    }
                     pair.append(try array.matrix().l2NormalizedRows().normalized)
                 }
                 cp.append(accuracy: acc, loss: loss, images: pair[0], captions: pair[1])
@@ -137,6 +162,7 @@ struct ExternalCellRunner {
         guard let status = proc.wait(seconds: min(remaining, 30)) else {
             throw ExternalMethodError(description: "did not exit after 'finish'; the process and its children were killed", log: proc.stderrTail())
         }
+        proc.contain()  // before the log is read: a child still writing to stderr is stopped
         guard status == 0 else { throw ExternalMethodError(description: "exited with status \(status) after 'finish'", log: proc.stderrTail()) }
         state!.seconds = Date().timeIntervalSince(start)
         return (try runner.finish(state!), proc.stderrTail())
@@ -153,7 +179,7 @@ struct ExternalCellRunner {
             var worth = [Double](repeating: 0, count: 8)
             worth[0] = prev.accuracy[e]; worth[7] = now.accuracy[e]
             for (c, m) in zip(coalitions, masks) {
-                guard let v = (entry[c] as? NSNumber)?.doubleValue, v.isFinite, (0...1).contains(v) else {
+                guard let v = jsonNumber(entry[c]), v.isFinite, (0...1).contains(v) else {
                     throw fail("stage \(stage), \(name): shapley accuracy for '\(c)' is missing or outside [0, 1]")
                 }
                 worth[m] = v
@@ -189,6 +215,34 @@ struct ExternalCellRunner {
         }
         return out
     }
+}
+
+/// A JSON number; nil for anything else, booleans included (JSONSerialization bridges `true`
+/// to an NSNumber that reads as 1).
+func jsonNumber(_ v: Any?) -> Double? {
+    guard let n = v as? NSNumber, String(cString: n.objCType) != "c" else { return nil }
+    return n.doubleValue
+}
+
+/// A JSON number that is a whole number.
+func jsonInt(_ v: Any?) -> Int? {
+    guard let d = jsonNumber(v), d == d.rounded(), abs(d) < 1e15 else { return nil }
+    return Int(d)
+}
+
+/// A JSON value as it was written, for messages ("true", "0.5", "missing").
+func jsonText(_ v: Any?) -> String {
+    guard let v else { return "missing" }
+    if let n = v as? NSNumber, String(cString: n.objCType) == "c" { return n.boolValue ? "true" : "false" }
+    if v is NSNull { return "null" }
+    return TextCheck.visible("\(v)")
+}
+
+/// The path with every symlink resolved, or nil when it does not exist.
+func realPath(_ path: String) -> String? {
+    guard let p = realpath(path, nil) else { return nil }
+    defer { free(p) }
+    return String(cString: p)
 }
 
 func fmtSeconds(_ s: Double) -> String { s == s.rounded() ? "\(Int(s)) s" : String(format: "%.1f s", s) }

@@ -3,9 +3,15 @@ import Foundation
 /// A child process in its own process group (Foundation's Process starts children with
 /// pgid = pid, checked on Linux), spoken to by lines:
 /// stdin for messages in, stdout read line by line with deadlines, stderr into a file.
-/// `kill()` ends the whole group, children included.
+/// `kill()` ends the whole group; `contain()` everything the process started (ProcessContainment).
 final class ExternalProcess: @unchecked Sendable {
     struct Failure: Error, CustomStringConvertible { var description: String }
+    /// An output line longer than `maximumLineLength`; the process is killed.
+    struct LineTooLong: Error {}
+
+    /// The longest output line accepted (docs/protocol.md): protocol messages are small, arrays
+    /// travel in files.
+    static let maximumLineLength = 16 * 1024 * 1024
 
     private let process = Process()
     private let stdin = Pipe()
@@ -15,7 +21,13 @@ final class ExternalProcess: @unchecked Sendable {
     private let available = DispatchSemaphore(value: 0)
     private var lines: [String] = []
     private var closed = false
-    private var pending = Data()
+    private var tooLong = false
+    /// Bytes of the line being assembled; only bytes after `scanned` are searched for a newline,
+    /// so assembling a line is linear in its length.
+    private var pending: [UInt8] = []
+    private var scanned = 0
+    /// The token in the process's environment that its descendants inherit.
+    let token = UUID().uuidString
 
     /// Resolves the command, refusing one that cannot start with a message that says why.
     init(command: [String], environment: [String: String], workingDirectory: String, stderrFile: URL) throws {
@@ -30,22 +42,29 @@ final class ExternalProcess: @unchecked Sendable {
         FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: resolved)
         process.arguments = Array(command.dropFirst())
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw Failure(description: "cannot start: '\(resolved)' is a directory, not a program")
+        }
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
         env["CLVBENCH_PROTOCOL"] = "1"
+        env[ProcessContainment.variable] = token
+        ProcessContainment.becomeSubreaper()
         process.environment = env
         process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
         process.standardInput = stdin
         process.standardOutput = stdout
         process.standardError = try FileHandle(forWritingTo: stderrFile)
         do { try process.run() } catch { throw Failure(description: "cannot start '\(program)': \(error.localizedDescription)") }
+        ProcessContainment.register(token: token, pid: process.processIdentifier)
         let handle = stdout.fileHandleForReading
         let t = Thread { [weak self] in
             while true {
                 let d = handle.availableData
                 guard let self else { return }
                 if d.isEmpty { self.finish(); return }
-                self.receive(d)
+                if !self.receive(d) { self.kill(); return }
             }
         }
         t.start()
@@ -63,17 +82,25 @@ final class ExternalProcess: @unchecked Sendable {
         return nil
     }
 
-    private func receive(_ d: Data) {
+    /// Appends a chunk and splits off complete lines; false once a line exceeds the limit.
+    private func receive(_ d: Data) -> Bool {
         lock.lock()
-        pending.append(d)
-        var count = 0
-        while let nl = pending.firstIndex(of: 0x0A) {
-            lines.append(String(decoding: pending[pending.startIndex..<nl], as: UTF8.self))
-            pending.removeSubrange(pending.startIndex...nl)
+        pending.append(contentsOf: d)
+        var count = 0, start = 0, from = scanned
+        while let nl = pending[from...].firstIndex(of: 0x0A) {
+            lines.append(String(decoding: pending[start..<nl], as: UTF8.self))
             count += 1
+            start = nl + 1
+            from = start
         }
+        if start > 0 { pending.removeFirst(start) }
+        scanned = pending.count
+        let ok = pending.count <= Self.maximumLineLength
+        if !ok { tooLong = true; closed = true; pending = [] }
         lock.unlock()
         for _ in 0..<count { available.signal() }
+        if !ok { available.signal() }
+        return ok
     }
 
     private func finish() {
@@ -84,11 +111,13 @@ final class ExternalProcess: @unchecked Sendable {
         available.signal()
     }
 
-    /// The next line of output, or nil at end of output; throws when the deadline passes.
+    /// The next line of output, or nil at end of output; throws `Failure` when the deadline
+    /// passes and `LineTooLong` for a line over the limit.
     func nextLine(deadline: DispatchTime) throws -> String? {
         while true {
             lock.lock()
             if !lines.isEmpty { let l = lines.removeFirst(); lock.unlock(); return l }
+            if tooLong { lock.unlock(); throw LineTooLong() }
             if closed { lock.unlock(); return nil }
             lock.unlock()
             if available.wait(timeout: deadline) == .timedOut { throw Failure(description: "timeout") }
@@ -110,6 +139,12 @@ final class ExternalProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
+    /// After the cell, whatever its outcome: nothing the method started survives.
+    func contain() {
+        kill()
+        ProcessContainment.contain(token: token, pid: process.processIdentifier)
+    }
+
     /// Waits for exit up to `seconds`; kills the group after that.
     func wait(seconds: Double) -> Int32? {
         let end = Date().addingTimeInterval(seconds)
@@ -119,9 +154,11 @@ final class ExternalProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
-    /// The last `limit` bytes of stderr, for the run's log.
+    /// The last `limit` bytes of stderr, for the run's log, with NUL bytes written as \u{0}
+    /// (SQLite's text functions would end the log there) and a note when the start was cut.
     func stderrTail(limit: Int = 65_536) -> String {
         guard let d = FileManager.default.contents(atPath: stderrFile.path) else { return "" }
-        return String(decoding: d.suffix(limit), as: UTF8.self)
+        let text = String(decoding: d.suffix(limit), as: UTF8.self).replacingOccurrences(of: "\0", with: "\\u{0}")
+        return d.count > limit ? "[the first \(d.count - limit) bytes of stderr are not kept]\n" + text : text
     }
 }

@@ -55,5 +55,6 @@ public final class ProgressReporter: @unchecked Sendable {
         return String(format: "%02d:%02d", t / 60, t % 60)
     }
 
-    private func write(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
+    /// A closed stderr (`2>&1 | head`) must not stop the run: the write error is ignored.
+    private func write(_ s: String) { try? FileHandle.standardError.write(contentsOf: Data(s.utf8)) }
 }

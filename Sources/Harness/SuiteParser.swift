@@ -1,3 +1,4 @@
+import Analysis
 import Environments
 import Foundation
 import Linalg
@@ -29,9 +30,11 @@ struct SuiteParser {
         var settings = ExperimentSettings()
         let name = try string(top["name"]!, "name")
         guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_".contains($0) }) else {
-            throw fail(top["name"], "name", "use letters, digits, - and _ only, got '\(name)'")
+            throw fail(top["name"], "name", "use letters, digits, - and _ only, got '\(TextCheck.visible(name))'")
         }
+        if let problem = TextCheck.nameProblem(name) { throw fail(top["name"], "name", problem) }
         let description = try top["description"].map { try string($0, "description") } ?? ""
+        if let problem = TextCheck.characterProblem(description, lineBreaks: true) { throw fail(top["description"], "description", problem) }
         let seed = try top["seed"].map { try int($0, "seed", 0...Int(Int32.max)) } ?? 0
 
         let (world, names) = try parseWorld(top["world"]!, &settings)
@@ -311,6 +314,10 @@ struct SuiteParser {
                     try checkBuiltIn(spec, nameNode, field)
                 }
             }
+            if let problem = TextCheck.nameProblem(spec.label) {
+                let labelNode: Node? = if case .mapping(let m) = n { m[Node("label")] } else { nil }
+                throw fail(labelNode ?? n, labelNode == nil ? field : "\(field).label", "label '\(TextCheck.visible(spec.label))' \(problem)")
+            }
             if out.contains(where: { $0.label == spec.label }) {
                 throw fail(n, field, "method '\(spec.label)' appears twice; give one a different label:")
             }
@@ -332,15 +339,44 @@ struct SuiteParser {
 
     func parseExternal(_ node: Node, _ field: String) throws -> ExternalMethodSpec {
         let m = try mapping(node, field, keys: ["command", "timeout_s", "env", "parameters"], required: ["command"])
-        let command = try list(m["command"]!, "\(field).command").enumerated().map { try string($1, "\(field).command[\($0)]") }
-        guard !command.isEmpty else { throw fail(m["command"], "\(field).command", "the command is empty") }
+        let commandNodes = try list(m["command"]!, "\(field).command")
+        let command = try commandNodes.enumerated().map { i, n in
+            let arg = try string(n, "\(field).command[\(i)]")
+            // A NUL cannot pass through execve: the argument would silently end there.
+            if let problem = TextCheck.nulProblem(arg) { throw fail(n, "\(field).command[\(i)]", problem) }
+            return arg
+        }
+        guard let program = command.first else { throw fail(m["command"], "\(field).command", "the command is empty") }
+        guard !program.isEmpty else { throw fail(commandNodes[0], "\(field).command[0]", "the program name is empty") }
+        var isDirectory: ObjCBool = false
+        if program.contains("/"), FileManager.default.fileExists(atPath: program, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw fail(commandNodes[0], "\(field).command[0]", "'\(program)' is a directory, not a program")
+        }
         let timeout = try m["timeout_s"].map { try double($0, "\(field).timeout_s", 0.1...1e7) } ?? 3600
         var env: [String: String] = [:], params: [String: String] = [:]
         if let e = m["env"], case .mapping(let em) = e {
-            for (k, v) in em { env[k.string ?? ""] = try string(v, "\(field).env.\(k.string ?? "")") }
+            for (k, v) in em {
+                let name = try string(k, "\(field).env")
+                let path = "\(field).env.\(TextCheck.visible(name))"
+                guard let first = name.unicodeScalars.first, first == "_" || ("A"..."Z").contains(first) || ("a"..."z").contains(first),
+                      name.unicodeScalars.allSatisfy({ $0 == "_" || ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) })
+                else {
+                    throw fail(k, path, "'\(TextCheck.visible(name))' is not a valid environment variable name (letters, digits and _, not starting with a digit)")
+                }
+                let value = try string(v, path)
+                if let problem = TextCheck.nulProblem(value) { throw fail(v, path, problem) }
+                env[name] = value
+            }
         } else if let e = m["env"] { throw fail(e, "\(field).env", "expected a mapping of variable names to values") }
         if let p = m["parameters"], case .mapping(let pm) = p {
-            for (k, v) in pm { params[k.string ?? ""] = try string(v, "\(field).parameters.\(k.string ?? "")") }
+            for (k, v) in pm {
+                let name = try string(k, "\(field).parameters")
+                let path = "\(field).parameters.\(TextCheck.visible(name))"
+                if let problem = TextCheck.nameProblem(name) { throw fail(k, path, "parameter name \(problem)") }
+                let value = try string(v, path)
+                if let problem = TextCheck.nulProblem(value) { throw fail(v, path, problem) }
+                params[name] = value
+            }
         } else if let p = m["parameters"] { throw fail(p, "\(field).parameters", "expected a mapping") }
         return ExternalMethodSpec(command: command, timeoutSeconds: timeout, environment: env, parameters: params)
     }

@@ -45,6 +45,12 @@ public final class SuiteRunner: @unchecked Sendable {
         provenance = ProvenanceProbe.current(threads: 1)
     }
 
+    /// Runs stored so far by this runner (done, failed or diverged), for an interrupted run's note.
+    public var stored: Int {
+        lock.lock(); defer { lock.unlock() }
+        return summary.done + summary.failed + summary.diverged
+    }
+
     public func run() throws -> RunSummary {
         let start = Date()
         let groups = options.shard.map { plan.shard($0.0, of: $0.1) } ?? plan.groups

@@ -23,6 +23,7 @@ struct CLVBench: ParsableCommand {
         // Before anything else: OpenBLAS picks its kernels at load time (DESIGN.md section 7).
         BLASRuntime.ensureFastKernels()
         BLASRuntime.pinSingleThread()
+        Signals.install()
         do {
             var command = try parseAsRoot()
             try command.run()

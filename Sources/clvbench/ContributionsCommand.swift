@@ -31,13 +31,13 @@ struct Contributions: ParsableCommand {
         let report: ContributionReport
         do {
             let manifest = try EmbeddingManifest.decode(manifestData)
-            report = try ContributionReport.compute(manifest) { name in
+            report = try ContributionReport.compute(manifest, array: { name in
                 let path = dir.appendingPathComponent(name).path
-                guard let d = FileManager.default.contents(atPath: path) else {
+                guard FileManager.default.isReadableFile(atPath: path) else {
                     throw NPYError("\(name): file not found in \(dir.path)")
                 }
-                return d
-            }
+                return try NPY.read(path: path)
+            })
         } catch let e as NPYError {
             throw CLIError("\(embeddings)/\(e.message)")
         }

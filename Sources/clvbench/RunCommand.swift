@@ -70,7 +70,10 @@ struct Run: ParsableCommand {
         options.shard = shard.map { ($0.index, $0.count) }
         let summary: RunSummary
         do {
-            summary = try SuiteRunner(plan: Plan(suite: s), store: store, options: options).run()
+            let runner = SuiteRunner(plan: Plan(suite: s), store: store, options: options)
+            let db = self.db
+            Signals.onInterrupt { "\(runner.stored) runs stored in \(db) by this command; run the same command again to resume (stored runs are skipped)" }
+            summary = try runner.run()
         } catch let e as CustomStringConvertible {  // store, suite, world and method errors explain themselves
             throw CLIError(e.description)
         }

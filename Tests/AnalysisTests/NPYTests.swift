@@ -107,11 +107,81 @@ struct EmbeddingManifestTests {
         #expect(rep.checkpoints[0].environments[0].iimm != nil)
         // Stage 1 trains b; b was not trained before, and a was never trained: no earlier environment.
         #expect(rep.stageContributions.isEmpty)
-        // The pair score equals the one computed directly from the stored arrays.
-        let img = try NPY.decode(files["s0-a-img.npy"]!).matrix(), img2 = try NPY.decode(files["s0-b-img.npy"]!).matrix()
-        let direct = pairScores(EmbeddingSummary(EnvironmentEmbeddings(images: img, captions: img)),
-                                EmbeddingSummary(EnvironmentEmbeddings(images: img2, captions: img2)))
-        #expect(abs(rep.checkpoints[0].pairs[1].scores.vision - direct.vision) < 1e-12)
+        // The pair score equals the mean cosine over all sample pairs, computed in Double from the stored arrays.
+        let img = try NPY.decode(files["s0-a-img.npy"]!), img2 = try NPY.decode(files["s0-b-img.npy"]!)
+        #expect(abs(rep.checkpoints[0].pairs[1].scores.vision - meanCosine(img, img2)) < 1e-6)
+    }
+
+    /// E cos(a_i, b_j) over all pairs, by the definition.
+    func meanCosine(_ a: NPYArray, _ b: NPYArray) -> Double {
+        let d = a.shape[1]
+        func row(_ x: NPYArray, _ i: Int) -> [Double] { Array(x.values[(i * d)..<((i + 1) * d)]) }
+        var s = 0.0
+        for i in 0..<a.shape[0] {
+            for j in 0..<b.shape[0] {
+                let u = row(a, i), v = row(b, j)
+                let dot = zip(u, v).map(*).reduce(0, +)
+                s += dot / (u.map { $0 * $0 }.reduce(0, +).squareRoot() * v.map { $0 * $0 }.reduce(0, +).squareRoot())
+            }
+        }
+        return s / Double(a.shape[0] * b.shape[0])
+    }
+
+    /// Rows of norm about 1e-6 are made unit length: the scores do not change when every
+    /// embedding is scaled down (with the epsilon inside the square root they did, by ~10%).
+    @Test func tinyNormRowsAreNormalisedExactly() throws {
+        let (m, files) = directory()
+        var tiny = files
+        for (name, data) in files where name.hasSuffix("-img.npy") || name.hasSuffix("-txt.npy") {
+            let a = try NPY.decode(data)
+            tiny[name] = NPY.encode(NPYArray(shape: a.shape, dtype: .float32, values: a.values.map { $0 * 1e-6 }))
+        }
+        let big = try ContributionReport.compute(m) { files[$0]! }, small = try ContributionReport.compute(m) { tiny[$0]! }
+        for (x, y) in zip(big.checkpoints, small.checkpoints) {
+            for (e, f) in zip(x.environments, y.environments) {
+                #expect(abs(e.matchedAlignment - f.matchedAlignment) < 1e-6, "\(e.matchedAlignment) vs \(f.matchedAlignment)")
+                #expect(abs(e.modalityGap - f.modalityGap) < 1e-6)
+            }
+            for (p, q) in zip(x.pairs, y.pairs) { #expect(abs(p.scores.vision - q.scores.vision) < 1e-6) }
+        }
+        let img = try NPY.decode(tiny["s0-a-img.npy"]!), img2 = try NPY.decode(tiny["s0-b-img.npy"]!)
+        #expect(abs(small.checkpoints[0].pairs[1].scores.vision - meanCosine(img, img2)) < 1e-6)
+    }
+
+    /// Crafted headers: a shape whose byte count overflows Int is refused, not a trap, and the
+    /// limit is the data the file really has.
+    @Test func shapeArithmeticIsChecked() {
+        func file(_ shape: String, data: Int) -> Data {
+            var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shape), }"
+            header += String(repeating: " ", count: 63 - (10 + header.utf8.count) % 64) + "\n"
+            return Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(header.utf8.count & 0xff), UInt8(header.utf8.count >> 8)])
+                + Data(header.utf8) + Data(count: data)
+        }
+        #expect(throws: NPYError("shape [4294967296, 4294967296] of f4 needs more bytes than any file can hold; the file holds 16 bytes of data")) {
+            try NPY.decode(file("(4294967296, 4294967296)", data: 16))
+        }
+        #expect(throws: NPYError("shape [4611686018427387904] of f4 needs more bytes than any file can hold; the file holds 8 bytes of data")) {
+            try NPY.decode(file("(4611686018427387904,)", data: 8))
+        }
+        #expect(throws: NPYError("data holds 8 bytes; shape [1000000, 1000000] of f4 needs 4000000000000")) {
+            try NPY.decode(file("(1000000, 1000000)", data: 8))
+        }
+        #expect(throws: Never.self) { try NPY.decode(file("(2, 0, 3)", data: 0)) }
+    }
+
+    /// The size the header implies is checked against the file's size before the data is read.
+    @Test func readChecksTheHeaderAgainstTheFileSize() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("npy-read-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let good = NPYArray(shape: [3, 2], dtype: .float32, values: [1, 2, 3, 4, 5, 6])
+        try NPY.encode(good).write(to: dir.appendingPathComponent("g.npy"))
+        #expect(try NPY.read(path: dir.appendingPathComponent("g.npy").path) == good)
+        var bad = NPY.encode(good)
+        bad.append(Data(count: 1_000_000))  // a megabyte more than the header says
+        try bad.write(to: dir.appendingPathComponent("b.npy"))
+        #expect(throws: NPYError("data holds 1000024 bytes; shape [3, 2] of f4 needs 24")) { try NPY.read(path: dir.appendingPathComponent("b.npy").path) }
+        #expect(throws: NPYError("is a directory, not a .npy file")) { try NPY.read(path: dir.path) }
     }
 
     @Test func reportsBadInputPrecisely() throws {

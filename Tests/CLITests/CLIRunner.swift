@@ -5,6 +5,8 @@ struct CLIResult {
     var status: Int32
     var stdout: String
     var stderr: String
+    /// `.uncaughtSignal` when the process was killed by a signal (then `status` is the signal).
+    var reason: Process.TerminationReason = .exit
 }
 
 enum CLI {
@@ -48,7 +50,7 @@ enum CLI {
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         return CLIResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                         stderr: String(decoding: e, as: UTF8.self))
+                         stderr: String(decoding: e, as: UTF8.self), reason: p.terminationReason)
     }
 
     static func temporaryDirectory() throws -> URL {
