@@ -141,6 +141,38 @@ struct SiteTests {
         #expect(expected.contains { !$0.hasPrefix("Rank flips: 0 ") }, "the synthetic data should contain a flip: \(expected)")
     }
 
+    /// regressions.xml, built in memory: one entry per regression between consecutive versions,
+    /// none when nothing regressed.
+    @Test func atomFeedHasOneEntryPerRegression() throws {
+        for regress in [0.0, 0.05] {
+            let db = try SyntheticResults.database(commits: ["aaaa1111", "bbbb2222"], regress: regress)
+            let expected = VersionComparison.compare(try Store(path: db, mode: .readOnly).loadRuns(), base: "aaaa1111", head: "bbbb2222")
+                .filter(\.regression)
+            let (out, written) = try build(db)
+            #expect(written.contains(out + "/regressions.xml"))
+            let (doc, error) = parse(out + "/regressions.xml")
+            try #require(doc != nil, "\(error ?? "")")
+            defer { xmlFreeDoc(doc) }
+            let titles = xpathAtom(doc!, "//a:entry/a:title")
+            #expect(titles == expected.map { "demo: \($0.method) \($0.metric.label) regressed from aaaa1111 to bbbb2222" })
+            #expect(regress == 0 || !titles.isEmpty)
+        }
+    }
+
+    func xpathAtom(_ doc: xmlDocPtr, _ expr: String) -> [String] {
+        let ctx = xmlXPathNewContext(doc)!
+        defer { xmlXPathFreeContext(ctx) }
+        xmlXPathRegisterNs(ctx, "a", "http://www.w3.org/2005/Atom")
+        guard let r = xmlXPathEvalExpression(expr, ctx) else { return [] }
+        defer { xmlXPathFreeObject(r) }
+        guard let set = r.pointee.nodesetval else { return [] }
+        return (0..<Int(set.pointee.nodeNr)).map { i in
+            let c = xmlNodeGetContent(set.pointee.nodeTab[i]!)
+            defer { clv_xml_free(c) }
+            return c.map { String(cString: $0) } ?? ""
+        }
+    }
+
     @Test func templateProblemsNameTheFile() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tpl-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

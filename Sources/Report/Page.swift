@@ -1,12 +1,5 @@
 import CLibXML2
 import Foundation
-import ResultStore
-
-/// A problem with a template or a page, naming the file.
-public struct ReportError: Error, CustomStringConvertible, Equatable {
-    public var description: String
-    public init(_ d: String) { description = d }
-}
 
 /// A thin, safe layer over libxml2's DOM: every string a user supplied enters the tree as a
 /// text node or an attribute value through the API, never as markup, so a method called
@@ -32,6 +25,18 @@ public final class Page {
         }
         doc = d
         self.path = path
+    }
+
+    /// Parses a document held in memory (`name` stands for it in messages), with the same options.
+    public init(xml: String, name: String) throws {
+        xmlSetGenericErrorFunc(nil, nil)
+        let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
+        let bytes = Array(xml.utf8)
+        guard let d = bytes.withUnsafeBufferPointer({ b in
+            b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) { xmlReadMemory($0, Int32(b.count), name, "UTF-8", options) }
+        }) else { throw ReportError("\(name): not well-formed XML") }
+        doc = d
+        path = name
     }
 
     /// A fresh copy of an already parsed page (cheaper than parsing the template again).
@@ -152,85 +157,4 @@ public final class Page {
         }
         return out
     }
-}
-
-/// An element of a page; children are created through the API only.
-public struct Element {
-    let node: xmlNodePtr
-
-    /// Appends `<name>` in the parent's namespace (XHTML, or SVG inside an svg element).
-    @discardableResult
-    public func add(_ name: String, _ attributes: KeyValuePairs<String, String> = [:], text: String? = nil) -> Element {
-        let child = xmlNewChild(node, node.pointee.ns, name, nil)!
-        let e = Element(node: child)
-        for (k, v) in attributes { e.set(k, v) }
-        if let text { e.text(text) }
-        return e
-    }
-
-    /// Appends an `<svg>` element in the SVG namespace.
-    @discardableResult
-    public func addSVG(width: Double, height: Double, label: String) -> Element {
-        let child = xmlNewChild(node, nil, "svg", nil)!
-        let ns = xmlNewNs(child, Page.svg, nil)
-        xmlSetNs(child, ns)
-        let e = Element(node: child)
-        e.set("width", fmt(width)); e.set("height", fmt(height))
-        e.set("viewBox", "0 0 \(fmt(width)) \(fmt(height))")
-        e.set("role", "img"); e.set("aria-label", label)
-        return e
-    }
-
-    /// Sets an attribute; the value is escaped by libxml2 on output.
-    public func set(_ name: String, _ value: String) { xmlSetProp(node, name, DisplayText.neutralised(value)) }
-
-    /// Appends a text node: never parsed as markup or entities.
-    /// Control characters and bidirectional overrides are shown as U+FFFD (DisplayText): a C0
-    /// byte would make the page malformed XHTML, an override would reorder what follows.
-    public func text(_ s: String) { xmlAddChild(node, xmlNewDocText(node.pointee.doc, DisplayText.neutralised(s))) }
-
-    /// Removes every child (a template's placeholder content).
-    public func clear() {
-        var c = node.pointee.children
-        while let n = c {
-            c = n.pointee.next
-            xmlUnlinkNode(n)
-            xmlFreeNode(n)
-        }
-    }
-}
-
-/// Numbers in SVG and tables: rounded half away from zero to `digits` decimals, trailing zeros
-/// dropped, never in exponent form; locale-independent and deterministic. Built from integer
-/// digits: Swift's shortest round-trip printing and Foundation's formatting both dominated
-/// rendering time (docs/performance.md).
-func fmt(_ v: Double, _ digits: Int = 2) -> String {
-    guard v.isFinite else { return "0" }
-    let d = min(max(digits, 0), 6)
-    let scale = [1.0, 10, 100, 1000, 10_000, 100_000, 1_000_000][d]
-    let scaled = (v * scale).rounded()
-    if scaled == 0 { return "0" }
-    guard abs(scaled) < 9e18 else { return abs(v) < 9e18 ? String(Int64(v.rounded())) : "\(v)" }  // beyond Int64 after scaling
-    let n = Int64(scaled)
-    var magnitude = n.magnitude
-    var bytes = [UInt8](repeating: 0, count: 28)
-    var i = bytes.count
-    var fraction = true
-    var written = 0
-    // Fraction digits from the right, skipping trailing zeros; then the integer part.
-    while written < d {
-        let digit = UInt8(magnitude % 10)
-        magnitude /= 10
-        written += 1
-        if fraction && digit == 0 { continue }
-        fraction = false
-        i -= 1; bytes[i] = UInt8(ascii: "0") + digit
-    }
-    if !fraction { i -= 1; bytes[i] = UInt8(ascii: ".") }
-    repeat {
-        i -= 1; bytes[i] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-        magnitude /= 10
-    } while magnitude > 0
-    if n < 0 { i -= 1; bytes[i] = UInt8(ascii: "-") }
-    return String(decoding: bytes[i...], as: UTF8.self)
 }

@@ -1,0 +1,89 @@
+import Analysis
+import Foundation
+import Linalg
+import ResultStore
+
+extension SuitePage {
+    static let contributions = SuitePage(
+        title: "Modality contributions", link: "Contributions", file: "contributions",
+        explanation: "When stage t trains environment e_t, an earlier environment e_s (env. #s: the s-th in the order) changes accuracy. The exact Shapley attribution splits that change between the stage's vision, language and shared (logit scale) updates; negative values are forgetting.",
+        render: { ctx, main, suite, runs in try ctx.contributions(main, suite: suite, runs) })
+}
+
+extension SiteBuilder.Context {
+    /// Shapley attribution per (stage, earlier environment) by method, and whether the scores predict forgetting.
+    func contributions(_ main: Element, suite: String, _ cur: [ReportData.Run]) throws {
+        let methods = data.methods(cur)
+        for m in methods {
+            let mr = cur.filter { $0.r.method == m }
+            var sums: [String: [Double]] = [:], counts: [String: Int] = [:]
+            var keys: [String] = []
+            for r in mr {
+                let position = Dictionary(uniqueKeysWithValues: r.r.order.enumerated().map { ($1, $0 + 1) })
+                for a in r.r.attributions {
+                    guard let s = position[a.environment], s < a.stage else { continue }
+                    let k = "stage \(a.stage), env. #\(s)"
+                    if sums[k] == nil { sums[k] = [0, 0, 0]; counts[k] = 0; keys.append(k) }
+                    for g in 0..<3 { sums[k]![g] += a.accuracy[g] }
+                    counts[k]! += 1
+                }
+            }
+            guard !keys.isEmpty else { continue }
+            let heading = main.add("h2", text: m)
+            if data.isExternal(m) { heading.add("span", ["class": "tag"], text: "external") }
+            keys.sort()
+            Charts.shares(main, label: "Mean Shapley attribution of accuracy change, \(m)",
+                          bars: keys.map { k in (k, sums[k]!.map { $0 / Double(counts[k]!) }) })
+            // Stability of the vision share of forgetting across orders.
+            var shares: [Double] = []
+            for o in Set(mr.map { $0.r.orderKey }).sorted() {
+                var v = 0.0, l = 0.0
+                for r in mr where r.r.orderKey == o {
+                    let position = Dictionary(uniqueKeysWithValues: r.r.order.enumerated().map { ($1, $0 + 1) })
+                    for a in r.r.attributions where (position[a.environment] ?? 99) < a.stage {
+                        v += abs(a.accuracy[0]); l += abs(a.accuracy[1])
+                    }
+                }
+                if v + l > 0 { shares.append(v / (v + l)) }
+            }
+            if !shares.isEmpty {
+                explain(main, "Vision share of the attributed change on earlier environments, across \(shares.count) orders: mean \(fmt(Descriptive.mean(shares), 3)), range \(fmt(shares.min()!, 3))–\(fmt(shares.max()!, 3)).")
+            }
+        }
+        // Do the scores predict forgetting?
+        var obs: [ForgettingObservation] = []
+        let settings = data.settings(cur).map { "\($0.sv) \($0.sl)" }
+        for r in cur {
+            for c in r.r.contributions {
+                let sh = r.r.attributions.first { $0.stage == c.stage && $0.environment == c.earlier }
+                obs.append(ForgettingObservation(scores: [c.sv, c.sl, c.sxEarlierTrained, c.sxTrainedEarlier, c.driftVision, c.driftLanguage],
+                                                 forgetting: c.forgetting, shapley: sh?.accuracy,
+                                                 stratum: settings.firstIndex(of: "\(r.r.sv) \(r.r.sl)") ?? 0, cluster: Int(r.id)))
+            }
+        }
+        main.add("h2", text: "Do the contribution scores predict forgetting?")
+        if obs.count >= 8 {
+            let v = ScoreValidity.analyse(obs, bootstrap: Bootstrap(resamples: 500, key: RandomKey("validity", .string(suite))))
+            explain(main, "Forgetting f(s,t) regressed on the six scores over \(v.n) (earlier environment, stage) pairs of all methods: R² = \(fmt(v.rSquared, 3)), Spearman ρ = \(fmt(v.spearman, 3)). Vision's share of the explained variance: \(fmt(v.familyShares["vision"] ?? 0, 3)); language: \(fmt(v.familyShares["language"] ?? 0, 3)); cross: \(fmt(v.familyShares["cross"] ?? 0, 3)).")
+            let best = obs.map { $0.scores[4] }
+            let fit = LeastSquares.fit(x: best.map { [$0] }, y: obs.map(\.forgetting))
+            Charts.scatter(main, label: "Forgetting against vision drift DV, with its least-squares line", xLabel: "DV (vision drift of e_s)",
+                           yLabel: "forgetting f(s,t)", points: zip(best, obs.map(\.forgetting)).map { ($0, $1) },
+                           fit: (fit.coefficients[0], fit.coefficients[1]))
+            let table = main.add("table")
+            let head = table.add("tr")
+            for h in ["predictor", "coefficient", "95% CI"] { head.add("th", text: h) }
+            for (i, name) in (["intercept"] + ScoreValidity.predictorNames).enumerated() {
+                let row = table.add("tr")
+                row.add("td", text: name)
+                row.add("td", text: fmt(v.coefficients[i].estimate, 4))
+                row.add("td", text: "[\(fmt(v.coefficients[i].low, 4)), \(fmt(v.coefficients[i].high, 4))]")
+            }
+            if let s = v.shapleyVisionShare {
+                explain(main, "Vision share of forgetting from the scores: \(fmt(v.scoreVisionShare, 3)); from the exact Shapley attribution: \(fmt(s, 3)); disagreement \(fmt(v.shareDisagreement ?? 0, 3)).")
+            }
+        } else {
+            explain(main, "Too few (earlier environment, stage) pairs for the regression (\(obs.count); 8 needed).")
+        }
+    }
+}

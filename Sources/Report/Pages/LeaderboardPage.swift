@@ -1,0 +1,109 @@
+import Analysis
+import Foundation
+import Linalg
+import ResultStore
+
+extension SuitePage {
+    static let leaderboard = SuitePage(
+        title: "Leaderboard", link: "Leaderboard", file: "leaderboard",
+        explanation: "Each number is the mean over (seed x order) cells with its 95% bootstrap CI (2,000 resamples, stratified by similarity setting) and n. IQM is the interquartile mean of Last; the worst order is the lowest Last among orders (mean over seeds). Rank is by mean Last.",
+        render: { ctx, main, suite, runs in try ctx.leaderboard(main, suite: suite, runs) })
+}
+
+extension SiteBuilder.Context {
+    /// Per similarity scope, one row per method ranked by mean Last; then probability of improvement, variance shares and the cells by method.
+    func leaderboard(_ main: Element, suite: String, _ cur: [ReportData.Run]) throws {
+        var scopes: [(String, [ReportData.Run])] = [("All similarity settings", cur)]
+        var pooledLast: [String: Interval] = [:]  // for the chart below
+        for s in data.settings(cur) {
+            scopes.append(("sv = \(fmt(s.sv)), sl = \(fmt(s.sl))", cur.filter { $0.r.sv == s.sv && $0.r.sl == s.sl }))
+        }
+        for (title, rs) in scopes {
+            main.add("h2", text: title)
+            let methods = data.methods(rs)
+            // Every (method, metric) interval once; the table and the ranking read them.
+            let intervals = methods.map { m in
+                ReportData.intervals(rs.filter { $0.r.method == m }, metrics: SiteBuilder.leaderboardMetrics.map(\.rawValue),
+                                     key: suite + title + m)
+            }
+            if pooledLast.isEmpty {
+                for (m, iv) in zip(methods, intervals) { pooledLast[m] = iv["last"] }
+            }
+            let order = methods.indices.sorted { (intervals[$0]["last"]?.estimate ?? -1) > (intervals[$1]["last"]?.estimate ?? -1) }
+            let table = main.add("table", ["class": "leaderboard"])
+            let head = table.add("tr")
+            head.add("th", text: "rank"); head.add("th", text: "method"); head.add("th", text: "n")
+            for m in SiteBuilder.leaderboardMetrics { head.add("th", text: m.label + (m.direction == .higherIsBetter ? " ↑" : " ↓")) }
+            head.add("th", text: "IQM Last"); head.add("th", text: "worst order (Last)")
+            for (rank, i) in order.enumerated() {
+                let m = methods[i]
+                let mr = rs.filter { $0.r.method == m }
+                let row = table.add("tr")
+                row.add("td", text: "\(rank + 1)")
+                methodCell(row, m)
+                row.add("td", text: "\(mr.count)")
+                for metric in SiteBuilder.leaderboardMetrics {
+                    let cell = row.add("td")
+                    if let ci = intervals[i][metric.rawValue] {
+                        cell.text(fmt(ci.estimate, 3))
+                        cell.add("span", ["class": "ci"], text: " [\(fmt(ci.low, 3)), \(fmt(ci.high, 3))]")
+                    } else {
+                        cell.text("n/a")
+                    }
+                }
+                let lasts = mr.compactMap { $0.metric["last"] }
+                row.add("td", text: lasts.isEmpty ? "n/a" : fmt(Descriptive.iqm(lasts), 3))
+                if let worst = ReportData.byOrder(mr, metric: "last").min(by: { $0.value < $1.value }) {
+                    row.add("td", text: "\(fmt(worst.value, 3)) (\(worst.order))")
+                } else {
+                    row.add("td", text: "n/a")
+                }
+            }
+        }
+        main.add("h2", text: "What the columns mean")
+        let dl = main.add("dl")
+        for m in SiteBuilder.leaderboardMetrics {
+            dl.add("dt", text: m.label)
+            dl.add("dd", text: m.explanation)
+        }
+
+        let methods = data.methods(cur)
+        main.add("h2", text: "Probability of improvement (Last)")
+        explain(main, "P(row method beats column method) on a random pair of cells, from the Mann-Whitney U statistic; 0.5 means no difference.")
+        let pt = main.add("table")
+        let ph = pt.add("tr")
+        ph.add("th", text: "")
+        for m in methods { ph.add("th", text: m) }
+        for a in methods {
+            let row = pt.add("tr")
+            row.add("td", text: a)
+            let xa = cur.filter { $0.r.method == a }.compactMap { $0.metric["last"] }
+            for b in methods {
+                let xb = cur.filter { $0.r.method == b }.compactMap { $0.metric["last"] }
+                row.add("td", text: a == b || xa.isEmpty || xb.isEmpty ? "–" : fmt(Comparison.probabilityOfImprovement(xa, over: xb), 2))
+            }
+        }
+        main.add("h2", text: "Where the variance comes from (Last)")
+        explain(main, "Share of each method's variance in Last explained by the seed, the task order and the similarity setting (main effects); the rest is interaction and noise.")
+        let vt = main.add("table")
+        let vh = vt.add("tr")
+        for h in ["method", "seed", "order", "similarity", "other"] { vh.add("th", text: h) }
+        for m in methods {
+            let mr = cur.filter { $0.r.method == m && $0.metric["last"] != nil }
+            guard mr.count > 1 else { continue }
+            let (shares, residual) = VarianceDecomposition.shares(
+                values: mr.map { $0.metric["last"]! },
+                factors: ["seed": mr.map { "\($0.r.seed)" }, "order": mr.map { $0.r.orderKey }, "similarity": mr.map(\.setting)])
+            let row = vt.add("tr")
+            row.add("td", text: m)
+            for k in ["seed", "order", "similarity"] { row.add("td", text: fmt(shares[k] ?? 0, 3)) }
+            row.add("td", text: fmt(residual, 3))
+        }
+        main.add("h2", text: "Last by method")
+        Charts.strip(main, label: "Last accuracy of every cell by method, with mean and 95% CI", yLabel: "Last",
+                     groups: methods.map { m in
+                         let ci = pooledLast[m]
+                         return (m, cur.filter { $0.r.method == m }.compactMap { $0.metric["last"] }, ci.map { ($0.estimate, $0.low, $0.high) })
+                     })
+    }
+}

@@ -1,0 +1,47 @@
+import Analysis
+import Foundation
+import Linalg
+import ResultStore
+
+extension SuitePage {
+    static let similarity = SuitePage(
+        title: "Similarity sweep", link: "Similarity", file: "similarity",
+        explanation: "Metrics against the vision similarity sv (averaged over sl) and against the language similarity sl (averaged over sv), per method, with 95% bootstrap CIs. The measured similarity is the mean pairwise SV or SL of the trained environments under the pretrained model.",
+        render: { ctx, main, suite, runs in try ctx.similarity(main, suite: suite, runs) })
+}
+
+extension SiteBuilder.Context {
+    /// Metrics against each similarity dial, and the similarity measured beside the one asked for.
+    func similarity(_ main: Element, suite: String, _ cur: [ReportData.Run]) throws {
+        let methods = data.methods(cur)
+        for (axis, key) in [("sv", \RunRecord.sv), ("sl", \RunRecord.sl)] {
+            let values = Array(Set(cur.map { $0.r[keyPath: key] })).sorted()
+            let metrics = [ContinualMetric.last, .forgetting]
+            // Both metrics of a (method, value) cell from one pass of resamples.
+            let cis = methods.map { m in
+                values.map { v in
+                    ReportData.intervals(cur.filter { $0.r.method == m && $0.r[keyPath: key] == v }, metrics: metrics.map(\.rawValue),
+                                         key: suite + axis + m + "\(v)")
+                }
+            }
+            for metric in metrics {
+                main.add("h2", text: "\(metric.label) against \(axis)")
+                Charts.lines(main, label: "\(metric.label) against \(axis) by method", xLabels: values.map { fmt($0) }, yLabel: metric.label,
+                             series: methods.indices.map { i in
+                                 let row = cis[i].map { $0[metric.rawValue] }
+                                 return (methods[i], row.map { $0?.estimate ?? .nan }, row.map { $0?.low ?? .nan }, row.map { $0?.high ?? .nan })
+                             })
+            }
+            let table = main.add("table")
+            let head = table.add("tr")
+            head.add("th", text: "\(axis) asked"); head.add("th", text: "measured SV"); head.add("th", text: "measured SL")
+            for v in values {
+                let rs = cur.filter { $0.r[keyPath: key] == v }
+                let row = table.add("tr")
+                row.add("td", text: fmt(v))
+                row.add("td", text: fmt(Descriptive.mean(rs.compactMap { $0.r.measuredSV }), 3))
+                row.add("td", text: fmt(Descriptive.mean(rs.compactMap { $0.r.measuredSL }), 3))
+            }
+        }
+    }
+}

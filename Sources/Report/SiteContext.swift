@@ -1,0 +1,82 @@
+import Foundation
+
+extension SiteBuilder {
+    /// State while writing one site: the data every page reads, the parsed template this thread
+    /// copies for each page, and the paths written so far.
+    struct Context {
+        let builder: SiteBuilder
+        let data: ReportData
+        let speedHistory: SpeedHistory
+        let template: Page
+        var written: [String] = []
+
+        /// A copy of the template with title, stylesheet, navigation and heading filled in.
+        func page(_ title: String, depth: Int = 0) throws -> (Page, Element) {
+            let p = Page(copying: template)
+            let up = String(repeating: "../", count: depth)
+            let t = try p.element(id: "title")
+            t.clear(); t.text("\(title) · clvbench")
+            try p.element(id: "stylesheet").set("href", up + "style.css")
+            try p.element(id: "home").set("href", up + "index.html")
+            let nav = try p.element(id: "nav")
+            nav.clear()
+            nav.add("a", ["href": up + "index.html"], text: "Suites")
+            for s in data.suites { nav.add("a", ["href": up + SuitePage.leaderboard.fileName(suite: s)], text: s) }
+            nav.add("a", ["href": up + "history.html"], text: "History")
+            if !speedHistory.groups.isEmpty { nav.add("a", ["href": up + "speed.html"], text: "Speed") }
+            let main = try p.element(id: "content")
+            main.clear()
+            main.add("h1", text: title)
+            return (p, main)
+        }
+
+        mutating func save(_ p: Page, _ name: String) throws {
+            let path = builder.outputDirectory + "/" + name
+            try p.write(to: path)
+            written.append(path)
+        }
+
+        func explain(_ e: Element, _ text: String) { e.add("p", ["class": "explain"], text: text) }
+
+        /// The frame every suite page shares: title, the suite's navigation, the explanation,
+        /// the page's body, the links to the runs behind it, and the file.
+        mutating func render(_ page: SuitePage, suite: String) throws {
+            let (p, main) = try self.page("\(page.title): \(suite)")
+            suiteNav(main, suite)
+            let cur = data.current(suite: suite)
+            explain(main, page.explanation)
+            try page.render(self, main, suite, cur)
+            runLinks(main, cur)
+            try save(p, page.fileName(suite: suite))
+        }
+
+        func suiteNav(_ main: Element, _ suite: String) {
+            let p = main.add("p")
+            for (i, page) in SuitePage.all.enumerated() {
+                if i > 0 { p.text(" · ") }
+                p.add("a", ["href": page.fileName(suite: suite)], text: page.link)
+            }
+        }
+
+        func methodCell(_ row: Element, _ method: String) {
+            let td = row.add("td")
+            td.add("a", ["href": "#runs-\(slug(method))"], text: method)
+            if data.isExternal(method) { td.add("span", ["class": "tag"], text: "external") }
+        }
+
+        /// A list of links to the runs behind a table, one anchor per method.
+        func runLinks(_ main: Element, _ runs: [ReportData.Run]) {
+            main.add("h2", text: "Runs behind these numbers")
+            for m in data.methods(runs) {
+                let p = main.add("p", ["id": "runs-\(slug(m))"])
+                p.add("strong", text: m)
+                if data.isExternal(m) { p.add("span", ["class": "tag"], text: "external") }
+                p.text(": ")
+                for r in runs where r.r.method == m {
+                    p.add("a", ["href": "runs/\(r.id).html", "title": "\(r.setting) seed \(r.r.seed) \(r.r.orderKey)"], text: "#\(r.id)")
+                    p.text(" ")
+                }
+            }
+        }
+    }
+}
