@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // System libraries. `providers` makes a missing package fail with the apt-get line that fixes it.
@@ -38,7 +39,8 @@ let package = Package(
         .target(name: "Continual", dependencies: ["Model", "Linalg"]),
         .target(name: "ResultStore", dependencies: ["Analysis", "CSQLite3", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Report", dependencies: ["ResultStore", "Analysis", "CLibXML2"]),
-        .target(name: "Harness", dependencies: ["Continual", "Model", "Environments", "Analysis", "ResultStore", "Linalg", "Yams", "CProcessControl"]),
+        .target(name: "Harness", dependencies: ["Continual", "Model", "Environments", "Analysis", "ResultStore", "Linalg", "Yams", "CProcessControl",
+                                             .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Environments", dependencies: ["Linalg", "CZlib"]),
         // Performance figures for `clvbench bench`; lives beside the benchmark suites.
         .target(name: "Benchmarks", dependencies: ["Linalg", "Environments", "Model", "Continual", "Analysis", "Harness", "ResultStore", "Report"], path: "benchmarks/perf",
@@ -56,7 +58,7 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Model", "Linalg"], exclude: ["Fixtures"]),
         .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "ResultStore", "Analysis", "Linalg", "CLibXML2"]),
-        .testTarget(name: "HarnessTests", dependencies: ["Harness", "Continual", "Model", "Environments", "Analysis", "Linalg"],
+        .testTarget(name: "HarnessTests", dependencies: ["Harness", "ResultStore", "Continual", "Model", "Environments", "Analysis", "Linalg"],
                     exclude: ["BadSuites"]),
         .testTarget(name: "ContinualTests", dependencies: ["Continual", "Model", "Linalg"]),
         .testTarget(name: "EnvironmentsTests", dependencies: ["Environments", "Linalg"]),

@@ -25,6 +25,9 @@ public struct ExternalMethodSpec: Sendable, Equatable {
     public var timeoutSeconds: Double
     public var environment: [String: String]
     public var parameters: [String: String]
+    /// The method's git repository (`external.repository`, absolute): its HEAD is the method's
+    /// code version. Not part of the identity: the version enters the run key instead.
+    public var repository: String? = nil
 
     public var identity: String {
         (command + environment.keys.sorted().map { "env \($0)=\(environment[$0]!)" }

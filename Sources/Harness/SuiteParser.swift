@@ -338,7 +338,7 @@ struct SuiteParser {
     }
 
     func parseExternal(_ node: Node, _ field: String) throws -> ExternalMethodSpec {
-        let m = try mapping(node, field, keys: ["command", "timeout_s", "env", "parameters"], required: ["command"])
+        let m = try mapping(node, field, keys: ["command", "timeout_s", "env", "parameters", "repository"], required: ["command"])
         let commandNodes = try list(m["command"]!, "\(field).command")
         let command = try commandNodes.enumerated().map { i, n in
             let arg = try string(n, "\(field).command[\(i)]")
@@ -378,7 +378,24 @@ struct SuiteParser {
                 params[name] = value
             }
         } else if let p = m["parameters"] { throw fail(p, "\(field).parameters", "expected a mapping") }
-        return ExternalMethodSpec(command: command, timeoutSeconds: timeout, environment: env, parameters: params)
+        var spec = ExternalMethodSpec(command: command, timeoutSeconds: timeout, environment: env, parameters: params)
+        if let r = m["repository"] {
+            let path = try string(r, "\(field).repository")
+            spec.repository = try resolveRepository(path, r, "\(field).repository")
+        }
+        return spec
+    }
+
+    /// A repository path relative to the suite file's directory; it must be a directory now
+    /// (its git HEAD is read when the suite runs).
+    func resolveRepository(_ path: String, _ node: Node, _ field: String) throws -> String {
+        let base = URL(fileURLWithPath: file).deletingLastPathComponent()
+        let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw fail(node, field, "'\(path)' is not a directory (resolved to \(url.standardized.path))")
+        }
+        return url.standardized.path
     }
 
     func parseSeeds(_ node: Node) throws -> [Int] {

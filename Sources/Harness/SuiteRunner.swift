@@ -12,6 +12,8 @@ public struct RunOptions: Sendable {
     /// (index, count), index 0-based.
     public var shard: (Int, Int)? = nil
     public var quiet = false
+    /// The external methods' code version (`--code-version`), over the suite's repository.
+    public var codeVersion: String? = nil
     public init() {}
 }
 
@@ -34,6 +36,8 @@ public final class SuiteRunner: @unchecked Sendable {
     let store: Store
     let options: RunOptions
     let provenance: RunRecord.Provenance
+    /// Per method of the suite: its own code version (external methods), nil for built-ins.
+    let methodVersions: [MethodVersion?]
     private let lock = NSLock()
     private var summary = RunSummary()
     private var firstError: Error?
@@ -43,6 +47,9 @@ public final class SuiteRunner: @unchecked Sendable {
         self.store = store
         self.options = options
         provenance = ProvenanceProbe.current(threads: 1)
+        methodVersions = plan.suite.methods.map { m in
+            m.external.map { ProvenanceProbe.methodVersion(explicit: options.codeVersion, repository: $0.repository) }
+        }
     }
 
     /// Runs stored so far by this runner (done, failed or diverged), for an interrupted run's note.
@@ -61,7 +68,8 @@ public final class SuiteRunner: @unchecked Sendable {
         for var g in groups {
             planned += g.cells.count
             g.cells = g.cells.filter { cell in
-                let done = finishedKeys.contains(RunRecord.runKey(cellHash: cell.hash, commit: provenance.commit, dirty: provenance.dirty))
+                let version = methodVersions[cell.methodIndex].map { ($0.commit, $0.dirty) } ?? (provenance.commit, provenance.dirty)
+                let done = finishedKeys.contains(RunRecord.runKey(cellHash: cell.hash, commit: version.0, dirty: version.1))
                 if done { skipped += 1 }
                 return !done
             }
@@ -115,6 +123,7 @@ public final class SuiteRunner: @unchecked Sendable {
             var record = RunRecordBuilder.record(suite: suite, cell: cell, result: result, status: status, message: message,
                                                  seconds: seconds, provenance: provenance)
             record.log = log
+            record.methodVersion = methodVersions[group.methodIndex]
             do {
                 try self.store.insert(record, force: options.force)
                 lock.lock()

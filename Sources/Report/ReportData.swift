@@ -10,14 +10,19 @@ struct ReportData {
         var r: RunRecord
         var metric: [String: Double]
         var setting: String { "sv=\(fmt(r.sv)) sl=\(fmt(r.sl))" }
-        var version: String { r.provenance.commit + (r.provenance.dirty ? "+dirty" : "") }
+        /// The method's own version for external and imported runs, clvbench's for built-ins.
+        var version: String { r.versionLabel }
     }
 
     /// A code version and when its newest run finished (the stored time orders history).
     struct Version: Equatable {
         var id: String
         var lastFinished: String
-        var short: String { String(id.prefix(10)) + (id.hasSuffix("+dirty") ? "+dirty" : "") }
+        /// A commit cut to 10 digits; what follows it (a dirty tree's diff hash, "+dirty") kept.
+        var short: String {
+            let commit = id.prefix { $0 != "+" }
+            return String(commit.prefix(10)) + id.dropFirst(commit.count)
+        }
     }
 
     var runs: [Run]
@@ -25,6 +30,7 @@ struct ReportData {
     private var versionsBySuite: [String: [Version]] = [:]
     private var currentBySuite: [String: [Run]] = [:]
     private var externalMethods: Set<String> = []
+    private var importedMethods: Set<String> = []
 
     init(_ stored: [StoredRun]) {
         runs = stored.map { s in
@@ -34,13 +40,22 @@ struct ReportData {
         }
         suites = Array(Set(runs.map { $0.r.suiteName })).sorted()
         externalMethods = Set(runs.filter { $0.r.external }.map { $0.r.method })
+        importedMethods = Set(runs.filter { $0.r.imported }.map { $0.r.method })
         // Versions and the current runs of each suite, computed once: every page asks for them.
         var last: [String: [String: String]] = [:]
         for run in runs { last[run.r.suiteName, default: [:]][run.version] = max(last[run.r.suiteName]?[run.version] ?? "", run.r.finishedAt) }
         for suite in suites {
             let vs = last[suite]!.map { Version(id: $0.key, lastFinished: $0.value) }.sorted { ($0.lastFinished, $0.id) < ($1.lastFinished, $1.id) }
             versionsBySuite[suite] = vs
-            currentBySuite[suite] = runs.filter { $0.r.suiteName == suite && $0.version == vs.last!.id && $0.r.status == .done }
+            // Built-in methods at clvbench's newest version; each method with a version of its
+            // own (external, imported) at its newest one.
+            let done = runs.filter { $0.r.suiteName == suite && $0.r.status == .done }
+            let builtIn = vs.last { v in done.contains { $0.r.methodVersion == nil && $0.version == v.id } }?.id
+            var newestOwn: [String: String] = [:]
+            for v in vs { for r in done where r.r.methodVersion != nil && r.version == v.id { newestOwn[r.r.method] = v.id } }
+            currentBySuite[suite] = done.filter { r in
+                r.r.methodVersion == nil ? r.version == builtIn : r.version == newestOwn[r.r.method]
+            }
         }
     }
 
@@ -58,6 +73,11 @@ struct ReportData {
     }
 
     func isExternal(_ method: String) -> Bool { externalMethods.contains(method) }
+    func isImported(_ method: String) -> Bool { importedMethods.contains(method) }
+    /// The labels shown beside a method's name: "external", "imported".
+    func tags(_ method: String) -> [String] {
+        (isExternal(method) ? ["external"] : []) + (isImported(method) ? ["imported"] : [])
+    }
 
     /// Mean with a stratified bootstrap CI over runs (strata: similarity settings).
     static func interval(_ rs: [Run], metric: String, key: String) -> Interval? {

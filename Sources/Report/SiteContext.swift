@@ -61,7 +61,7 @@ extension SiteBuilder {
         func methodCell(_ row: Element, _ method: String) {
             let td = row.add("td")
             td.add("a", ["href": "#runs-\(slug(method))"], text: method)
-            if data.isExternal(method) { td.add("span", ["class": "tag"], text: "external") }
+            for t in data.tags(method) { td.add("span", ["class": "tag"], text: t) }
         }
 
         /// A list of links to the runs behind a table, one anchor per method.
@@ -70,7 +70,7 @@ extension SiteBuilder {
             for m in data.methods(runs) {
                 let p = main.add("p", ["id": "runs-\(slug(m))"])
                 p.add("strong", text: m)
-                if data.isExternal(m) { p.add("span", ["class": "tag"], text: "external") }
+                for t in data.tags(m) { p.add("span", ["class": "tag"], text: t) }
                 p.text(": ")
                 for r in runs where r.r.method == m {
                     p.add("a", ["href": "runs/\(r.id).html", "title": "\(r.setting) seed \(r.r.seed) \(r.r.orderKey)"], text: "#\(r.id)")

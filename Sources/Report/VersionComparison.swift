@@ -23,14 +23,42 @@ public enum VersionComparison {
     public static let defaultThreshold = 0.01
     public static let metrics: [ContinualMetric] = [.last, .avg, .forgetting, .bwt, .la, .transfer, .generalization]
 
-    /// Code versions of all runs, oldest first by their newest stored finish time.
-    public static func versions(_ runs: [StoredRun]) -> [String] {
+    /// Code versions of all runs, oldest first by their newest stored finish time. With
+    /// `isAncestor(a, b, repository)` (git's answer, nil when it has none), versions read from
+    /// one repository are put in ancestry order instead, in the places their times gave them.
+    public static func versions(_ runs: [StoredRun],
+                                isAncestor: ((String, String, String) -> Bool?)? = nil) -> [String] {
         var last: [String: String] = [:]
+        var repository: [String: String] = [:]
         for r in runs {
-            let v = r.record.provenance.commit + (r.record.provenance.dirty ? "+dirty" : "")
+            let v = r.record.versionLabel
             last[v] = max(last[v] ?? "", r.record.finishedAt)
+            if let repo = r.record.methodVersion?.repository { repository[v] = repo }
         }
-        return last.keys.sorted { (last[$0]!, $0) < (last[$1]!, $1) }
+        var ordered = last.keys.sorted { (last[$0]!, $0) < (last[$1]!, $1) }
+        guard let isAncestor else { return ordered }
+        func commit(_ v: String) -> String { String(v.prefix { $0 != "+" }) }
+        for repo in Set(repository.values).sorted() {
+            let slots = ordered.indices.filter { repository[ordered[$0]] == repo && commit(ordered[$0]) != "unknown" }
+            var group = slots.map { ordered[$0] }
+            // Insertion sort: a version moves before an earlier-timed one whose commit descends from its own.
+            for i in group.indices.dropFirst() {
+                var j = i
+                while j > 0, commit(group[j - 1]) != commit(group[j]),
+                      isAncestor(commit(group[j]), commit(group[j - 1]), repo) == true {
+                    group.swapAt(j - 1, j)
+                    j -= 1
+                }
+            }
+            for (slot, v) in zip(slots, group) { ordered[slot] = v }
+        }
+        return ordered
+    }
+
+    /// A version for print: the commit cut to 12 digits, what follows it (diff hash, "+dirty") kept.
+    public static func short(_ version: String) -> String {
+        let commit = version.prefix { $0 != "+" }
+        return String(commit.prefix(12)) + version.dropFirst(commit.count)
     }
 
     /// `latest`, `previous`, or a commit prefix (unique).
@@ -52,7 +80,7 @@ public enum VersionComparison {
     }
 
     public static func compare(_ runs: [StoredRun], base: String, head: String, thresholds: [String: Double] = [:]) -> [Row] {
-        func version(_ r: RunRecord) -> String { r.provenance.commit + (r.provenance.dirty ? "+dirty" : "") }
+        func version(_ r: RunRecord) -> String { r.versionLabel }
         var baseCells: [String: RunRecord] = [:], headCells: [String: RunRecord] = [:]
         for s in runs where s.record.status == .done {
             let v = version(s.record)

@@ -33,7 +33,7 @@ extension Store {
                 var matrix = [[Double]](repeating: [Double](repeating: .nan, count: cols), count: stages)
                 var names = [String](repeating: "", count: cols)
                 for a in r.accuracy { matrix[a.stage][a.column] = a.accuracy; names[a.column] = a.environment }
-                let obj: [String: Any] = [
+                var obj: [String: Any] = [
                     "run_id": run.id, "suite": r.suiteName, "method": r.method, "external": r.external, "sv": r.sv, "sl": r.sl,
                     "seed": r.seed, "order": r.order, "status": r.status.rawValue, "message": r.message ?? NSNull(),
                     "commit": r.provenance.commit, "dirty": r.provenance.dirty, "metrics": metrics, "columns": names,
@@ -43,6 +43,9 @@ extension Store {
                                                             "sx_trained_earlier": $0.sxTrainedEarlier, "drift_vision": $0.driftVision,
                                                             "drift_language": $0.driftLanguage, "forgetting": $0.forgetting] },
                 ]
+                // Only where present, so exports of native built-in runs stay as they were.
+                if let m = r.methodVersion { obj["method_version"] = m.label }
+                if let i = r.importSource { obj["imported_from"] = i.file; obj["imported_sha256"] = i.sha256 }
                 let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
                 out += String(decoding: data, as: UTF8.self) + "\n"
             }

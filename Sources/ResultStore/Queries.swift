@@ -21,9 +21,10 @@ extension Store {
         try read { db in
             var sql = """
                 SELECT r.*, s.name AS suite_name, s.hash AS suite_hash, s.text AS suite_text,
-                       c.commit_hash, c.dirty, m.cpu, m.cores, m.os, m.swift, m.openblas
+                       c.commit_hash, c.dirty, m.cpu, m.cores, m.os, m.swift, m.openblas,
+                       mv.commit_hash AS method_commit, mv.dirty AS method_dirty
                 FROM run r JOIN suite s ON s.id = r.suite_id JOIN code_version c ON c.id = r.code_version_id
-                JOIN machine m ON m.id = r.machine_id
+                JOIN machine m ON m.id = r.machine_id LEFT JOIN code_version mv ON mv.id = r.method_version_id
                 """
             var args: StatementArguments = []
             if let suite { sql += " WHERE s.name = ?"; args = [suite] }
@@ -43,6 +44,13 @@ extension Store {
                                   measuredSV: row["measured_sv"], measuredSL: row["measured_sl"],
                                   wallSeconds: row["wall_seconds"], finishedAt: row["finished_at"], provenance: p)
                 r.log = row["log"]
+                r.lossKnown = row["loss_known"]
+                if let commit = row["method_commit"] as String? {
+                    r.methodVersion = MethodVersion(commit: commit, dirty: row["method_dirty"], repository: row["method_repository"])
+                }
+                if let file = row["imported_from"] as String?, let sha = row["imported_sha256"] as String? {
+                    r.importSource = ImportSource(file: file, sha256: sha)
+                }
                 let id: Int64 = row["id"]
                 position[id] = runs.count
                 runs.append(StoredRun(id: id, record: r))
@@ -88,9 +96,9 @@ extension Store {
         case "suites":
             sql = "SELECT s.name AS suite, substr(s.hash, 1, 12) AS hash, count(r.id) AS runs FROM suite s LEFT JOIN run r ON r.suite_id = s.id GROUP BY s.id ORDER BY s.name"
         case "versions":
-            sql = "SELECT substr(c.commit_hash, 1, 12) AS commit_hash, CASE c.dirty WHEN 1 THEN 'dirty' ELSE 'clean' END AS tree, count(r.id) AS runs, max(r.finished_at) AS last_run FROM code_version c LEFT JOIN run r ON r.code_version_id = c.id GROUP BY c.id ORDER BY last_run"
+            sql = "SELECT substr(c.commit_hash, 1, 12) AS commit_hash, CASE c.dirty WHEN 1 THEN 'dirty' ELSE 'clean' END AS tree, count(r.id) AS runs, max(r.finished_at) AS last_run FROM code_version c LEFT JOIN run r ON r.code_version_id = c.id OR r.method_version_id = c.id GROUP BY c.id ORDER BY last_run"
         case "methods":
-            sql = "SELECT method, method_name, CASE external WHEN 1 THEN 'external' ELSE 'built-in' END AS kind, count(*) AS runs FROM run GROUP BY method ORDER BY method"
+            sql = "SELECT method, method_name, CASE WHEN imported_sha256 IS NOT NULL THEN 'imported' WHEN external = 1 THEN 'external' ELSE 'built-in' END AS kind, count(*) AS runs FROM run GROUP BY method ORDER BY method"
         case "runs":
             sql = """
                 SELECT r.id, s.name AS suite, r.method, r.sv, r.sl, r.seed, r.order_key AS "order", r.status,

@@ -84,6 +84,12 @@ public struct RunRecord: Sendable, Equatable {
     public var contributions: [ContributionRow] = []
     public var attributions: [AttributionRow] = []
     public var embeddings: [EmbeddingRow] = []
+    /// The method's own code version (external and imported runs); nil for built-in methods.
+    public var methodVersion: MethodVersion?
+    /// Set for a run read from a file by `clvbench import`.
+    public var importSource: ImportSource?
+    /// False when the accuracy rows' losses are unknown (stored as 0): an import without a loss matrix.
+    public var lossKnown = true
 
     public init(cellHash: String, suiteName: String, suiteHash: String, suiteText: String, method: String,
                 methodName: String, methodParameters: String, external: Bool = false, externalCommand: String? = nil,
@@ -98,8 +104,12 @@ public struct RunRecord: Sendable, Equatable {
         self.provenance = provenance
     }
 
-    /// The run's identity: the cell and the code version that ran it.
-    public var runKey: String { RunRecord.runKey(cellHash: cellHash, commit: provenance.commit, dirty: provenance.dirty) }
+    /// The run's identity: the cell and the code version that ran it (the method's own, where
+    /// it has one, so a built-in baseline's identity never includes an external repository).
+    public var runKey: String {
+        if let m = methodVersion { return RunRecord.runKey(cellHash: cellHash, commit: m.commit, dirty: m.dirty) }
+        return RunRecord.runKey(cellHash: cellHash, commit: provenance.commit, dirty: provenance.dirty)
+    }
 
     public static func runKey(cellHash: String, commit: String, dirty: Bool) -> String {
         "\(cellHash)@\(commit)\(dirty ? "+dirty" : "")"

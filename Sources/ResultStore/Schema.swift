@@ -5,7 +5,7 @@ import GRDB
 enum Schema {
     /// Identifiers of every migration this version knows, in order. A database that has
     /// applied one not in this list was written by a newer clvbench.
-    static let migrationIDs = ["v1", "v2-run-log", "v3-benchmark-context"]
+    static let migrationIDs = ["v1", "v2-run-log", "v3-benchmark-context", "v4-method-version-import"]
     static let version = migrationIDs.count
 
     static var migrator: DatabaseMigrator {
@@ -111,6 +111,18 @@ enum Schema {
                 ALTER TABLE benchmark ADD COLUMN openblas_core TEXT NOT NULL DEFAULT '';
                 ALTER TABLE benchmark ADD COLUMN detail TEXT NOT NULL DEFAULT '';
                 CREATE INDEX benchmark_by_name ON benchmark (name, machine_id);
+                """)
+        }
+        // v4: the method's own code version beside clvbench's (NULL for built-in methods), the
+        // repository it was read from, where an imported run came from, and whether its
+        // accuracy rows carry losses (an import without a loss matrix stores 0 and says so).
+        m.registerMigration("v4-method-version-import") { db in
+            try db.execute(sql: """
+                ALTER TABLE run ADD COLUMN method_version_id INTEGER REFERENCES code_version(id);
+                ALTER TABLE run ADD COLUMN method_repository TEXT;
+                ALTER TABLE run ADD COLUMN imported_from TEXT;
+                ALTER TABLE run ADD COLUMN imported_sha256 TEXT;
+                ALTER TABLE run ADD COLUMN loss_known INTEGER NOT NULL DEFAULT 1;
                 """)
         }
         return m

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Harness
 import Report
 import ResultStore
 
@@ -49,8 +50,9 @@ struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compare two code versions on identical cells; exit 1 on a significant regression.",
         discussion: """
-            BASE and HEAD are commit prefixes, `latest` or `previous` (by the newest stored \
-            finish time). Cells run by both versions are paired; for each suite, method and \
+            BASE and HEAD are commit prefixes, `latest` or `previous` (by git ancestry for a \
+            method's repository, else by the newest stored finish time; --method keeps one \
+            method's runs, so its own versions are compared: docs/provenance.md). Cells run by both versions are paired; for each suite, method and \
             metric the mean paired difference gets a 95% bootstrap CI. A regression is a change \
             in the worse direction whose CI excludes zero and whose size passes the metric's \
             threshold (default 0.01; --threshold last=0.02). Exit status: 1 on a regression, 0 \
@@ -64,6 +66,8 @@ struct Compare: ParsableCommand {
     @Option(help: "Results database.") var db = "results/clvbench.sqlite"
     @Option(help: "text or markdown.") var format = "text"
     @Option(name: .customLong("threshold"), help: "Per-metric threshold METRIC=VALUE (repeatable).") var thresholds: [String] = []
+    @Option(help: "Compare only this method's runs (its own code versions, for an external or imported method).")
+    var method: String?
 
     func run() throws {
         guard ["text", "markdown"].contains(format) else { throw ValidationError("--format must be text or markdown") }
@@ -74,8 +78,13 @@ struct Compare: ParsableCommand {
             t[String(kv[0])] = v
         }
         let store = try openStore(db, readOnly: true)
-        let runs = try store.loadRuns()
-        let versions = VersionComparison.versions(runs)
+        var runs = try store.loadRuns()
+        if let method {
+            runs = runs.filter { $0.record.method == method }
+            guard !runs.isEmpty else { throw ValidationError("no runs of method '\(method)' in \(db)") }
+        }
+        // Versions of one repository in git ancestry order where git knows them (docs/provenance.md).
+        let versions = VersionComparison.versions(runs, isAncestor: ProvenanceProbe.isAncestor)
         let b: String, h: String
         do {
             b = try VersionComparison.resolve(base, among: versions)
@@ -85,9 +94,9 @@ struct Compare: ParsableCommand {
         }
         let rows = VersionComparison.compare(runs, base: b, head: h, thresholds: t)
         guard !rows.isEmpty else {
-            throw ValidationError("no cells were run by both \(b.prefix(12)) and \(h.prefix(12)); nothing to compare")
+            throw ValidationError("no cells were run by both \(VersionComparison.short(b)) and \(VersionComparison.short(h)); nothing to compare")
         }
-        print("base \(b.prefix(12)), head \(h.prefix(12))\n")
+        print("base \(VersionComparison.short(b)), head \(VersionComparison.short(h))\n")
         print(VersionComparison.table(rows, markdown: format == "markdown"), terminator: "")
         let regressed = rows.filter(\.regression)
         if !regressed.isEmpty {

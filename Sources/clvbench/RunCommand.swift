@@ -51,6 +51,9 @@ struct Run: ParsableCommand {
     @Option(help: "Parallel workers; one per core unless set.") var jobs = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Run only shard i of n (1-based), a deterministic partition balanced by cost.") var shard: ShardSpec?
     @Flag(help: "Rerun cells already stored for this code version, replacing them.") var force = false
+    @Option(name: .customLong("code-version"),
+            help: "The external methods' code version (over external.repository and CLVBENCH_CODE_VERSION); see docs/provenance.md.")
+    var codeVersion: String?
     @Flag(help: "No progress output.") var quiet = false
     @Flag(help: "Print the summary as JSON.") var json = false
     @Flag(help: "Do not render the report afterwards.") var noReport = false
@@ -68,6 +71,7 @@ struct Run: ParsableCommand {
         options.force = force
         options.quiet = quiet
         options.shard = shard.map { ($0.index, $0.count) }
+        options.codeVersion = codeVersion
         let summary: RunSummary
         do {
             let runner = SuiteRunner(plan: Plan(suite: s), store: store, options: options)

@@ -132,3 +132,33 @@ struct StoreTests {
     }
 }
 
+
+/// The method's own code version and an import's source (schema v4).
+struct MethodVersionStoreTests {
+    @Test func methodVersionAndImportSourceRoundTripAndKeyTheRun() throws {
+        let store = try Store(path: StoreTests.temporaryPath())
+        let builtIn = StoreTests.record(commit: "tool1")
+        var external = StoreTests.record(commit: "tool1")
+        external.cellHash = "cell-external"
+        external.method = "mine"
+        external.methodVersion = MethodVersion(commit: "m1+0123456789ab", dirty: true, repository: "/repo")
+        external.importSource = ImportSource(file: "runs.jsonl", sha256: String(repeating: "ab", count: 32))
+        external.lossKnown = false
+        try store.insert(builtIn)
+        try store.insert(external)
+        let back = try store.loadRuns().map(\.record)
+        #expect(back == [builtIn, external])
+        // The run key follows the method's version; a built-in's follows clvbench's.
+        #expect(external.runKey == "cell-external@m1+0123456789ab+dirty")
+        #expect(builtIn.runKey == "cell-ab@tool1")
+        #expect(back[1].versionLabel == "m1+0123456789ab+dirty" && back[0].versionLabel == "tool1")
+        // A new method version of the same cell is a new run; the same one is stored once.
+        #expect(try store.insert(external) == .alreadyStored)
+        external.methodVersion = MethodVersion(commit: "m2", dirty: false)
+        #expect(try store.insert(external) == .inserted(id: 3))
+        let versions = try store.listing("versions").map { "\($0["commit_hash"]!) \($0["tree"]!) \($0["runs"]!)" }.sorted()
+        #expect(versions == ["m1+012345678 dirty 1", "m2 clean 1", "tool1 clean 3"])
+        let kinds = try store.listing("methods").map { $0["kind"]! }
+        #expect(kinds == ["built-in", "imported"])
+    }
+}

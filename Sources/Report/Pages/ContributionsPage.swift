@@ -30,7 +30,7 @@ extension SiteBuilder.Context {
             }
             guard !keys.isEmpty else { continue }
             let heading = main.add("h2", text: m)
-            if data.isExternal(m) { heading.add("span", ["class": "tag"], text: "external") }
+            for t in data.tags(m) { heading.add("span", ["class": "tag"], text: t) }
             keys.sort()
             Charts.shares(main, label: "Mean Shapley attribution of accuracy change, \(m)",
                           bars: keys.map { k in (k, sums[k]!.map { $0 / Double(counts[k]!) }) })

@@ -8,7 +8,13 @@ extension SiteBuilder.Context {
         let r = run.r
         let (p, main) = try page("Run #\(run.id): \(r.method), \(r.suiteName)", depth: 1)
         let prov = main.add("table")
-        for (k, v) in [("suite", r.suiteName), ("method", r.method + (r.external ? " (external)" : "")),
+        // Rows only a run with its own method version or an import source has.
+        var own: [(String, String)] = []
+        if let m = r.methodVersion {
+            own.append(("method's code version", m.commit + (m.dirty ? " (uncommitted changes)" : "") + (m.repository.map { ", repository \($0)" } ?? "")))
+        }
+        if let i = r.importSource { own.append(("imported from", "\(i.file) (sha256 \(i.sha256))")) }
+        for (k, v) in [("suite", r.suiteName), ("method", r.method + (r.external ? " (external)" : "") + (r.imported ? " (imported)" : "")),
                        ("parameters", r.methodParameters), ("command", r.externalCommand ?? "–"),
                        ("similarity", "sv = \(fmt(r.sv)), sl = \(fmt(r.sl))"), ("seed", "\(r.seed)"), ("order", r.order.joined(separator: " → ")),
                        ("status", r.status.rawValue + (r.message.map { ": " + $0 } ?? "")),
@@ -16,7 +22,7 @@ extension SiteBuilder.Context {
                        ("machine", "\(r.provenance.cpu), \(r.provenance.cores) cores, \(r.provenance.os)"),
                        ("OpenBLAS", "\(r.provenance.openblas), core \(r.provenance.openblasCore), \(r.provenance.threads) thread(s)"),
                        ("Swift", r.provenance.swift), ("wall time", fmt(r.wallSeconds, 2) + " s"), ("finished", r.finishedAt),
-                       ("cell hash", r.cellHash)] {
+                       ("cell hash", r.cellHash)] + own {
             let row = prov.add("tr")
             row.add("th", text: k)
             row.add("td", text: v)

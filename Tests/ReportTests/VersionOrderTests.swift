@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+@testable import Report
+import ResultStore
+
+/// Versions of a method's repository follow git ancestry where it is known, time elsewhere.
+struct VersionOrderTests {
+    static func run(_ method: String, version: MethodVersion?, tool: String = "tool", at: String) -> StoredRun {
+        var r = SyntheticResults.record(method: method, commit: tool, seed: 0, order: ["a", "b"], sv: 0.5, finishedAt: at)
+        r.methodVersion = version
+        return StoredRun(id: 0, record: r)
+    }
+
+    @Test func ancestryOrdersOneRepositorysVersionsInTheirTimeSlots() throws {
+        // Finished in the order c3, tool, c1, c2 (c2 was rerun late); history is c1 -> c2 -> c3.
+        let runs = [
+            Self.run("mine", version: .init(commit: "c3", dirty: false, repository: "/r"), at: "2026-01-01T00:00:01Z"),
+            Self.run("finetune", version: nil, at: "2026-01-01T00:00:02Z"),
+            Self.run("mine", version: .init(commit: "c1", dirty: false, repository: "/r"), at: "2026-01-01T00:00:03Z"),
+            Self.run("mine", version: .init(commit: "c2+abc", dirty: true, repository: "/r"), at: "2026-01-01T00:00:04Z"),
+        ]
+        let history = ["c1": 1, "c2": 2, "c3": 3]
+        let ancestry: (String, String, String) -> Bool? = { a, b, repo in
+            #expect(repo == "/r")
+            guard let x = history[a], let y = history[b] else { return nil }
+            return x <= y
+        }
+        #expect(VersionComparison.versions(runs) == ["c3", "tool", "c1", "c2+abc+dirty"])
+        #expect(VersionComparison.versions(runs, isAncestor: ancestry) == ["c1", "tool", "c2+abc+dirty", "c3"])
+        #expect(try VersionComparison.resolve("latest", among: VersionComparison.versions(runs, isAncestor: ancestry)) == "c3")
+        // Git without an answer (unknown commits) leaves the time order.
+        #expect(VersionComparison.versions(runs, isAncestor: { _, _, _ in nil }) == ["c3", "tool", "c1", "c2+abc+dirty"])
+        #expect(VersionComparison.short("0123456789abcdef0123+9f8e7d6c5b4a+dirty") == "0123456789ab+9f8e7d6c5b4a+dirty")
+    }
+}
