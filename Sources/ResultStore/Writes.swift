@@ -24,6 +24,13 @@ extension Store {
                 try db.execute(sql: "DELETE FROM run WHERE id = ?", arguments: [id])
                 replaced = true
             }
+            let id = try writeRun(db, r)
+            return replaced ? .replaced(id: id) : .inserted(id: id)
+        }
+    }
+
+    /// The rows of one run, inside the caller's transaction; returns its id.
+    func writeRun(_ db: Database, _ r: RunRecord) throws -> Int64 {
             let suite = try upsertSuite(db, name: r.suiteName, hash: r.suiteHash, text: r.suiteText)
             let code = try upsertCodeVersion(db, commit: r.provenance.commit, dirty: r.provenance.dirty)
             let machine = try upsertMachine(db, r.provenance)
@@ -58,8 +65,7 @@ extension Store {
             }
             let emb = try db.cachedStatement(sql: "INSERT INTO embedding_stat VALUES (?, ?, ?, ?, ?)")
             for e in r.embeddings { try emb.execute(arguments: [id, e.stage, e.environment, e.alignment, e.modalityGap]) }
-            return replaced ? .replaced(id: id) : .inserted(id: id)
-        }
+            return id
     }
 
     func upsertSuite(_ db: Database, name: String, hash: String, text: String) throws -> Int64 {
