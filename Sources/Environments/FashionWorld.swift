@@ -14,6 +14,33 @@ public struct FashionWorld: EnvironmentWorld {
         public var trainSamples: Int = 2000
         public var evaluationSamples: Int = 400
         public init() {}
+
+        /// Problems with the configuration, each naming the field; empty when valid.
+        public func problems() -> [String] {
+            var p: [String] = []
+            let flat = classGroups.flatMap { $0 }
+            if !(8...128).contains(imageSize) { p.append("image_size must be in 8...128, got \(imageSize)") }
+            if classGroups.isEmpty || classGroups.contains(where: \.isEmpty) { p.append("class_groups must be non-empty lists") }
+            if flat.contains(where: { !(0...9).contains($0) }) { p.append("class_groups: classes are 0...9") }
+            if Set(flat).count != flat.count { p.append("class_groups: a class appears in two groups") }
+            if classGroups.contains(where: { $0.count < 2 }) { p.append("class_groups: each group needs at least 2 classes") }
+            if heldOut < 0 || heldOut >= classGroups.count { p.append("held_out must leave at least one trained group") }
+            if trainSamples < 1 || evaluationSamples < 2 { p.append("samples: train must be >= 1 and evaluation >= 2") }
+            return p
+        }
+
+        public var trainedCount: Int { classGroups.count - heldOut }
+
+        /// What the pretraining mixture reads (with the data's directory); not the class split.
+        public struct PretrainingMixture: Sendable, Hashable {
+            public var seed: Int
+            public var imageSize: Int
+            public var directory: String
+        }
+
+        public func pretrainingMixture(directory: String) -> PretrainingMixture {
+            PretrainingMixture(seed: seed, imageSize: imageSize, directory: directory)
+        }
     }
 
     /// The per-environment image transform; identity is the base domain.
@@ -68,23 +95,17 @@ public struct FashionWorld: EnvironmentWorld {
     private let worldKey: RandomKey
 
     public init(config: Config, similarity: SimilaritySetting, data: FashionMNIST) throws {
-        var problems: [String] = []
-        let flat = config.classGroups.flatMap { $0 }
-        if config.classGroups.isEmpty || config.classGroups.contains(where: \.isEmpty) { problems.append("class_groups must be non-empty lists") }
-        if flat.contains(where: { !(0...9).contains($0) }) { problems.append("class_groups: classes are 0...9") }
-        if Set(flat).count != flat.count { problems.append("class_groups: a class appears in two groups") }
-        if config.heldOut < 0 || config.heldOut >= config.classGroups.count { problems.append("held_out must leave at least one trained group") }
-        if config.classGroups.contains(where: { $0.count < 2 }) { problems.append("class_groups: each environment needs at least 2 classes") }
-        guard problems.isEmpty else { throw ProceduralWorld.ConfigurationError(problems: problems) }
+        let problems = config.problems()
+        guard problems.isEmpty else { throw WorldConfigurationError(problems: problems) }
         self.config = config
         self.similarity = similarity
         self.data = data
         worldKey = RandomKey("clvbench-fashion", .int(config.seed))
         var envs: [EnvironmentInfo] = [], ds: [Domain] = [], ls: [Dialect] = [], idx: [[[Int]]] = []
-        let trainedCount = config.classGroups.count - config.heldOut
+        let trainedCount = config.trainedCount
         for (e, group) in config.classGroups.enumerated() {
             let held = e >= trainedCount
-            let name = held ? "heldout\(e - trainedCount + 1)" : "env\(e + 1)"
+            let name = held ? EnvironmentNames.heldOut(e - trainedCount) : EnvironmentNames.trained(e)
             let envKey = worldKey.child("environment", .string(name))
             let domain = Domain.identity.interpolated(toward: Domain.own(key: envKey.child("vision")), by: Float(1 - similarity.sv))
             let dialect = Dialect(key: envKey.child("language"), similarity: similarity.sl, lexicon: Self.lexicon)
@@ -124,6 +145,7 @@ public struct FashionWorld: EnvironmentWorld {
     }
 
     /// Any training image of any class, a random domain, a caption with random synonyms.
+    /// Reads the seed, the image size and the data only (the pretraining mixture).
     public func pretrainingSample(index: Int) -> Sample {
         var s = RandomStream(key: worldKey.child("pretraining"), substream: UInt64(index))
         let item = s.int(below: data.train.count)

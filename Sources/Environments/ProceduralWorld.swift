@@ -1,19 +1,5 @@
 import Linalg
 
-/// Vision and language similarity of the environments, each in [0, 1] (DESIGN.md section 3).
-public struct SimilaritySetting: Sendable, Hashable, Codable, CustomStringConvertible {
-    public var sv: Double
-    public var sl: Double
-
-    public init(sv: Double, sl: Double) {
-        precondition((0...1).contains(sv) && (0...1).contains(sl), "similarity dials must be in [0, 1]")
-        self.sv = sv
-        self.sl = sl
-    }
-
-    public var description: String { "sv=\(sv) sl=\(sl)" }
-}
-
 /// The shape of a procedural world: how many environments, classes and samples.
 public struct ProceduralWorldConfig: Sendable, Hashable, Codable {
     public var seed: Int = 0
@@ -28,6 +14,18 @@ public struct ProceduralWorldConfig: Sendable, Hashable, Codable {
     public var distractorProbability: Double = 0.25
 
     public init() {}
+
+    /// What the pretraining mixture reads: the environment split and the dials are not in it,
+    /// so one pretrained model serves every suite and setting that agree on these fields.
+    public struct PretrainingMixture: Sendable, Hashable {
+        public var seed: Int
+        public var imageSize: Int
+        public var distractorProbability: Double
+    }
+
+    public var pretrainingMixture: PretrainingMixture {
+        PretrainingMixture(seed: seed, imageSize: imageSize, distractorProbability: distractorProbability)
+    }
 
     public static let conceptCount = ShapeKind.allCases.count * Lexicon.colourNames.count
 
@@ -54,11 +52,6 @@ public struct ProceduralWorldConfig: Sendable, Hashable, Codable {
 /// The default world: shapes with colours, sizes, positions and textures, captioned by a
 /// grammar, under separate vision and language similarity dials. Needs no download.
 public struct ProceduralWorld: EnvironmentWorld {
-    public struct ConfigurationError: Error, CustomStringConvertible {
-        public var problems: [String]
-        public var description: String { problems.joined(separator: "; ") }
-    }
-
     public let config: ProceduralWorldConfig
     public let similarity: SimilaritySetting
     public let environments: [EnvironmentInfo]
@@ -74,7 +67,7 @@ public struct ProceduralWorld: EnvironmentWorld {
 
     public init(config: ProceduralWorldConfig, similarity: SimilaritySetting) throws {
         let problems = config.problems()
-        guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
+        guard problems.isEmpty else { throw WorldConfigurationError(problems: problems) }
         self.config = config
         self.similarity = similarity
         worldKey = RandomKey("clvbench-world", .int(config.seed))
@@ -89,8 +82,8 @@ public struct ProceduralWorld: EnvironmentWorld {
         perm.removeFirst(shared)
         var names: [String] = []
         var held: [Bool] = []
-        for i in 0..<config.trainedEnvironments { names.append("env\(i + 1)"); held.append(false) }
-        for i in 0..<config.heldOutEnvironments { names.append("heldout\(i + 1)"); held.append(true) }
+        for i in 0..<config.trainedEnvironments { names.append(EnvironmentNames.trained(i)); held.append(false) }
+        for i in 0..<config.heldOutEnvironments { names.append(EnvironmentNames.heldOut(i)); held.append(true) }
         var cs: [[Int]] = [], ds: [VisionDomain] = [], ls: [Dialect] = [], keys: [RandomKey] = []
         var infos: [EnvironmentInfo] = []
         for (e, name) in names.enumerated() {
@@ -131,7 +124,7 @@ public struct ProceduralWorld: EnvironmentWorld {
     public func sample(environment e: Int, split: Split, index: Int) -> Sample {
         var (attrs, noise, words) = streams(sampleKeys[e], split, index)
         let label = attrs.int(below: concepts[e].count)
-        let scene = drawScene(concept: concepts[e][label], &attrs)
+        let scene = drawScene(concept: concepts[e][label], distractors: config.distractorProbability, &attrs)
         let image = renderer.render(scene, domain: domains[e], noise: &noise)
         let dialect = dialects[e]
         let template = dialect.templates[words.int(below: dialect.templates.count)]
@@ -141,11 +134,13 @@ public struct ProceduralWorld: EnvironmentWorld {
 
     /// Broad pretraining mixture: any concept, a random domain anywhere between the base and a
     /// random own domain, and a caption with a random synonym per slot and any template.
+    /// Reads only `config.pretrainingMixture` (the pretraining cache identity).
     public func pretrainingSample(index: Int) -> Sample {
-        let key = worldKey.child("pretraining")
+        let mixture = config.pretrainingMixture
+        let key = RandomKey("clvbench-world", .int(mixture.seed)).child("pretraining")
         var (attrs, noise, words) = streams(key, .train, index)
         let concept = attrs.int(below: ProceduralWorldConfig.conceptCount)
-        let scene = drawScene(concept: concept, &attrs)
+        let scene = drawScene(concept: concept, distractors: mixture.distractorProbability, &attrs)
         let domainKey = RandomKey(value: attrs.nextUInt64())
         let domain = VisionDomain.base.interpolated(toward: VisionDomain.own(key: domainKey), by: attrs.uniform())
         let image = renderer.render(scene, domain: domain, noise: &noise)
@@ -165,7 +160,7 @@ public struct ProceduralWorld: EnvironmentWorld {
         Lexicon.shapeSlots(shape: s.shape, colour: s.colour, size: s.size, pattern: s.pattern, position: s.positionWord)
     }
 
-    private func drawScene(concept: Int, _ s: inout RandomStream) -> SceneAttributes {
+    private func drawScene(concept: Int, distractors: Double, _ s: inout RandomStream) -> SceneAttributes {
         // Small jitter in position and rotation: the vision tower is an MLP on pixels, and the
         // benchmark is about forgetting, not about learning translation invariance.
         let cx = Double(s.uniform(0.43, 0.57)), cy = Double(s.uniform(0.43, 0.57))
@@ -173,7 +168,7 @@ public struct ProceduralWorld: EnvironmentWorld {
             shape: concept / 8, colour: concept % 8, size: s.int(below: 3), centerX: cx, centerY: cy,
             rotation: Double(s.uniform(-0.3, 0.3)), pattern: s.int(below: 4),
             patternPhase: Double(s.uniform(0, 2 * .pi)), distractor: nil)
-        if s.uniformDouble() < config.distractorProbability {
+        if s.uniformDouble() < distractors {
             var colour = s.int(below: 7)
             if colour >= concept % 8 { colour += 1 }
             scene.distractor = (s.int(below: 8), colour, cx < 0.5 ? 0.86 : 0.14, Double(s.uniform(0.15, 0.85)))

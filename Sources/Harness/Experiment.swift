@@ -8,9 +8,7 @@ import Model
 /// in plain values, so the command line and suite files can fill it without knowing the
 /// model's types.
 public struct ExperimentSettings: Sendable {
-    public var world = ProceduralWorldConfig()
-    public var fashion: FashionWorld.Config? = nil
-    public var fashionDirectory = FashionMNIST.defaultDirectory
+    public var world = WorldDescription.procedural(ProceduralWorldConfig())
     public var model = ModelSize()
     public var pretrain = PretrainConfig()
     public var budget = TrainingBudget()
@@ -38,19 +36,7 @@ public struct PreparedWorld: Sendable {
     public var baseline: CheckpointEvaluation
 
     public init(settings: ExperimentSettings, similarity: SimilaritySetting, log: ((String) -> Void)? = nil) throws {
-        let world: EnvironmentWorld
-        var identity: String
-        if let f = settings.fashion {
-            var c = f
-            c.imageSize = settings.world.imageSize
-            world = try FashionWorld(config: c, similarity: similarity, data: try FashionMNIST(directory: settings.fashionDirectory))
-            // What `FashionWorld.pretrainingSample` depends on: seed, image size (and the data).
-            identity = "fashion \(c.seed) \(c.imageSize) \(settings.fashionDirectory)"
-        } else {
-            world = try ProceduralWorld(config: settings.world, similarity: similarity)
-            // What `ProceduralWorld.pretrainingSample` depends on: seed, image size, distractors.
-            identity = "procedural \(settings.world.seed) \(settings.world.imageSize) \(settings.world.distractorProbability)"
-        }
+        let world = try settings.world.makeWorld(similarity: similarity)
         // The pretraining mixture does not depend on the dials or the environment split, so
         // one pretrained model serves every similarity setting of a world.
         let tokenizer = Tokenizer(words: world.vocabularyWords, maxLength: settings.model.maxTokens)
@@ -62,7 +48,7 @@ public struct PreparedWorld: Sendable {
         mc.embedding = settings.model.embedding
         mc.maxTokens = settings.model.maxTokens
         let cache = settings.cacheDirectory.map { PretrainCache(directory: $0) }
-        pretrained = try Pretrained.model(world: world, worldIdentity: identity, tokenizer: tokenizer, model: mc,
+        pretrained = try Pretrained.model(world: world, description: settings.world, tokenizer: tokenizer, model: mc,
                                           pretrain: settings.pretrain, cache: cache, log: log)
         data = WorldData(world: world, tokenizer: tokenizer)
         baseline = CellRunner(data: data, budget: settings.budget, shapley: false).evaluateAll(pretrained)

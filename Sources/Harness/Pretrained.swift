@@ -6,18 +6,19 @@ import Model
 /// The pretrained starting point of every cell: loaded from the cache when its key matches,
 /// otherwise trained on the world's pretraining mixture and stored.
 public enum Pretrained {
-    /// The cache key: a hash of everything that determines the weights.
-    public static func cacheKey(worldIdentity: String, model: ModelConfig, pretrain: PretrainConfig, tokenizer: Tokenizer) -> String {
+    /// The cache key: a hash of everything that determines the weights. The world enters
+    /// through its description's pretraining identity (what its pretraining mixture reads).
+    public static func cacheKey(world: WorldDescription, model: ModelConfig, pretrain: PretrainConfig, tokenizer: Tokenizer) -> String {
         let enc = JSONEncoder()
         enc.outputFormatting = .sortedKeys
         let m = String(decoding: try! enc.encode(model), as: UTF8.self)
         let p = String(decoding: try! enc.encode(pretrain), as: UTF8.self)
-        return StableHasher.hex([worldIdentity, m, p, tokenizer.words.joined(separator: " "), "format-1"].joined(separator: "\n"))
+        return StableHasher.hex([world.pretrainingIdentity, m, p, tokenizer.words.joined(separator: " "), "format-1"].joined(separator: "\n"))
     }
 
-    public static func model(world: EnvironmentWorld, worldIdentity: String, tokenizer: Tokenizer, model config: ModelConfig,
+    public static func model(world: EnvironmentWorld, description: WorldDescription, tokenizer: Tokenizer, model config: ModelConfig,
                              pretrain: PretrainConfig, cache: PretrainCache?, log: ((String) -> Void)? = nil) throws -> DualEncoder {
-        let key = cacheKey(worldIdentity: worldIdentity, model: config, pretrain: pretrain, tokenizer: tokenizer)
+        let key = cacheKey(world: description, model: config, pretrain: pretrain, tokenizer: tokenizer)
         if let cache, let m = cache.load(key: key, config: config) { return m }
         log?("pretraining \(pretrain.samples) pairs x \(pretrain.epochs) epochs (cached afterwards)")
         let (x, t) = WorldData.pretrainingPairs(world, count: pretrain.samples, tokenizer: tokenizer)

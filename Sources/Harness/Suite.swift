@@ -35,12 +35,6 @@ public struct ExternalMethodSpec: Sendable, Equatable {
     }
 }
 
-/// Where a suite's environments come from.
-public enum WorldSpec: Sendable, Equatable {
-    case procedural(ProceduralWorldConfig)
-    case fashion(FashionWorld.Config, directory: String)
-}
-
 /// A validated suite file: environments, grid, methods, seeds, model, budget.
 public struct Suite: Sendable {
     public var name: String
@@ -50,7 +44,6 @@ public struct Suite: Sendable {
     /// Hash of the file's text.
     public var hash: String
     public var seed: Int
-    public var world: WorldSpec
     public var environmentNames: [String]
     public var orders: [[String]]
     public var similarities: [SimilaritySetting]
@@ -58,13 +51,8 @@ public struct Suite: Sendable {
     public var seeds: [Int]
     public var settings: ExperimentSettings
 
-    /// Trained environment names, as the world names them.
-    public var trainedNames: [String] {
-        switch world {
-        case .procedural(let c): return (1...c.trainedEnvironments).map { "env\($0)" }
-        case .fashion(let c, _): return (1...(c.classGroups.count - c.heldOut)).map { "env\($0)" }
-        }
-    }
+    /// The suite's world (one description, kept in the settings that build it).
+    public var world: WorldDescription { settings.world }
 
     /// Loads and validates a suite file.
     public static func load(path: String) throws -> Suite {

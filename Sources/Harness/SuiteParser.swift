@@ -37,7 +37,8 @@ struct SuiteParser {
         if let problem = TextCheck.characterProblem(description, lineBreaks: true) { throw fail(top["description"], "description", problem) }
         let seed = try top["seed"].map { try int($0, "seed", 0...Int(Int32.max)) } ?? 0
 
-        let (world, names) = try parseWorld(top["world"]!, &settings)
+        settings.world = try parseWorld(top["world"]!)
+        let names = settings.world.trainedNames
         if let m = top["model"] { try parseModel(m, &settings) }
         if let t = top["training"] { try parseTraining(t, &settings) }
         if let p = top["pretraining"] { try parsePretraining(p, &settings) }
@@ -51,7 +52,7 @@ struct SuiteParser {
         let methods = try parseMethods(top["methods"]!)
         let seeds = try parseSeeds(top["seeds"]!)
         return Suite(name: name, description: description, path: file, text: text, hash: StableHasher.hex(text),
-                     seed: seed, world: world, environmentNames: names, orders: orders, similarities: similarities,
+                     seed: seed, environmentNames: names, orders: orders, similarities: similarities,
                      methods: methods, seeds: seeds, settings: settings)
     }
 
@@ -136,7 +137,7 @@ struct SuiteParser {
 
     // MARK: sections
 
-    func parseWorld(_ node: Node, _ settings: inout ExperimentSettings) throws -> (WorldSpec, [String]) {
+    func parseWorld(_ node: Node) throws -> WorldDescription {
         let w = try mapping(node, "world", keys: ["kind", "seed", "trained", "held_out", "classes", "class_overlap",
                                                  "image_size", "train_samples", "evaluation_samples", "distractors",
                                                  "class_groups", "directory"], required: ["kind"])
@@ -156,10 +157,7 @@ struct SuiteParser {
             if let n = w["classes"] { c.classesPerEnvironment = try int(n, "world.classes", 2...32) }
             if let n = w["class_overlap"] { c.classOverlap = try double(n, "world.class_overlap", 0...1) }
             if let n = w["distractors"] { c.distractorProbability = try double(n, "world.distractors", 0...1) }
-            if let problem = c.problems().first { throw fail(node, "world", problem) }
-            settings.world = c
-            settings.fashion = nil
-            return (.procedural(c), (1...c.trainedEnvironments).map { "env\($0)" })
+            return try checked(.procedural(c), node)
         case "fashion":
             for k in ["trained", "classes", "class_overlap", "distractors"] where w[k] != nil {
                 throw fail(w[k], "world.\(k)", "only for kind: procedural (fashion environments come from class_groups)")
@@ -173,19 +171,18 @@ struct SuiteParser {
                 f.classGroups = try list(g, "world.class_groups").enumerated().map { try intList($1, "world.class_groups[\($0)]", 0...9) }
             }
             if let n = w["held_out"] { f.heldOut = try int(n, "world.held_out", 0...9) }
-            let flat = f.classGroups.flatMap { $0 }
-            if Set(flat).count != flat.count { throw fail(w["class_groups"], "world.class_groups", "a class appears in two groups") }
-            if f.classGroups.contains(where: { $0.count < 2 }) { throw fail(w["class_groups"], "world.class_groups", "each group needs at least 2 classes") }
-            if f.heldOut >= f.classGroups.count { throw fail(w["held_out"] ?? node, "world.held_out", "must leave at least one trained group") }
             let dir = try w["directory"].map { try string($0, "world.directory") } ?? FashionMNIST.defaultDirectory
-            settings.world = c
-            settings.fashion = f
-            settings.fashionDirectory = dir
-            return (.fashion(f, directory: dir), (1...(f.classGroups.count - f.heldOut)).map { "env\($0)" })
+            return try checked(.fashion(f, directory: dir), node)
         default:
-            let hint = closest(kind, among: ["procedural", "fashion"]).map { "; did you mean '\($0)'?" } ?? ""
-            throw fail(w["kind"], "world.kind", "expected procedural or fashion, got '\(kind)'\(hint)")
+            let hint = closest(kind, among: WorldDescription.kinds).map { "; did you mean '\($0)'?" } ?? ""
+            throw fail(w["kind"], "world.kind", "expected \(WorldDescription.kinds.joined(separator: " or ")), got '\(kind)'\(hint)")
         }
+    }
+
+    /// The world's own checks (the same that building it makes), reported at `world`.
+    func checked(_ world: WorldDescription, _ node: Node) throws -> WorldDescription {
+        if let problem = world.problems().first { throw fail(node, "world", problem) }
+        return world
     }
 
     func parseModel(_ node: Node, _ s: inout ExperimentSettings) throws {

@@ -62,10 +62,7 @@ struct EnvironmentsCommand: ParsableCommand {
                 let suite = try loadSuite(preset)
                 let first = suite.similarities[0]
                 similarity = SimilaritySetting(sv: sv ?? first.sv, sl: sl ?? first.sl)
-                switch suite.world {
-                case .procedural(let c): world = try ProceduralWorld(config: c, similarity: similarity)
-                case .fashion(let c, let dir): world = try FashionWorld(config: c, similarity: similarity, data: try FashionMNIST(directory: dir))
-                }
+                world = try suite.world.makeWorld(similarity: similarity)
             } else if preset == "fashion" {
                 var config = FashionWorld.Config()
                 config.seed = seed

@@ -109,7 +109,7 @@ struct ProceduralWorldTests {
         var bad = ProceduralWorldConfig()
         bad.trainedEnvironments = 20
         bad.classesPerEnvironment = 8
-        #expect(throws: ProceduralWorld.ConfigurationError.self) {
+        #expect(throws: WorldConfigurationError.self) {
             try ProceduralWorld(config: bad, similarity: SimilaritySetting(sv: 0.5, sl: 0.5))
         }
     }

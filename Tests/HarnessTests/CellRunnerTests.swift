@@ -8,12 +8,14 @@ import Testing
 enum TinySettings {
     static func make() -> ExperimentSettings {
         var s = ExperimentSettings()
-        s.world.imageSize = 8
-        s.world.trainedEnvironments = 3
-        s.world.heldOutEnvironments = 1
-        s.world.classesPerEnvironment = 3
-        s.world.trainSamples = 64
-        s.world.evaluationSamples = 30
+        var w = ProceduralWorldConfig()
+        w.imageSize = 8
+        w.trainedEnvironments = 3
+        w.heldOutEnvironments = 1
+        w.classesPerEnvironment = 3
+        w.trainSamples = 64
+        w.evaluationSamples = 30
+        s.world = .procedural(w)
         s.model.visionHidden = [32]
         s.model.textHidden = [32]
         s.model.textWidth = 16

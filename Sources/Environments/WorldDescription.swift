@@ -1,0 +1,86 @@
+import Foundation
+
+/// Where a suite's environments come from: the one description of a world. It builds the
+/// world and names what the pretraining cache depends on, so neither can drift from the other.
+/// A new environment family is a new world file plus one case here.
+public enum WorldDescription: Sendable, Equatable {
+    case procedural(ProceduralWorldConfig)
+    case fashion(FashionWorld.Config, directory: String)
+
+    public static let kinds = ["procedural", "fashion"]
+
+    public var kind: String {
+        switch self {
+        case .procedural: "procedural"
+        case .fashion: "fashion"
+        }
+    }
+
+    /// The world under one similarity setting.
+    public func makeWorld(similarity: SimilaritySetting) throws -> any EnvironmentWorld {
+        switch self {
+        case .procedural(let c): try ProceduralWorld(config: c, similarity: similarity)
+        case .fashion(let c, let dir): try FashionWorld(config: c, similarity: similarity, data: try FashionMNIST(directory: dir))
+        }
+    }
+
+    /// Problems with the description, each naming the field; empty when valid.
+    public func problems() -> [String] {
+        switch self {
+        case .procedural(let c): c.problems()
+        case .fashion(let c, _): c.problems()
+        }
+    }
+
+    public var imageSize: Int {
+        switch self {
+        case .procedural(let c): c.imageSize
+        case .fashion(let c, _): c.imageSize
+        }
+    }
+
+    /// Names of the trained environments, in world order.
+    public var trainedNames: [String] {
+        switch self {
+        case .procedural(let c): (0..<c.trainedEnvironments).map(EnvironmentNames.trained)
+        case .fashion(let c, _): (0..<c.trainedCount).map(EnvironmentNames.trained)
+        }
+    }
+
+    /// Everything that determines the world's samples, as canonical text (enters every cell's hash).
+    public var identity: String {
+        switch self {
+        case .procedural(let c): "procedural " + Self.json(c)
+        case .fashion(let c, let dir): "fashion " + Self.json(c) + " " + dir
+        }
+    }
+
+    /// What the pretraining mixture reads, and nothing else (not the environment split, not the
+    /// dials): the kind, then the fields of the world's `PretrainingMixture` in declaration order.
+    public var pretrainingIdentity: String {
+        let mixture: Any = switch self {
+        case .procedural(let c): c.pretrainingMixture
+        case .fashion(let c, let dir): c.pretrainingMixture(directory: dir)
+        }
+        return ([kind] + Mirror(reflecting: mixture).children.map { "\($0.value)" }).joined(separator: " ")
+    }
+
+    static func json<T: Encodable>(_ v: T) -> String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = .sortedKeys
+        return String(decoding: try! enc.encode(v), as: UTF8.self)
+    }
+}
+
+/// Names of environments, the same in every world: env1, env2, ... then heldout1, ...
+public enum EnvironmentNames {
+    public static func trained(_ index: Int) -> String { "env\(index + 1)" }
+    public static func heldOut(_ index: Int) -> String { "heldout\(index + 1)" }
+}
+
+/// A world configuration that cannot be built; each problem names its field.
+public struct WorldConfigurationError: Error, CustomStringConvertible {
+    public var problems: [String]
+    public init(problems: [String]) { self.problems = problems }
+    public var description: String { problems.joined(separator: "; ") }
+}
