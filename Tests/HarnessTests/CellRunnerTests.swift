@@ -6,9 +6,10 @@ import Testing
 
 /// A world and model small enough for tests to train in well under a second.
 enum TinySettings {
-    static func make() -> ExperimentSettings {
+    static func make(seed: Int = 0) -> ExperimentSettings {
         var s = ExperimentSettings()
         var w = ProceduralWorldConfig()
+        w.seed = seed
         w.imageSize = 8
         w.trainedEnvironments = 3
         w.heldOutEnvironments = 1

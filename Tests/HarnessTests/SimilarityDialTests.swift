@@ -6,8 +6,7 @@ import Testing
 /// Issue 16 item 7: the measured similarity follows the dial it measures, world seed by world seed.
 struct SimilarityDialTests {
     func measured(seed: Int, sv: Double, sl: Double) throws -> (images: Double, captions: Double, meanCosine: Double) {
-        var s = TinySettings.make()
-        s.world.seed = seed
+        let s = TinySettings.make(seed: seed)
         let p = try PreparedWorld(settings: s, similarity: SimilaritySetting(sv: sv, sl: sl))
         let trained = p.data.heldOut.indices.filter { !p.data.heldOut[$0] }.map { p.baseline.summaries[$0] }
         var meanCosine = 0.0, pairs = 0.0
