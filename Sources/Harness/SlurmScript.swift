@@ -11,6 +11,8 @@ public struct SlurmScript {
     public var workingDirectory: String
     public var outputDirectory: String
     public var database: String
+    /// Partition, GPUs, time and memory asked for (checked by `SlurmResources.problem()`).
+    public var resources = SlurmResources()
 
     public init(suitePath: String, suiteName: String, shards: Int, cpusPerTask: Int, executable: String,
                 workingDirectory: String, outputDirectory: String, database: String) {
@@ -36,7 +38,7 @@ public struct SlurmScript {
         #SBATCH --array=1-\(shards)
         #SBATCH --cpus-per-task=\(cpusPerTask)
         #SBATCH --output=\(outputDirectory)/logs/\(suiteName)-%a.out
-        set -euo pipefail
+        \(resources.lines(forMerge: false))set -euo pipefail
         cd \(quoted(workingDirectory))
         exec \(quoted(executable)) run \(quoted(suitePath)) --shard "${SLURM_ARRAY_TASK_ID}/\(shards)" \\
           --db "\(shardDatabase)" --jobs "${SLURM_CPUS_PER_TASK:-1}" --quiet --no-report
@@ -51,7 +53,7 @@ public struct SlurmScript {
             # Merges the \(shards) shard databases of suite \(suiteName); runs after the array job succeeds.
             #SBATCH --job-name=clvbench-\(suiteName)-merge
             #SBATCH --output=\(outputDirectory)/logs/\(suiteName)-merge.out
-            set -euo pipefail
+            \(resources.lines(forMerge: true))set -euo pipefail
             cd \(quoted(workingDirectory))
             exec \(quoted(executable)) merge \(sources) --into \(quoted(database))
 

@@ -112,10 +112,18 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "CPUs per array task for --slurm.") var cpusPerTask = 2
     @Option(help: "Directory for the --slurm scripts, logs and shard databases.") var out = "results/slurm"
     @Option(help: "Database the merge job writes, for --slurm.") var db = "results/clvbench.sqlite"
+    @Option(help: "Slurm partition of the array and merge jobs, for --slurm.") var partition: String?
+    @Option(help: "Generic resources per array task, e.g. gpu:1, for --slurm.") var gres: String?
+    @Option(help: "Time limit per array task (minutes, HH:MM:SS, D-HH:MM), for --slurm.") var time: String?
+    @Option(help: "Memory per array task, e.g. 16G, for --slurm.") var mem: String?
+
+    var resources: SlurmResources { SlurmResources(partition: partition, gres: gres, time: time, memory: mem) }
 
     func validate() throws {
         guard (1...10_000).contains(shards) else { throw ValidationError("--shards must be in 1...10000") }
         guard (1...256).contains(cpusPerTask) else { throw ValidationError("--cpus-per-task must be in 1...256") }
+        if let problem = resources.problem() { throw ValidationError(problem) }
+        if resources != SlurmResources() && !slurm { throw ValidationError("--partition, --gres, --time and --mem need --slurm") }
     }
 
     func run() throws {
@@ -125,9 +133,10 @@ struct PlanCommand: ParsableCommand {
             let cwd = FileManager.default.currentDirectoryPath
             func absolute(_ p: String) -> String { p.hasPrefix("/") ? p : cwd + "/" + p }
             let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-            let script = SlurmScript(suitePath: absolute(suite), suiteName: s.name, shards: shards, cpusPerTask: cpusPerTask,
+            var script = SlurmScript(suitePath: absolute(suite), suiteName: s.name, shards: shards, cpusPerTask: cpusPerTask,
                                      executable: absolute(exe), workingDirectory: cwd, outputDirectory: absolute(out),
                                      database: absolute(db))
+            script.resources = resources
             for p in try script.write() { print(p) }
             print("submit with: \(absolute(out))/\(s.name)-submit.sh")
             return

@@ -48,9 +48,12 @@ struct SlurmCLITests {
         let env = ["SLURM_CONF": start.stdout.trimmingCharacters(in: .whitespacesAndNewlines)]
 
         let out = dir.appendingPathComponent("slurm").path, merged = dir.appendingPathComponent("merged.sqlite").path
+        // The partition and time limit pass through to sbatch, which accepts them on this cluster.
         let plan = try CLI.run(["plan", "benchmarks/smoke.yaml", "--slurm", "--shards", "2", "--cpus-per-task", "1",
-                                "--out", out, "--db", merged])
+                                "--out", out, "--db", merged, "--partition", "test", "--time", "30"])
         #expect(plan.status == 0, "\(plan.stderr)")
+        let array = try String(contentsOfFile: "\(out)/smoke-shards.sbatch", encoding: .utf8)
+        #expect(array.contains("#SBATCH --partition=test\n#SBATCH --time=30\n"))
         let submit = try shell(["\(out)/smoke-submit.sh"], environment: env)
         try #require(submit.status == 0, "sbatch failed: \(submit.stderr)")
         let ids = submit.stdout.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
