@@ -120,7 +120,17 @@ final class ExternalProcess: @unchecked Sendable {
             if tooLong { lock.unlock(); throw LineTooLong() }
             if closed { lock.unlock(); return nil }
             lock.unlock()
-            if available.wait(timeout: deadline) == .timedOut { throw Failure(description: "timeout") }
+            // In slices, so that an exit is seen even while a descendant keeps stdout open.
+            let slice = min(deadline, DispatchTime.now() + 0.05)
+            if available.wait(timeout: slice) == .timedOut {
+                if DispatchTime.now() >= deadline { throw Failure(description: "timeout") }
+                if exitedSince == nil, reap(block: false) != nil { exitedSince = DispatchTime.now() }
+                // Output written before the exit is in the pipe: a short grace lets it arrive.
+                if let t = exitedSince, DispatchTime.now() > t + 0.2 {
+                    lock.lock(); let empty = lines.isEmpty; lock.unlock()
+                    if empty { return nil }
+                }
+            }
         }
     }
 
@@ -136,7 +146,7 @@ final class ExternalProcess: @unchecked Sendable {
     func kill() {
         let pid = process.processIdentifier
         if pid > 0 { Foundation.kill(-pid, SIGKILL) }
-        process.waitUntilExit()
+        _ = reap(block: true)
     }
 
     /// After the cell, whatever its outcome: nothing the method started survives.
@@ -148,10 +158,38 @@ final class ExternalProcess: @unchecked Sendable {
     /// Waits for exit up to `seconds`; kills the group after that.
     func wait(seconds: Double) -> Int32? {
         let end = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < end { Thread.sleep(forTimeInterval: 0.01) }
-        if process.isRunning { kill(); return nil }
-        process.waitUntilExit()
-        return process.terminationStatus
+        while Date() < end {
+            if let status = reap(block: false) { return status }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        kill()
+        return nil
+    }
+
+    /// The exit status (128 + signal for a signal), reaped with waitpid on this pid only.
+    /// Foundation's Process learns of an exit from a socket its child inherits, so it cannot see
+    /// the exit while a descendant still holds that socket: `waitUntilExit` would hang, and
+    /// `isRunning` stays true. Whichever of Foundation and this reaps first, the status is kept.
+    private var exitStatus: Int32?
+    private var exitedSince: DispatchTime?
+    private func reap(block: Bool) -> Int32? {
+        lock.lock(); defer { lock.unlock() }
+        if let s = exitStatus { return s }
+        let pid = process.processIdentifier
+        guard pid > 0 else { return nil }
+        var raw: Int32 = 0
+        var r: Int32
+        repeat { r = waitpid(pid, &raw, block ? 0 : WNOHANG) } while r == -1 && errno == EINTR
+        if r == pid {
+            exitStatus = raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+        } else if r == -1 {
+            // Foundation reaped it first: its status arrives with isRunning turning false.
+            for _ in 0..<500 where process.isRunning { usleep(2_000) }
+            if !process.isRunning {
+                exitStatus = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+            }
+        }
+        return exitStatus
     }
 
     /// The last `limit` bytes of stderr, for the run's log, with NUL bytes written as \u{0}

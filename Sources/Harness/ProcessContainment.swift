@@ -15,6 +15,11 @@ public enum ProcessContainment {
     nonisolated(unsafe) private static var live: [String: Int32] = [:]  // token -> pid
     nonisolated(unsafe) private static var directories: Set<String> = []
     nonisolated(unsafe) private static var subreaper = false
+    nonisolated(unsafe) private static var stopping = false
+
+    /// True once clvbench is being interrupted: no run is stored after that (a cell whose
+    /// method was just killed would otherwise be stored as failed).
+    public static var isStopping: Bool { lock.lock(); defer { lock.unlock() }; return stopping }
 
     /// Once per process, before the first external method starts.
     static func becomeSubreaper() {
@@ -49,10 +54,17 @@ public enum ProcessContainment {
     @discardableResult
     public static func terminateAll() -> Int {
         lock.lock()
+        stopping = true
         let cells = live, dirs = directories
         lock.unlock()
         for (token, pid) in cells { contain(token: token, pid: pid) }
-        for d in dirs { try? FileManager.default.removeItem(atPath: d) }
+        // The cell's own cleanup may be removing the same directory: retry until it is gone.
+        for d in dirs {
+            for _ in 0..<100 where FileManager.default.fileExists(atPath: d) {
+                try? FileManager.default.removeItem(atPath: d)
+                if FileManager.default.fileExists(atPath: d) { usleep(10_000) }
+            }
+        }
         lock.lock(); directories.subtract(dirs); lock.unlock()
         return cells.count
     }

@@ -120,6 +120,7 @@ public final class SuiteRunner: @unchecked Sendable {
         }
         func store(_ cell: PlannedCell, _ result: CellResult?, _ status: RunRecord.Status, _ message: String?, _ seconds: Double,
                    log: String? = nil) {
+            guard !ProcessContainment.isStopping else { return }  // interrupted: the cell did not really fail
             var record = RunRecordBuilder.record(suite: suite, cell: cell, result: result, status: status, message: message,
                                                  seconds: seconds, provenance: provenance)
             record.log = log

@@ -27,7 +27,9 @@ struct CLVBench: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
+            Signals.holdIfInterrupted()
         } catch {
+            Signals.holdIfInterrupted()
             // Usage mistakes exit 2, as Unix tools do (ArgumentParser's default is 64).
             if exitCode(for: error) == .validationFailure {
                 FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))

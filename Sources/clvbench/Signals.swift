@@ -10,6 +10,7 @@ enum Signals {
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
     private static let lock = NSLock()
     nonisolated(unsafe) private static var note: (@Sendable () -> String)?
+    nonisolated(unsafe) private static var interrupting = false
 
     static func install() {
         signal(SIGPIPE, SIG_IGN)
@@ -27,7 +28,16 @@ enum Signals {
         lock.lock(); note = message; lock.unlock()
     }
 
+    /// Called as the command ends: while an interrupt is being handled the process must not
+    /// exit on its own (the cell whose method was killed may end the command first); the
+    /// handler exits with the signal's status when its cleanup is done.
+    static func holdIfInterrupted() {
+        lock.lock(); let held = interrupting; lock.unlock()
+        while held { sleep(1) }
+    }
+
     private static func interrupted(_ sig: Int32) -> Never {
+        lock.lock(); interrupting = true; lock.unlock()
         ProcessContainment.terminateAll()
         lock.lock(); let message = note?(); lock.unlock()
         let name = sig == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)"
