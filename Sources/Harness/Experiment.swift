@@ -9,23 +9,13 @@ import Model
 /// model's types.
 public struct ExperimentSettings: Sendable {
     public var world = WorldDescription.procedural(ProceduralWorldConfig())
-    public var model = ModelSize()
+    public var model = ModelDescription()
     public var pretrain = PretrainConfig()
     public var budget = TrainingBudget()
     public var shapley = true
     public var cacheDirectory: URL? = URL(fileURLWithPath: "results/cache")
 
     public init() {}
-
-    /// The model's sizes (its vocabulary comes from the world).
-    public struct ModelSize: Codable, Hashable, Sendable {
-        public var visionHidden: [Int] = [256, 256]
-        public var textWidth = 64
-        public var textHidden: [Int] = [256]
-        public var embedding = 64
-        public var maxTokens = 16
-        public init() {}
-    }
 }
 
 /// A world and its pretrained model, ready to run cells.
@@ -40,15 +30,8 @@ public struct PreparedWorld: Sendable {
         // The pretraining mixture does not depend on the dials or the environment split, so
         // one pretrained model serves every similarity setting of a world.
         let tokenizer = Tokenizer(words: world.vocabularyWords, maxLength: settings.model.maxTokens)
-        var mc = ModelConfig(vocabularySize: tokenizer.vocabularySize)
-        mc.imageSize = world.imageSize
-        mc.visionHidden = settings.model.visionHidden
-        mc.textWidth = settings.model.textWidth
-        mc.textHidden = settings.model.textHidden
-        mc.embedding = settings.model.embedding
-        mc.maxTokens = settings.model.maxTokens
         let cache = settings.cacheDirectory.map { PretrainCache(directory: $0) }
-        pretrained = try Pretrained.model(world: world, description: settings.world, tokenizer: tokenizer, model: mc,
+        pretrained = try Pretrained.model(world: world, description: settings.world, tokenizer: tokenizer, model: settings.model,
                                           pretrain: settings.pretrain, cache: cache, log: log)
         data = WorldData(world: world, tokenizer: tokenizer)
         baseline = CellRunner(data: data, budget: settings.budget, shapley: false).evaluateAll(pretrained)

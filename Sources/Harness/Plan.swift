@@ -65,7 +65,7 @@ public struct Plan: Sendable {
         let enc = JSONEncoder()
         enc.outputFormatting = .sortedKeys
         func json<T: Encodable>(_ v: T) -> String { String(decoding: try! enc.encode(v), as: UTF8.self) }
-        return ["suite=\(s.name)", "suite-seed=\(s.seed)", s.world.identity, json(s.settings.model), json(s.settings.budget),
+        return ["suite=\(s.name)", "suite-seed=\(s.seed)", s.world.identity, s.settings.model.identity, json(s.settings.budget),
                 json(s.settings.pretrain), "shapley=\(s.settings.shapley)", "format=1"].joined(separator: "\n")
     }
 

@@ -8,22 +8,23 @@ import Model
 public enum Pretrained {
     /// The cache key: a hash of everything that determines the weights. The world enters
     /// through its description's pretraining identity (what its pretraining mixture reads).
-    public static func cacheKey(world: WorldDescription, model: ModelConfig, pretrain: PretrainConfig, tokenizer: Tokenizer) -> String {
+    public static func cacheKey(world: WorldDescription, model: ModelDescription, imageSize: Int, pretrain: PretrainConfig,
+                                tokenizer: Tokenizer) -> String {
         let enc = JSONEncoder()
         enc.outputFormatting = .sortedKeys
-        let m = String(decoding: try! enc.encode(model), as: UTF8.self)
+        let m = model.builtIdentity(imageSize: imageSize, vocabularySize: tokenizer.vocabularySize)
         let p = String(decoding: try! enc.encode(pretrain), as: UTF8.self)
         return StableHasher.hex([world.pretrainingIdentity, m, p, tokenizer.words.joined(separator: " "), "format-1"].joined(separator: "\n"))
     }
 
-    public static func model(world: EnvironmentWorld, description: WorldDescription, tokenizer: Tokenizer, model config: ModelConfig,
+    public static func model(world: EnvironmentWorld, description: WorldDescription, tokenizer: Tokenizer, model: ModelDescription,
                              pretrain: PretrainConfig, cache: PretrainCache?, log: ((String) -> Void)? = nil) throws -> DualEncoder {
-        let key = cacheKey(world: description, model: config, pretrain: pretrain, tokenizer: tokenizer)
-        if let cache, let m = cache.load(key: key, config: config) { return m }
+        let key = cacheKey(world: description, model: model, imageSize: world.imageSize, pretrain: pretrain, tokenizer: tokenizer)
+        let seedKey = RandomKey("pretrain", .string(key))
+        var m = DualEncoder(description: model, imageSize: world.imageSize, vocabularySize: tokenizer.vocabularySize, key: seedKey)
+        if let cache, let cached = cache.load(key: key, template: m) { return cached }
         log?("pretraining \(pretrain.samples) pairs x \(pretrain.epochs) epochs (cached afterwards)")
         let (x, t) = WorldData.pretrainingPairs(world, count: pretrain.samples, tokenizer: tokenizer)
-        let seedKey = RandomKey("pretrain", .string(key))
-        var m = DualEncoder(config: config, key: seedKey)
         _ = try Model.pretrain(&m, images: x, captionTokens: t, config: pretrain, key: seedKey)
         try cache?.store(m, key: key)
         return m

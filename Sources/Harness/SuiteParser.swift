@@ -2,6 +2,7 @@ import Analysis
 import Environments
 import Foundation
 import Linalg
+import Model
 import Yams
 
 /// Reads a suite's YAML into a `Suite`, checking every field and naming file:line:column and
@@ -187,11 +188,14 @@ struct SuiteParser {
 
     func parseModel(_ node: Node, _ s: inout ExperimentSettings) throws {
         let m = try mapping(node, "model", keys: ["vision_hidden", "text_width", "text_hidden", "embedding", "max_tokens"])
-        if let n = m["vision_hidden"] { s.model.visionHidden = try intList(n, "model.vision_hidden", 1...8192) }
-        if let n = m["text_width"] { s.model.textWidth = try int(n, "model.text_width", 1...4096) }
-        if let n = m["text_hidden"] { s.model.textHidden = try intList(n, "model.text_hidden", 1...8192) }
+        var vision = MLPVisionDescription(), text = BagTextDescription()
+        if let n = m["vision_hidden"] { vision.hidden = try intList(n, "model.vision_hidden", 1...8192) }
+        if let n = m["text_width"] { text.width = try int(n, "model.text_width", 1...4096) }
+        if let n = m["text_hidden"] { text.hidden = try intList(n, "model.text_hidden", 1...8192) }
         if let n = m["embedding"] { s.model.embedding = try int(n, "model.embedding", 2...4096) }
-        if let n = m["max_tokens"] { s.model.maxTokens = try int(n, "model.max_tokens", 4...256) }
+        if let n = m["max_tokens"] { text.maxTokens = try int(n, "model.max_tokens", 4...256) }
+        s.model.vision = .mlp(vision)
+        s.model.text = .bag(text)
     }
 
     func parseTraining(_ node: Node, _ s: inout ExperimentSettings) throws {

@@ -1,11 +1,12 @@
 import Foundation
 import Linalg
 
-/// A model's weights as bytes: magic, configuration (JSON), tensors (rows, cols, little-endian
-/// Float32), then a 64-bit checksum of everything before it. Reading verifies all of it, so a
-/// truncated or altered file is refused rather than used.
+/// A model's weights as bytes: magic, the model description (JSON), then each tensor by name
+/// (name, rows, cols, little-endian Float32), then a 64-bit checksum of everything before it.
+/// Reading verifies all of it and fills a model of the expected shape by name, so a truncated,
+/// altered or mismatched file is refused rather than used.
 public enum Checkpoint {
-    static let magic = Array("CLVBW001".utf8)
+    static let magic = Array("CLVBW002".utf8)
 
     public struct Error: Swift.Error, CustomStringConvertible, Equatable {
         public var description: String
@@ -13,17 +14,18 @@ public enum Checkpoint {
 
     public static func encode(_ model: DualEncoder) -> Data {
         var out = Data(magic)
-        let enc = JSONEncoder()
-        enc.outputFormatting = .sortedKeys
-        let json = try! enc.encode(model.config)
+        let json = Data(ModelDescription.json(model.description).utf8)
         append32(&out, UInt32(json.count))
         out.append(json)
-        let tensors = model.tensors
+        let tensors = model.namedTensors
         append32(&out, UInt32(tensors.count))
-        for (_, t) in tensors {
-            append32(&out, UInt32(t.rows))
-            append32(&out, UInt32(t.cols))
-            t.storage.withUnsafeBufferPointer { p in
+        for t in tensors {
+            let name = Data(t.name.utf8)
+            append32(&out, UInt32(name.count))
+            out.append(name)
+            append32(&out, UInt32(t.value.rows))
+            append32(&out, UInt32(t.value.cols))
+            t.value.storage.withUnsafeBufferPointer { p in
                 for v in p { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
             }
         }
@@ -33,7 +35,9 @@ public enum Checkpoint {
         return out
     }
 
-    public static func decode(_ data: Data, expecting config: ModelConfig? = nil) throws -> DualEncoder {
+    /// The stored weights in a model shaped like `template`: same description, and every tensor
+    /// of the template present under its name with its shape (and no others).
+    public static func decode(_ data: Data, into template: DualEncoder) throws -> DualEncoder {
         let b = [UInt8](data)
         guard b.count >= magic.count + 16, Array(b[0..<magic.count]) == magic else {
             throw Error(description: "not a clvbench checkpoint (bad magic)")
@@ -41,29 +45,42 @@ public enum Checkpoint {
         var h = StableHasher()
         h.feed(bytes: b[0..<(b.count - 8)])
         guard read64(b, b.count - 8) == h.finish() else { throw Error(description: "checksum mismatch (file truncated or altered)") }
+        let end = b.count - 8
         var o = magic.count
-        let jsonLength = Int(read32(b, o)); o += 4
-        guard o + jsonLength <= b.count - 8 else { throw Error(description: "truncated configuration") }
-        let stored = try JSONDecoder().decode(ModelConfig.self, from: Data(b[o..<(o + jsonLength)]))
-        o += jsonLength
-        if let config, config != stored { throw Error(description: "configuration differs from the one expected") }
-        var model = DualEncoder(config: stored, key: RandomKey("checkpoint-shape"))
-        let count = Int(read32(b, o)); o += 4
-        guard count == model.tensors.count else { throw Error(description: "\(count) tensors, the configuration has \(model.tensors.count)") }
+        func take(_ n: Int, _ what: String) throws -> Range<Int> {
+            guard n >= 0, o + n <= end else { throw Error(description: "truncated \(what)") }
+            defer { o += n }
+            return o..<(o + n)
+        }
+        let jsonLength = Int(read32(b, try take(4, "header").lowerBound))
+        let stored = try JSONDecoder().decode(ModelDescription.self, from: Data(b[try take(jsonLength, "model description")]))
+        guard stored == template.description else { throw Error(description: "model description differs from the one expected") }
+        let count = Int(read32(b, try take(4, "tensor count").lowerBound))
+        var found: [String: Matrix] = [:]
+        for _ in 0..<count {
+            let nameLength = Int(read32(b, try take(4, "tensor name").lowerBound))
+            let name = String(decoding: b[try take(nameLength, "tensor name")], as: UTF8.self)
+            let shape = try take(8, "tensor shape").lowerBound
+            let rows = Int(read32(b, shape)), cols = Int(read32(b, shape + 4))
+            let values = try take(rows * cols * 4, "tensor \(name)")
+            var m = Matrix(rows: rows, cols: cols)
+            for i in 0..<(rows * cols) { m.storage[i] = Float(bitPattern: read32(b, values.lowerBound + 4 * i)) }
+            guard found.updateValue(m, forKey: name) == nil else { throw Error(description: "tensor \(name) stored twice") }
+        }
+        guard o == end else { throw Error(description: "trailing bytes after the tensors") }
+        var model = template
         var failure: Error?
-        model.forEachTensor { _, _, m in
+        model.forEachNamedTensor { _, name, _, t in
             guard failure == nil else { return }
-            let rows = Int(read32(b, o)), cols = Int(read32(b, o + 4))
-            o += 8
-            guard rows == m.rows, cols == m.cols, o + rows * cols * 4 <= b.count - 8 else {
-                failure = Error(description: "tensor shape \(rows)x\(cols) does not match \(m.rows)x\(m.cols)")
+            guard let m = found.removeValue(forKey: name) else { failure = Error(description: "tensor \(name) is missing"); return }
+            guard m.rows == t.rows, m.cols == t.cols else {
+                failure = Error(description: "tensor \(name) has shape \(m.rows)x\(m.cols), the model \(t.rows)x\(t.cols)")
                 return
             }
-            for i in 0..<(rows * cols) { m.storage[i] = Float(bitPattern: read32(b, o + 4 * i)) }
-            o += rows * cols * 4
+            t = m
         }
         if let failure { throw failure }
-        guard o == b.count - 8 else { throw Error(description: "trailing bytes after the tensors") }
+        if let extra = found.keys.sorted().first { throw Error(description: "tensor \(extra) is not part of the model") }
         return model
     }
 
@@ -81,13 +98,15 @@ public struct PretrainCache: Sendable {
 
     public init(directory: URL) { self.directory = directory }
 
-    public func url(key: String) -> URL { directory.appendingPathComponent("pretrained-\(key).clvw") }
+    /// The file of a key (the `-2` names the file format: files of the earlier format are
+    /// left alone rather than misread).
+    public func url(key: String) -> URL { directory.appendingPathComponent("pretrained-\(key)-2.clvw") }
 
     /// The cached model, or nil when absent or invalid (an invalid file is removed).
-    public func load(key: String, config: ModelConfig) -> DualEncoder? {
+    public func load(key: String, template: DualEncoder) -> DualEncoder? {
         let u = url(key: key)
         guard let data = FileManager.default.contents(atPath: u.path) else { return nil }
-        if let m = try? Checkpoint.decode(data, expecting: config) { return m }
+        if let m = try? Checkpoint.decode(data, into: template) { return m }
         try? FileManager.default.removeItem(at: u)
         return nil
     }

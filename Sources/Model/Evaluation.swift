@@ -18,7 +18,7 @@ public func evaluate(model: DualEncoder, images: Matrix, labels: [Int], promptTo
     let k = prompts.rows
     var correct = 0
     var loss = 0.0
-    var embeddings: Matrix? = captionTokens == nil ? nil : Matrix(rows: images.rows, cols: model.config.embedding)
+    var embeddings: Matrix? = captionTokens == nil ? nil : Matrix(rows: images.rows, cols: model.embedding)
     let scale = model.logitScale
     var start = 0
     while start < images.rows {
@@ -39,8 +39,8 @@ public func evaluate(model: DualEncoder, images: Matrix, labels: [Int], promptTo
     }
     var captions: Matrix?
     if let tokens = captionTokens {
-        captions = Matrix(rows: images.rows, cols: model.config.embedding)
-        let l = model.config.maxTokens
+        captions = Matrix(rows: images.rows, cols: model.embedding)
+        let l = model.text.maxTokens
         var s = 0
         while s < images.rows {
             let e = min(images.rows, s + batchSize)

@@ -27,7 +27,7 @@ public struct TrainingDiverged: Error, CustomStringConvertible, Equatable {
 /// Returns the mean loss of each epoch.
 public func pretrain(_ model: inout DualEncoder, images: Matrix, captionTokens: [Int32], config: PretrainConfig,
                      key: RandomKey, progress: ((Int, Int) -> Void)? = nil) throws -> [Double] {
-    let n = images.rows, l = model.config.maxTokens
+    let n = images.rows, l = model.text.maxTokens
     precondition(captionTokens.count == n * l, "one caption per image")
     var opt = AdamW(config: config.optimizer)
     let batches = n / config.batchSize

@@ -8,14 +8,9 @@ import Testing
 /// largest pixel block, with prompts of distinct tokens.
 enum Fixture {
     static func model() -> DualEncoder {
-        var c = ModelConfig(vocabularySize: 12)
-        c.imageSize = 2
-        c.visionHidden = [16]
-        c.textWidth = 8
-        c.textHidden = [16]
-        c.embedding = 8
-        c.maxTokens = 4
-        return DualEncoder(config: c, key: RandomKey("fixture-model"))
+        let d = ModelDescription(vision: .mlp(MLPVisionDescription(hidden: [16])),
+                                 text: .bag(BagTextDescription(width: 8, hidden: [16], maxTokens: 4)), embedding: 8)
+        return DualEncoder(description: d, imageSize: 2, vocabularySize: 12, key: RandomKey("fixture-model"))
     }
 
     static func environment(_ e: Int, samples: Int = 48) -> EnvironmentData {
@@ -97,10 +92,10 @@ struct MethodBehaviourTests {
         let start = Fixture.model()
         var fv: any ContinualMethod = FreezeVision(validated: [:])
         let v = try Fixture.train(&fv, stages: 1)[0]
-        #expect(v.vision == start.vision && v.language != start.language)
+        #expect(v.vision == start.vision && v.text != start.text)
         var fl: any ContinualMethod = FreezeLanguage(validated: [:])
         let l = try Fixture.train(&fl, stages: 1)[0]
-        #expect(l.language == start.language && l.tokenEmbedding == start.tokenEmbedding && l.vision != start.vision)
+        #expect(l.text == start.text && l.vision != start.vision)
     }
 
     /// Methods whose extra machinery is switched off must reduce exactly to fine-tuning.

@@ -1,6 +1,7 @@
 import Analysis
 import Environments
 import Foundation
+import Model
 import Testing
 @testable import Harness
 
@@ -17,10 +18,8 @@ enum TinySettings {
         w.trainSamples = 64
         w.evaluationSamples = 30
         s.world = .procedural(w)
-        s.model.visionHidden = [32]
-        s.model.textHidden = [32]
-        s.model.textWidth = 16
-        s.model.embedding = 16
+        s.model = ModelDescription(vision: .mlp(MLPVisionDescription(hidden: [32])),
+                                   text: .bag(BagTextDescription(width: 16, hidden: [32])), embedding: 16)
         s.pretrain.samples = 256
         s.pretrain.epochs = 2
         s.pretrain.batchSize = 64

@@ -6,23 +6,21 @@ import Testing
 /// End-to-end gradients of the dual encoder through both losses, for every parameter tensor.
 struct ModelGradientTests {
     static func tiny() -> (DualEncoder, Matrix, [Int32]) {
-        var c = ModelConfig(vocabularySize: 9)
-        c.imageSize = 2  // 12 inputs
-        c.visionHidden = [7]
-        c.textWidth = 5
-        c.textHidden = [6]
-        c.embedding = 4
-        c.maxTokens = 4
-        var model = DualEncoder(config: c, key: RandomKey("tiny-model"))
+        let d = ModelDescription(vision: .mlp(MLPVisionDescription(hidden: [7])),
+                                 text: .bag(BagTextDescription(width: 5, hidden: [6], maxTokens: 4)), embedding: 4)
+        var model = DualEncoder(description: d, imageSize: 2, vocabularySize: 9, key: RandomKey("tiny-model"))  // 12 inputs
         var rng = RandomStream(key: RandomKey("tiny-data"))
         let images = rng.normalMatrix(rows: 5, cols: 12)
         let tokens: [Int32] = [2, 3, 0, 0, 4, 5, 6, 0, 7, 8, 2, 1, 3, 0, 0, 0, 5, 5, 6, 2]
         // Keep every hidden pre-activation at least 0.02 from the ReLU kink, so a finite
         // difference step never crosses it (see GradientCheck).
-        let pooled = TokenPooling.forward(tokens: tokens, length: 4, tokenEmbedding: model.tokenEmbedding,
-                                          positionEmbedding: model.positionEmbedding)
-        model.vision[0] = awayFromKink(model.vision[0], input: images)
-        model.language[0] = awayFromKink(model.language[0], input: pooled)
+        guard case .mlp(var v) = model.vision, case .bag(var t) = model.text else { preconditionFailure() }
+        let pooled = TokenPooling.forward(tokens: tokens, length: 4, tokenEmbedding: t.tokenEmbedding,
+                                          positionEmbedding: t.positionEmbedding)
+        v.layers[0] = awayFromKink(v.layers[0], input: images)
+        t.layers[0] = awayFromKink(t.layers[0], input: pooled)
+        model.vision = .mlp(v)
+        model.text = .bag(t)
         return (model, images, tokens)
     }
 

@@ -7,8 +7,10 @@ struct OptimizerTests {
     @Test func adamWStepMatchesHandComputation() {
         var (model, _, _) = ModelGradientTests.tiny()
         var g = model.zeros()
-        g.vision[0].weight.storage[0] = 0.5  // a 2-D weight: decayed
-        g.vision[0].bias.storage[0] = -2     // a bias: not decayed
+        g.forEachNamedTensor { _, name, _, t in
+            if name == "vision.layer0.weight" { t.storage[0] = 0.5 }  // a 2-D weight: decayed
+            if name == "vision.layer0.bias" { t.storage[0] = -2 }     // a bias: not decayed
+        }
         var c = AdamW.Config()
         c.learningRate = 0.1
         c.weightDecay = 0.01
@@ -17,13 +19,14 @@ struct OptimizerTests {
         let before = model
         opt.update(&model, gradients: g)
         // Step 1: m_hat = g, v_hat = g^2, so the Adam step is lr * g / (|g| + eps) = lr * sign(g).
-        let w0 = before.vision[0].weight.storage[0]
-        #expect(abs(model.vision[0].weight.storage[0] - (w0 - 0.1 * (0.5 / (0.5 + 1e-8) + 0.01 * w0))) < 1e-6)
-        #expect(abs(model.vision[0].bias.storage[0] - (before.vision[0].bias.storage[0] + 0.1)) < 1e-6)
+        func tensor(_ m: DualEncoder, _ name: String) -> Matrix { m.namedTensors.first { $0.name == name }!.value }
+        let w0 = tensor(before, "vision.layer0.weight").storage[0]
+        #expect(abs(tensor(model, "vision.layer0.weight").storage[0] - (w0 - 0.1 * (0.5 / (0.5 + 1e-8) + 0.01 * w0))) < 1e-6)
+        #expect(abs(tensor(model, "vision.layer0.bias").storage[0] - (tensor(before, "vision.layer0.bias").storage[0] + 0.1)) < 1e-6)
         // Zero gradient: only weight decay moves a weight.
-        let w1 = before.vision[0].weight.storage[1]
-        #expect(abs(model.vision[0].weight.storage[1] - (w1 - 0.1 * 0.01 * w1)) < 1e-7)
-        #expect(model.tokenEmbedding == before.tokenEmbedding.map { $0 - 0.1 * 0.01 * $0 })
+        let w1 = tensor(before, "vision.layer0.weight").storage[1]
+        #expect(abs(tensor(model, "vision.layer0.weight").storage[1] - (w1 - 0.1 * 0.01 * w1)) < 1e-7)
+        #expect(tensor(model, "text.token_embedding") == tensor(before, "text.token_embedding").map { $0 - 0.1 * 0.01 * $0 })
     }
 
     @Test func frozenGroupsAndClipping() {
@@ -33,7 +36,7 @@ struct OptimizerTests {
         var opt = AdamW(config: AdamW.Config())
         opt.update(&model, gradients: g, frozen: [.vision, .shared])
         #expect(model.vision == before.vision && model.logScale == before.logScale)
-        #expect(model.language != before.language)
+        #expect(model.text != before.text)
         // The returned norm is the global norm of the whole gradient.
         var c = AdamW.Config()
         c.clipNorm = 1e-3
@@ -159,29 +162,65 @@ struct CheckpointTests {
     @Test func roundTripAndCorruption() throws {
         let (model, _, _) = ModelGradientTests.tiny()
         let data = Checkpoint.encode(model)
-        #expect(try Checkpoint.decode(data, expecting: model.config) == model)
+        let blank = model.zeros()
+        #expect(try Checkpoint.decode(data, into: blank) == model)
         var flipped = [UInt8](data)
         flipped[flipped.count / 2] ^= 0x40
         #expect(throws: Checkpoint.Error(description: "checksum mismatch (file truncated or altered)")) {
-            try Checkpoint.decode(Data(flipped))
+            try Checkpoint.decode(Data(flipped), into: blank)
         }
-        #expect(throws: Checkpoint.Error.self) { try Checkpoint.decode(data.prefix(100)) }
-        var other = model.config
+        #expect(throws: Checkpoint.Error.self) { try Checkpoint.decode(data.prefix(100), into: blank) }
+        var other = model.description
         other.embedding = 8
-        #expect(throws: Checkpoint.Error(description: "configuration differs from the one expected")) {
-            try Checkpoint.decode(data, expecting: other)
+        let otherModel = DualEncoder(description: other, imageSize: 2, vocabularySize: 9, key: RandomKey("x"))
+        #expect(throws: Checkpoint.Error(description: "model description differs from the one expected")) {
+            try Checkpoint.decode(data, into: otherModel)
         }
+        // Same description, another vocabulary: the token embedding's shape differs.
+        let wider = DualEncoder(description: model.description, imageSize: 2, vocabularySize: 10, key: RandomKey("x"))
+        #expect(throws: Checkpoint.Error(description: "tensor text.token_embedding has shape 9x5, the model 10x5")) {
+            try Checkpoint.decode(data, into: wider)
+        }
+    }
+
+    /// The byte layout, read back by hand: tensors appear by name, in `forEachTensor` order,
+    /// each with its shape and its values, so a reader in any language can load them.
+    @Test func tensorsAreStoredByName() throws {
+        let (model, _, _) = ModelGradientTests.tiny()
+        let b = [UInt8](Checkpoint.encode(model))
+        func u32(_ o: Int) -> Int { Int(b[o]) | Int(b[o + 1]) << 8 | Int(b[o + 2]) << 16 | Int(b[o + 3]) << 24 }
+        #expect(Array(b[0..<8]) == Array("CLVBW002".utf8))
+        var o = 8
+        let jsonLength = u32(o); o += 4
+        let description = try JSONDecoder().decode(ModelDescription.self, from: Data(b[o..<(o + jsonLength)]))
+        #expect(description == model.description)
+        o += jsonLength
+        #expect(u32(o) == model.tensors.count); o += 4
+        var names: [String] = []
+        for t in model.namedTensors {
+            let n = u32(o); o += 4
+            names.append(String(decoding: b[o..<(o + n)], as: UTF8.self)); o += n
+            #expect(u32(o) == t.value.rows && u32(o + 4) == t.value.cols); o += 8
+            let first = Float(bitPattern: UInt32(u32(o)))
+            #expect(first == t.value.storage[0])
+            o += 4 * t.value.count
+        }
+        #expect(names == ["vision.layer0.weight", "vision.layer0.bias", "vision.layer1.weight", "vision.layer1.bias",
+                          "text.token_embedding", "text.position_embedding", "text.layer0.weight", "text.layer0.bias",
+                          "text.layer1.weight", "text.layer1.bias", "logit_scale"])
+        #expect(o == b.count - 8)
     }
 
     @Test func cacheRebuildsCorruptFiles() throws {
         let (model, _, _) = ModelGradientTests.tiny()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cache-\(UUID().uuidString)")
         let cache = PretrainCache(directory: dir)
-        #expect(cache.load(key: "k", config: model.config) == nil)
+        let blank = model.zeros()
+        #expect(cache.load(key: "k", template: blank) == nil)
         try cache.store(model, key: "k")
-        #expect(cache.load(key: "k", config: model.config) == model)
+        #expect(cache.load(key: "k", template: blank) == model)
         try Data("garbage".utf8).write(to: cache.url(key: "k"))
-        #expect(cache.load(key: "k", config: model.config) == nil)
+        #expect(cache.load(key: "k", template: blank) == nil)
         #expect(!FileManager.default.fileExists(atPath: cache.url(key: "k").path))
     }
 }

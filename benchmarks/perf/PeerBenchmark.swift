@@ -48,7 +48,7 @@ enum PeerBenchmark {
         defer { try? FileManager.default.removeItem(at: dir) }
         let config = TrainingBenchmark.defaultModel()
         var rng = RandomStream(key: RandomKey("peer-check"))
-        let model = DualEncoder(config: config, key: RandomKey("peer-check-model"))
+        let model = config.make(key: RandomKey("peer-check-model"))
         let k = 4, b = 16
         let images = rng.normalMatrix(rows: b, cols: config.imageInputs)
         // Captions of different lengths, so padding and the position embeddings are exercised.

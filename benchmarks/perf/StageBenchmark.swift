@@ -15,11 +15,10 @@ enum StageBenchmark {
         var world = ProceduralWorldConfig()
         if quick { world.trainSamples = 256 }
         let procedural = try ProceduralWorld(config: world, similarity: SimilaritySetting(sv: 0.5, sl: 0.5))
-        let tokenizer = Tokenizer(words: procedural.vocabularyWords, maxLength: ExperimentSettings.ModelSize().maxTokens)
+        let tokenizer = Tokenizer(words: procedural.vocabularyWords, maxLength: ModelDescription().maxTokens)
         let data = WorldData(world: procedural, tokenizer: tokenizer)
-        var config = ModelConfig(vocabularySize: tokenizer.vocabularySize)
-        config.imageSize = procedural.imageSize
-        let model = DualEncoder(config: config, key: RandomKey("bench-stage-model"))
+        let model = DualEncoder(description: ModelDescription(), imageSize: procedural.imageSize,
+                                vocabularySize: tokenizer.vocabularySize, key: RandomKey("bench-stage-model"))
         let runner = CellRunner(data: data, budget: TrainingBudget(), shapley: true)
         let images = data.evaluation.reduce(0) { $0 + $1.images.rows }
         var figures: [BenchmarkFigure] = []

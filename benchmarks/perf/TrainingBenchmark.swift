@@ -9,7 +9,7 @@ import Model
 /// fraction of what sgemm alone reaches at the same shapes.
 enum TrainingBenchmark {
     /// (m, k, n) of every GEMM one fine-tuning step issues, with B images and K class prompts.
-    static func gemmShapes(_ c: ModelConfig, batch b: Int, prompts k: Int) -> [(Int, Int, Int)] {
+    static func gemmShapes(_ c: BenchmarkModel, batch b: Int, prompts k: Int) -> [(Int, Int, Int)] {
         var shapes: [(Int, Int, Int)] = []
         func tower(_ rows: Int, _ widths: [Int], inputGradientAtFirst: Bool) {
             for i in 0..<(widths.count - 1) {
@@ -29,7 +29,7 @@ enum TrainingBenchmark {
 
     static func flops(_ shapes: [(Int, Int, Int)]) -> Double { shapes.reduce(0) { $0 + 2 * Double($1.0 * $1.1 * $1.2) } }
 
-    static func defaultModel() -> ModelConfig { ModelConfig(vocabularySize: 200) }
+    static func defaultModel() -> BenchmarkModel { BenchmarkModel() }
 
     static func run(quick: Bool) -> [BenchmarkFigure] {
         let config = defaultModel()
@@ -37,7 +37,7 @@ enum TrainingBenchmark {
         let k = 4
         for b in [64, 128, 256] {
             var rng = RandomStream(key: RandomKey("bench-train", .int(b)))
-            var model = DualEncoder(config: config, key: RandomKey("bench-model"))
+            var model = config.make(key: RandomKey("bench-model"))
             let images = rng.normalMatrix(rows: b, cols: config.imageInputs)
             let prompts: [Int32] = (0..<(k * config.maxTokens)).map { Int32(2 + $0 % 50) }
             let labels = oneHot((0..<b).map { $0 % k }, classes: k)
@@ -68,5 +68,31 @@ enum TrainingBenchmark {
                                            detail: "step time over its GEMMs' time (1.0 = no overhead)"))
         }
         return figures
+    }
+}
+
+/// The default model (MLP vision tower, bag text tower) at 24x24 images and a vocabulary of 200,
+/// with the sizes the benchmarks count FLOPs from.
+struct BenchmarkModel {
+    var description = ModelDescription()
+    var imageSize = 24
+    var vocabularySize = 200
+
+    var imageInputs: Int { imageSize * imageSize * 3 }
+    var embedding: Int { description.embedding }
+    var maxTokens: Int { description.maxTokens }
+    var visionHidden: [Int] {
+        guard case .mlp(let v) = description.vision else { preconditionFailure("the benchmark model has an MLP vision tower") }
+        return v.hidden
+    }
+    var textWidth: Int { bag.width }
+    var textHidden: [Int] { bag.hidden }
+    var bag: BagTextDescription {
+        guard case .bag(let t) = description.text else { preconditionFailure("the benchmark model has a bag text tower") }
+        return t
+    }
+
+    func make(key: RandomKey) -> DualEncoder {
+        DualEncoder(description: description, imageSize: imageSize, vocabularySize: vocabularySize, key: key)
     }
 }

@@ -1,0 +1,115 @@
+import Foundation
+
+/// What a suite says about a model: its two towers and the shared embedding. The world adds
+/// the rest (image size; the bag tower's vocabulary) when the model is built.
+public struct ModelDescription: Codable, Hashable, Sendable {
+    public var vision: VisionTowerDescription = .mlp(MLPVisionDescription())
+    public var text: TextTowerDescription = .bag(BagTextDescription())
+    /// Width of the shared embedding both towers project to.
+    public var embedding = 64
+    /// CLIP initialises the log logit scale at ln(1 / 0.07) and clamps it at ln 100.
+    public var initialLogScale: Float = logf(1 / 0.07)
+    public var maxLogScale: Float = logf(100)
+
+    public init() {}
+
+    public init(vision: VisionTowerDescription, text: TextTowerDescription, embedding: Int = 64) {
+        self.vision = vision
+        self.text = text
+        self.embedding = embedding
+    }
+
+    /// Rows of this many token ids make up a batch of captions.
+    public var maxTokens: Int {
+        switch text {
+        case .bag(let b): return b.maxTokens
+        }
+    }
+
+    /// Canonical text of what determines the model's results; enters run identities. The MLP +
+    /// bag model keeps the text clvbench wrote before towers were pluggable, so its runs keep
+    /// their identities.
+    public var identity: String {
+        if let legacy = legacySizes { return Self.json(legacy) }
+        return Self.json(self)
+    }
+
+    /// Canonical text of the built model (description plus what the world supplied); enters the
+    /// pretraining cache key. The MLP + bag model keeps its earlier text, so cached pretrained
+    /// weights (and the seeds derived from the key) stay what they were.
+    public func builtIdentity(imageSize: Int, vocabularySize: Int) -> String {
+        if let l = legacySizes {
+            return Self.json(LegacyConfig(embedding: l.embedding, imageSize: imageSize, initialLogScale: initialLogScale,
+                                          maxLogScale: maxLogScale, maxTokens: l.maxTokens, textHidden: l.textHidden,
+                                          textWidth: l.textWidth, visionHidden: l.visionHidden, vocabularySize: vocabularySize))
+        }
+        return Self.json(self) + " image=\(imageSize) vocabulary=\(vocabularySize)"
+    }
+
+    static func json<T: Encodable>(_ v: T) -> String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = .sortedKeys
+        return String(decoding: try! enc.encode(v), as: UTF8.self)
+    }
+
+    /// The sizes of the MLP + bag model as the earlier `ModelSize` spelled them.
+    struct LegacySizes: Encodable {
+        var embedding: Int, maxTokens: Int, textHidden: [Int], textWidth: Int, visionHidden: [Int]
+    }
+
+    /// The earlier `ModelConfig`, field for field.
+    struct LegacyConfig: Encodable {
+        var embedding: Int, imageSize: Int, initialLogScale: Float, maxLogScale: Float, maxTokens: Int
+        var textHidden: [Int], textWidth: Int, visionHidden: [Int], vocabularySize: Int
+    }
+
+    var legacySizes: LegacySizes? {
+        guard case .mlp(let v) = vision, case .bag(let t) = text, initialLogScale == logf(1 / 0.07), maxLogScale == logf(100)
+        else { return nil }
+        return LegacySizes(embedding: embedding, maxTokens: t.maxTokens, textHidden: t.hidden, textWidth: t.width, visionHidden: v.hidden)
+    }
+}
+
+/// The vision tower of a model.
+public enum VisionTowerDescription: Codable, Hashable, Sendable {
+    /// An MLP on the flattened pixels.
+    case mlp(MLPVisionDescription)
+
+    public var kind: String {
+        switch self {
+        case .mlp: return "mlp"
+        }
+    }
+}
+
+public struct MLPVisionDescription: Codable, Hashable, Sendable {
+    /// Widths of the hidden layers (ReLU after each); a projection to the embedding follows.
+    public var hidden: [Int] = [256, 256]
+    public init(hidden: [Int] = [256, 256]) { self.hidden = hidden }
+}
+
+/// The text tower of a model.
+public enum TextTowerDescription: Codable, Hashable, Sendable {
+    /// Mean of (token + position) embeddings over a caption, then an MLP.
+    case bag(BagTextDescription)
+
+    public var kind: String {
+        switch self {
+        case .bag: return "bag"
+        }
+    }
+}
+
+public struct BagTextDescription: Codable, Hashable, Sendable {
+    /// Width of the token and position embeddings.
+    public var width = 64
+    /// Widths of the hidden layers after pooling; a projection to the embedding follows.
+    public var hidden: [Int] = [256]
+    /// Token ids per caption (longer captions are truncated).
+    public var maxTokens = 16
+    public init(width: Int = 64, hidden: [Int] = [256], maxTokens: Int = 16) {
+        self.width = width
+        self.hidden = hidden
+        self.maxTokens = maxTokens
+    }
+}
