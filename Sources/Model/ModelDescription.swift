@@ -74,11 +74,33 @@ public struct ModelDescription: Codable, Hashable, Sendable {
 public enum VisionTowerDescription: Codable, Hashable, Sendable {
     /// An MLP on the flattened pixels.
     case mlp(MLPVisionDescription)
+    /// A vision transformer on p x p patches.
+    case vit(ViTDescription)
 
     public var kind: String {
         switch self {
         case .mlp: return "mlp"
+        case .vit: return "vit"
         }
+    }
+}
+
+public struct ViTDescription: Codable, Hashable, Sendable {
+    /// Side of the square patches, in pixels; must divide the image size.
+    public var patch = 4
+    /// Width of the patch embeddings and of every block; a multiple of `heads`.
+    public var width = 64
+    /// Number of transformer blocks.
+    public var depth = 2
+    public var heads = 4
+    /// Hidden width of each block's feed-forward network.
+    public var hidden = 128
+    public init(patch: Int = 4, width: Int = 64, depth: Int = 2, heads: Int = 4, hidden: Int = 128) {
+        self.patch = patch
+        self.width = width
+        self.depth = depth
+        self.heads = heads
+        self.hidden = hidden
     }
 }
 

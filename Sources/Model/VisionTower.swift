@@ -5,6 +5,7 @@ import Linalg
 /// compare and copy as values.
 public enum VisionTower: Sendable, Equatable {
     case mlp(MLPVisionTower)
+    case vit(ViTVisionTower)
 
     /// Its parameters all belong to this group.
     public static let group = ParameterGroup.vision
@@ -14,6 +15,8 @@ public enum VisionTower: Sendable, Equatable {
         switch description {
         case .mlp(let d):
             self = .mlp(MLPVisionTower(layers: MLPStack.layers(inputs: imageSize * imageSize * 3, widths: d.hidden + [embedding], rng: &rng)))
+        case .vit(let d):
+            self = .vit(ViTVisionTower(d, imageSize: imageSize, embedding: embedding, rng: &rng))
         }
     }
 
@@ -22,6 +25,9 @@ public enum VisionTower: Sendable, Equatable {
         case .mlp(let t):
             let (y, trace) = MLPStack.forward(t.layers, images)
             return (y, .mlp(trace))
+        case .vit(let t):
+            let (y, trace) = t.forward(images)
+            return (y, .vit(trace))
         }
     }
 
@@ -33,6 +39,13 @@ public enum VisionTower: Sendable, Equatable {
             g = .mlp(MLPVisionTower(layers: []))  // gt holds the only reference: updated in place
             _ = MLPStack.backward(t.layers, dEmbeddings, trace: tr, grads: &gt.layers, needInputGradient: false)
             g = .mlp(gt)
+        case (.vit(let t), .vit(let tr)):
+            guard case .vit(var gt) = g else { preconditionFailure("gradient tower of another kind") }
+            g = .mlp(MLPVisionTower(layers: []))
+            t.backward(dEmbeddings, trace: tr, grad: &gt)
+            g = .vit(gt)
+        default:
+            preconditionFailure("trace of another tower kind")
         }
     }
 
@@ -43,6 +56,10 @@ public enum VisionTower: Sendable, Equatable {
             self = .mlp(MLPVisionTower(layers: []))
             MLPStack.forEachTensor(&t.layers, prefix: "vision", body)
             self = .mlp(t)
+        case .vit(var t):
+            self = .mlp(MLPVisionTower(layers: []))
+            t.forEachTensor(prefix: "vision.", body)
+            self = .vit(t)
         }
     }
 }
@@ -50,6 +67,7 @@ public enum VisionTower: Sendable, Equatable {
 /// What the vision tower's backward pass needs from its forward pass.
 public enum VisionTrace: Sendable {
     case mlp(MLPTrace)
+    case vit(ViTVisionTower.Trace)
 }
 
 /// An MLP on the flattened pixels: Linear layers with ReLU between them, the last one
