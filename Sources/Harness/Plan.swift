@@ -1,10 +1,13 @@
 import Environments
 import Foundation
 import Linalg
+import Model
 
 /// One cell of a suite's grid.
 public struct PlannedCell: Sendable, Equatable {
     public var similarity: SimilaritySetting
+    /// Index into the suite's models.
+    public var modelIndex: Int
     public var methodIndex: Int
     public var seed: Int
     public var order: [String]
@@ -12,10 +15,11 @@ public struct PlannedCell: Sendable, Equatable {
     public var hash: String
 }
 
-/// Cells that share (similarity, method, seed): their orders form a prefix tree, and every
-/// prefix is trained once.
+/// Cells that share (similarity, model, method, seed): their orders form a prefix tree, and
+/// every prefix is trained once.
 public struct CellGroup: Sendable {
     public var similarity: SimilaritySetting
+    public var modelIndex: Int
     public var methodIndex: Int
     public var seed: Int
     public var cells: [PlannedCell]
@@ -30,7 +34,7 @@ public struct CellGroup: Sendable {
     public var unsharedStages: Int { cells.reduce(0) { $0 + $1.order.count } }
 }
 
-/// The deterministic grid of a suite: similarity x method x seed x order, grouped for sharing.
+/// The deterministic grid of a suite: similarity x model x method x seed x order, grouped for sharing.
 public struct Plan: Sendable {
     public var suite: Suite
     public var cells: [PlannedCell]
@@ -39,20 +43,22 @@ public struct Plan: Sendable {
     public init(suite: Suite) {
         self.suite = suite
         var cells: [PlannedCell] = [], groups: [CellGroup] = []
-        let context = Plan.context(suite)
+        let contexts = suite.models.map { Plan.context(suite, model: $0) }
         for sim in suite.similarities {
-            for (mi, method) in suite.methods.enumerated() {
-                for seed in suite.seeds {
-                    var group = CellGroup(similarity: sim, methodIndex: mi, seed: seed, cells: [])
-                    for order in suite.orders {
-                        let identity = [context, "sv=\(sim.sv) sl=\(sim.sl)", "method=\(method.identity)", "seed=\(seed)",
-                                        "order=\(order.joined(separator: ">"))"].joined(separator: "\n")
-                        let cell = PlannedCell(similarity: sim, methodIndex: mi, seed: seed, order: order,
-                                               hash: StableHasher.hex(identity))
-                        cells.append(cell)
-                        group.cells.append(cell)
+            for (model, context) in contexts.enumerated() {
+                for (mi, method) in suite.methods.enumerated() {
+                    for seed in suite.seeds {
+                        var group = CellGroup(similarity: sim, modelIndex: model, methodIndex: mi, seed: seed, cells: [])
+                        for order in suite.orders {
+                            let identity = [context, "sv=\(sim.sv) sl=\(sim.sl)", "method=\(method.identity)", "seed=\(seed)",
+                                            "order=\(order.joined(separator: ">"))"].joined(separator: "\n")
+                            let cell = PlannedCell(similarity: sim, modelIndex: model, methodIndex: mi, seed: seed, order: order,
+                                                   hash: StableHasher.hex(identity))
+                            cells.append(cell)
+                            group.cells.append(cell)
+                        }
+                        groups.append(group)
                     }
-                    groups.append(group)
                 }
             }
         }
@@ -60,12 +66,14 @@ public struct Plan: Sendable {
         self.groups = groups
     }
 
-    /// What every cell of the suite shares: the world, model, budgets, analysis, suite seed.
-    static func context(_ s: Suite) -> String {
+    /// What every cell of one model shares: the world, the model, budgets, analysis, suite seed.
+    /// (The model's text sits where the single model's sizes always did, so a suite of the
+    /// standard model keeps its cell hashes.)
+    static func context(_ s: Suite, model: ModelSpec) -> String {
         let enc = JSONEncoder()
         enc.outputFormatting = .sortedKeys
         func json<T: Encodable>(_ v: T) -> String { String(decoding: try! enc.encode(v), as: UTF8.self) }
-        return ["suite=\(s.name)", "suite-seed=\(s.seed)", s.world.identity, s.settings.model.identity, json(s.settings.budget),
+        return ["suite=\(s.name)", "suite-seed=\(s.seed)", s.world.identity, model.description.identity, json(s.settings.budget),
                 json(s.settings.pretrain), "shapley=\(s.settings.shapley)", "format=1"].joined(separator: "\n")
     }
 

@@ -23,6 +23,7 @@ enum RunRecordBuilder {
             sv: cell.similarity.sv, sl: cell.similarity.sl, seed: cell.seed, order: cell.order, status: status,
             message: message, measuredSV: result?.measuredSV, measuredSL: result?.measuredSL,
             wallSeconds: seconds, finishedAt: iso.string(from: Date()), provenance: provenance)
+        r.model = suite.models[cell.modelIndex].name
         guard let result else { return r }
         for (t, row) in result.accuracy.enumerated() {
             for (j, a) in row.enumerated() {

@@ -48,6 +48,8 @@ public struct Suite: Sendable {
     public var orders: [[String]]
     public var similarities: [SimilaritySetting]
     public var methods: [MethodSpec]
+    /// The models axis; `settings.model` is the first one's description.
+    public var models: [ModelSpec]
     public var seeds: [Int]
     public var settings: ExperimentSettings
 

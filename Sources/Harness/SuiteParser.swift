@@ -26,7 +26,7 @@ struct SuiteParser {
             throw yamlError(e)
         }
         let top = try mapping(root, "", keys: ["name", "description", "seed", "world", "orders", "similarity",
-                                               "methods", "seeds", "model", "training", "pretraining", "analysis"],
+                                               "methods", "seeds", "model", "models", "training", "pretraining", "analysis"],
                               required: ["name", "world", "orders", "similarity", "methods", "seeds"])
         var settings = ExperimentSettings()
         let name = try string(top["name"]!, "name")
@@ -40,7 +40,12 @@ struct SuiteParser {
 
         settings.world = try parseWorld(top["world"]!)
         let names = settings.world.trainedNames
-        if let m = top["model"] { try parseModel(m, &settings) }
+        if top["model"] != nil && top["models"] != nil {
+            throw fail(top["model"], "model", "give either model: (the sizes of one MLP + bag model) or models:, not both")
+        }
+        let models = try top["models"].map { try parseModels($0, imageSize: settings.world.imageSize) }
+            ?? [try top["model"].map { try parseModel($0) } ?? .standard]
+        settings.model = models[0].description
         if let t = top["training"] { try parseTraining(t, &settings) }
         if let p = top["pretraining"] { try parsePretraining(p, &settings) }
         if let a = top["analysis"] {
@@ -54,7 +59,7 @@ struct SuiteParser {
         let seeds = try parseSeeds(top["seeds"]!)
         return Suite(name: name, description: description, path: file, text: text, hash: StableHasher.hex(text),
                      seed: seed, environmentNames: names, orders: orders, similarities: similarities,
-                     methods: methods, seeds: seeds, settings: settings)
+                     methods: methods, models: models, seeds: seeds, settings: settings)
     }
 
     func yamlError(_ e: YamlError) -> SuiteError {
@@ -184,18 +189,6 @@ struct SuiteParser {
     func checked(_ world: WorldDescription, _ node: Node) throws -> WorldDescription {
         if let problem = world.problems().first { throw fail(node, "world", problem) }
         return world
-    }
-
-    func parseModel(_ node: Node, _ s: inout ExperimentSettings) throws {
-        let m = try mapping(node, "model", keys: ["vision_hidden", "text_width", "text_hidden", "embedding", "max_tokens"])
-        var vision = MLPVisionDescription(), text = BagTextDescription()
-        if let n = m["vision_hidden"] { vision.hidden = try intList(n, "model.vision_hidden", 1...8192) }
-        if let n = m["text_width"] { text.width = try int(n, "model.text_width", 1...4096) }
-        if let n = m["text_hidden"] { text.hidden = try intList(n, "model.text_hidden", 1...8192) }
-        if let n = m["embedding"] { s.model.embedding = try int(n, "model.embedding", 2...4096) }
-        if let n = m["max_tokens"] { text.maxTokens = try int(n, "model.max_tokens", 4...256) }
-        s.model.vision = .mlp(vision)
-        s.model.text = .bag(text)
     }
 
     func parseTraining(_ node: Node, _ s: inout ExperimentSettings) throws {

@@ -84,28 +84,41 @@ public final class SuiteRunner: @unchecked Sendable {
             return summary
         }
 
-        // Worlds: the first prepares (and caches) the pretrained model; the rest in parallel.
-        let similarities = pending.map(\.similarity).reduce(into: [SimilaritySetting]()) { if !$0.contains($1) { $0.append($1) } }
-        var worlds: [SimilaritySetting: PreparedWorld] = [:]
-        let first = try PreparedWorld(settings: plan.suite.settings, similarity: similarities[0]) { progress.note($0) }
-        worlds[similarities[0]] = first
-        let rest = Array(similarities.dropFirst())
-        let prepared = try parallelMap(rest, jobs: options.jobs) { sim in
-            try PreparedWorld(settings: self.plan.suite.settings, similarity: sim)
+        // Worlds, one per (similarity, model): the first of each model prepares (and caches) its
+        // pretrained model, one model after another; the rest in parallel.
+        let keys = pending.map { WorldKey(similarity: $0.similarity, model: $0.modelIndex) }
+            .reduce(into: [WorldKey]()) { if !$0.contains($1) { $0.append($1) } }
+        var worlds: [WorldKey: PreparedWorld] = [:]
+        let firsts = keys.indices.filter { i in !keys[..<i].contains { $0.model == keys[i].model } }
+        for i in firsts {
+            worlds[keys[i]] = try PreparedWorld(settings: settings(model: keys[i].model), similarity: keys[i].similarity) { progress.note($0) }
         }
-        for (s, w) in zip(rest, prepared) { worlds[s] = w }
+        let rest = keys.indices.filter { !firsts.contains($0) }.map { keys[$0] }
+        let prepared = try parallelMap(rest, jobs: options.jobs) { key in
+            try PreparedWorld(settings: self.settings(model: key.model), similarity: key.similarity)
+        }
+        for (k, w) in zip(rest, prepared) { worlds[k] = w }
 
         // Groups, costliest first, pulled by the workers.
         let queue = pending.sorted { $0.sharedStages > $1.sharedStages }
         let ready = worlds
         _ = try parallelMap(queue, jobs: options.jobs) { group in
-            try self.runGroup(group, world: ready[group.similarity]!, progress: progress)
+            try self.runGroup(group, world: ready[WorldKey(similarity: group.similarity, model: group.modelIndex)]!, progress: progress)
             return 0
         }
         progress.close()
         if let e = firstError { throw e }
         summary.seconds = Date().timeIntervalSince(start)
         return summary
+    }
+
+    struct WorldKey: Hashable { var similarity: SimilaritySetting; var model: Int }
+
+    /// The suite's settings with one of its models.
+    func settings(model: Int) -> ExperimentSettings {
+        var s = plan.suite.settings
+        s.model = plan.suite.models[model].description
+        return s
     }
 
     /// Trains a group's prefix tree depth first; each completed order becomes a stored run.
@@ -116,7 +129,7 @@ public final class SuiteRunner: @unchecked Sendable {
         let index = Dictionary(uniqueKeysWithValues: world.data.names.enumerated().map { ($1, $0) })
 
         func describe(_ c: PlannedCell) -> String {
-            "\(method.label) sv=\(c.similarity.sv) sl=\(c.similarity.sl) seed=\(c.seed) order=\(c.order.joined(separator: ">"))"
+            (suite.models.count > 1 ? suite.models[c.modelIndex].name + " " : "") + "\(method.label) sv=\(c.similarity.sv) sl=\(c.similarity.sl) seed=\(c.seed) order=\(c.order.joined(separator: ">"))"
         }
         func store(_ cell: PlannedCell, _ result: CellResult?, _ status: RunRecord.Status, _ message: String?, _ seconds: Double,
                    log: String? = nil) {

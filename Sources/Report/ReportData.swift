@@ -33,10 +33,17 @@ struct ReportData {
     private var importedMethods: Set<String> = []
 
     init(_ stored: [StoredRun]) {
+        // In a suite whose runs span several models, every page's rows are (model, method)
+        // pairs: the label pages group by becomes "model / method". A suite of one model keeps
+        // its method labels (and its pages their bytes).
+        var models: [String: Set<String>] = [:]
+        for s in stored { models[s.record.suiteName, default: []].insert(s.record.model) }
         runs = stored.map { s in
             var m: [String: Double] = [:]
             for (k, v) in s.record.metrics { if let v { m[k] = v } }
-            return Run(id: s.id, r: s.record, metric: m)
+            var r = s.record
+            if (models[r.suiteName]?.count ?? 0) > 1 { r.method = Self.label(model: r.model, method: r.method) }
+            return Run(id: s.id, r: r, metric: m)
         }
         suites = Array(Set(runs.map { $0.r.suiteName })).sorted()
         externalMethods = Set(runs.filter { $0.r.external }.map { $0.r.method })
@@ -58,6 +65,9 @@ struct ReportData {
             }
         }
     }
+
+    /// The row label of a method's runs with one model, in suites of several models.
+    static func label(model: String, method: String) -> String { "\(model) / \(method)" }
 
     /// Code versions of a suite, oldest first.
     func versions(suite: String) -> [Version] { versionsBySuite[suite] ?? [] }

@@ -51,6 +51,7 @@ extension Store {
                 if let file = row["imported_from"] as String?, let sha = row["imported_sha256"] as String? {
                     r.importSource = ImportSource(file: file, sha256: sha)
                 }
+                r.model = row["model"]
                 let id: Int64 = row["id"]
                 position[id] = runs.count
                 runs.append(StoredRun(id: id, record: r))

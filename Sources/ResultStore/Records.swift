@@ -64,6 +64,8 @@ public struct RunRecord: Sendable, Equatable {
     public var method: String
     public var methodName: String
     public var methodParameters: String  // JSON object
+    /// The model's name on the suite's `models:` axis ("mlp-bag" for suites without one).
+    public var model = "mlp-bag"
     public var external: Bool
     public var externalCommand: String?
     public var sv: Double

@@ -5,7 +5,7 @@ import GRDB
 enum Schema {
     /// Identifiers of every migration this version knows, in order. A database that has
     /// applied one not in this list was written by a newer clvbench.
-    static let migrationIDs = ["v1", "v2-run-log", "v3-benchmark-context", "v4-method-version-import"]
+    static let migrationIDs = ["v1", "v2-run-log", "v3-benchmark-context", "v4-method-version-import", "v5-run-model"]
     static let version = migrationIDs.count
 
     static var migrator: DatabaseMigrator {
@@ -124,6 +124,11 @@ enum Schema {
                 ALTER TABLE run ADD COLUMN imported_sha256 TEXT;
                 ALTER TABLE run ADD COLUMN loss_known INTEGER NOT NULL DEFAULT 1;
                 """)
+        }
+        // v5: the model of each run (models are an axis of the grid); runs stored before it
+        // had the one standard model.
+        m.registerMigration("v5-run-model") { db in
+            try db.execute(sql: "ALTER TABLE run ADD COLUMN model TEXT NOT NULL DEFAULT 'mlp-bag'")
         }
         return m
     }

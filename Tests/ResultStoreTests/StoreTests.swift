@@ -27,10 +27,12 @@ struct StoreTests {
 
     @Test func roundTripsEveryField() throws {
         let store = try Store(path: Self.temporaryPath())
-        let r = Self.record()
+        var r = Self.record()
+        r.model = "vit-bag"
         #expect(try store.insert(r) == .inserted(id: 1))
         let back = try store.loadRuns()
         #expect(back.count == 1 && back[0].record == r)
+        #expect(try store.export(.csv).split(separator: "\n")[1].hasPrefix("1,\(r.suiteName),vit-bag,\(r.method),"))
         #expect(try store.integrityCheck() == "ok")
     }
 
