@@ -97,7 +97,7 @@ extension Store {
         case "suites":
             sql = "SELECT s.name AS suite, substr(s.hash, 1, 12) AS hash, count(r.id) AS runs FROM suite s LEFT JOIN run r ON r.suite_id = s.id GROUP BY s.id ORDER BY s.name"
         case "versions":
-            sql = "SELECT substr(c.commit_hash, 1, 12) AS commit_hash, CASE c.dirty WHEN 1 THEN 'dirty' ELSE 'clean' END AS tree, count(r.id) AS runs, max(r.finished_at) AS last_run FROM code_version c LEFT JOIN run r ON r.code_version_id = c.id OR r.method_version_id = c.id GROUP BY c.id ORDER BY last_run"
+            sql = "SELECT substr(c.commit_hash, 1, 12) || CASE WHEN instr(c.commit_hash, '+') > 12 THEN substr(c.commit_hash, instr(c.commit_hash, '+')) ELSE '' END AS commit_hash, CASE c.dirty WHEN 1 THEN 'dirty' ELSE 'clean' END AS tree, count(r.id) AS runs, max(r.finished_at) AS last_run FROM code_version c LEFT JOIN run r ON r.code_version_id = c.id OR r.method_version_id = c.id GROUP BY c.id ORDER BY last_run"
         case "methods":
             sql = "SELECT method, method_name, CASE WHEN imported_sha256 IS NOT NULL THEN 'imported' WHEN external = 1 THEN 'external' ELSE 'built-in' END AS kind, count(*) AS runs FROM run GROUP BY method ORDER BY method"
         case "runs":
