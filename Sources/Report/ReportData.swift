@@ -32,7 +32,9 @@ struct ReportData {
     private var externalMethods: Set<String> = []
     private var importedMethods: Set<String> = []
 
-    init(_ stored: [StoredRun]) {
+    /// `isAncestor`: git's answer for a method's repository (docs/provenance.md); with it a
+    /// repository's versions follow ancestry rather than time.
+    init(_ stored: [StoredRun], isAncestor: ((String, String, String) -> Bool?)? = nil) {
         // In a suite whose runs span several models, every page's rows are (model, method)
         // pairs: the label pages group by becomes "model / method". A suite of one model keeps
         // its method labels (and its pages their bytes).
@@ -52,7 +54,9 @@ struct ReportData {
         var last: [String: [String: String]] = [:]
         for run in runs { last[run.r.suiteName, default: [:]][run.version] = max(last[run.r.suiteName]?[run.version] ?? "", run.r.finishedAt) }
         for suite in suites {
-            let vs = last[suite]!.map { Version(id: $0.key, lastFinished: $0.value) }.sorted { ($0.lastFinished, $0.id) < ($1.lastFinished, $1.id) }
+            let ids = VersionComparison.versions(runs.filter { $0.r.suiteName == suite }.map { StoredRun(id: $0.id, record: $0.r) },
+                                                 isAncestor: isAncestor)
+            let vs = ids.map { Version(id: $0, lastFinished: last[suite]![$0]!) }
             versionsBySuite[suite] = vs
             // Built-in methods at clvbench's newest version; each method with a version of its
             // own (external, imported) at its newest one.

@@ -11,6 +11,8 @@ public struct SiteBuilder: Sendable {
     /// Threads rendering pages. Each page is built from the database alone, so the files do
     /// not depend on this number.
     public var jobs: Int
+    /// Orders a method repository's versions by git ancestry (history, leaderboards); nil: by time.
+    public var isAncestor: (@Sendable (String, String, String) -> Bool?)? = nil
 
     public init(templateDirectory: String = "site-template", outputDirectory: String = "results/site", jobs: Int = 1) {
         self.templateDirectory = templateDirectory
@@ -39,7 +41,7 @@ public struct SiteBuilder: Sendable {
         _ = try Page(template: templatePath)  // fails early, naming the file
         let css = templateDirectory + "/style.css"
         guard let style = FileManager.default.contents(atPath: css) else { throw ReportError("\(css): stylesheet not found") }
-        let data = ReportData(stored)
+        let data = ReportData(stored, isAncestor: isAncestor)
         try Self.checkUniqueNames(data)
         let site = try SiteDirectory(outputDirectory)
         do {

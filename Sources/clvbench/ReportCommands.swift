@@ -8,7 +8,9 @@ import ResultStore
 func renderSite(db: String, out: String, templates: String, jobs: Int) throws -> String {
     let store = try openStore(db, readOnly: true)
     do {
-        let written = try SiteBuilder(templateDirectory: templates, outputDirectory: out, jobs: jobs).build(store: store)
+        var builder = SiteBuilder(templateDirectory: templates, outputDirectory: out, jobs: jobs)
+        builder.isAncestor = { a, b, repository in ProvenanceProbe.isAncestor(a, of: b, repository: repository) }
+        let written = try builder.build(store: store)
         return written.first ?? out
     } catch let e as ReportError {
         throw CLIError(e.description)

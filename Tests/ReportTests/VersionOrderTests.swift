@@ -32,4 +32,19 @@ struct VersionOrderTests {
         #expect(VersionComparison.versions(runs, isAncestor: { _, _, _ in nil }) == ["c3", "tool", "c1", "c2+abc+dirty"])
         #expect(VersionComparison.short("0123456789abcdef0123+9f8e7d6c5b4a+dirty") == "0123456789ab+9f8e7d6c5b4a+dirty")
     }
+
+    /// The history page's versions (and what the leaderboard calls newest) follow ancestry too.
+    @Test func reportDataOrdersHistoryByAncestry() {
+        let runs = [
+            Self.run("mine", version: .init(commit: "c2", dirty: false, repository: "/r"), at: "2026-01-01T00:00:01Z"),
+            Self.run("mine", version: .init(commit: "c1", dirty: false, repository: "/r"), at: "2026-01-01T00:00:02Z"),
+        ]
+        let history = ["c1": 1, "c2": 2]
+        let byTime = ReportData(runs)
+        #expect(byTime.versions(suite: "demo").map(\.id) == ["c2", "c1"])
+        #expect(byTime.current(suite: "demo").map(\.version) == ["c1"])
+        let byAncestry = ReportData(runs, isAncestor: { a, b, _ in history[a].flatMap { x in history[b].map { x <= $0 } } })
+        #expect(byAncestry.versions(suite: "demo").map(\.id) == ["c1", "c2"])
+        #expect(byAncestry.current(suite: "demo").map(\.version) == ["c2"])
+    }
 }
