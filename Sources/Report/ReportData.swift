@@ -7,11 +7,12 @@ import ResultStore
 struct ReportData {
     struct Run {
         var id: Int64
-        var r: RunRecord
-        var metric: [String: Double]
-        var setting: String { "sv=\(fmt(r.sv)) sl=\(fmt(r.sl))" }
+        var record: RunRecord
+        /// The run's stored metrics that this version knows and that have a value.
+        var metric: [ContinualMetric: Double]
+        var setting: String { "sv=\(fmt(record.sv)) sl=\(fmt(record.sl))" }
         /// The method's own version for external and imported runs, clvbench's for built-ins.
-        var version: String { r.versionLabel }
+        var version: String { record.versionLabel }
     }
 
     /// A code version and when its newest run finished (the stored time orders history).
@@ -19,7 +20,9 @@ struct ReportData {
         var id: String
         var lastFinished: String
         /// A commit cut to 10 digits; what follows it (a dirty tree's diff hash, "+dirty") kept.
-        var short: String {
+        var short: String { Version.short(id) }
+
+        static func short(_ id: String) -> String {
             let commit = id.prefix { $0 != "+" }
             return String(commit.prefix(10)) + id.dropFirst(commit.count)
         }
@@ -41,31 +44,31 @@ struct ReportData {
         var models: [String: Set<String>] = [:]
         for s in stored { models[s.record.suiteName, default: []].insert(s.record.model) }
         runs = stored.map { s in
-            var m: [String: Double] = [:]
-            for (k, v) in s.record.metrics { if let v { m[k] = v } }
+            var m: [ContinualMetric: Double] = [:]
+            for (k, v) in s.record.metrics { if let v, let metric = ContinualMetric(rawValue: k) { m[metric] = v } }
             var r = s.record
             if (models[r.suiteName]?.count ?? 0) > 1 { r.method = Self.label(model: r.model, method: r.method) }
-            return Run(id: s.id, r: r, metric: m)
+            return Run(id: s.id, record: r, metric: m)
         }
-        suites = Array(Set(runs.map { $0.r.suiteName })).sorted()
-        externalMethods = Set(runs.filter { $0.r.external }.map { $0.r.method })
-        importedMethods = Set(runs.filter { $0.r.imported }.map { $0.r.method })
+        suites = Array(Set(runs.map { $0.record.suiteName })).sorted()
+        externalMethods = Set(runs.filter { $0.record.external }.map { $0.record.method })
+        importedMethods = Set(runs.filter { $0.record.imported }.map { $0.record.method })
         // Versions and the current runs of each suite, computed once: every page asks for them.
         var last: [String: [String: String]] = [:]
-        for run in runs { last[run.r.suiteName, default: [:]][run.version] = max(last[run.r.suiteName]?[run.version] ?? "", run.r.finishedAt) }
+        for run in runs { last[run.record.suiteName, default: [:]][run.version] = max(last[run.record.suiteName]?[run.version] ?? "", run.record.finishedAt) }
         for suite in suites {
-            let ids = VersionComparison.versions(runs.filter { $0.r.suiteName == suite }.map { StoredRun(id: $0.id, record: $0.r) },
+            let ids = VersionComparison.versions(runs.filter { $0.record.suiteName == suite }.map(\.record),
                                                  isAncestor: isAncestor)
             let vs = ids.map { Version(id: $0, lastFinished: last[suite]![$0]!) }
             versionsBySuite[suite] = vs
             // Built-in methods at clvbench's newest version; each method with a version of its
             // own (external, imported) at its newest one.
-            let done = runs.filter { $0.r.suiteName == suite && $0.r.status == .done }
-            let builtIn = vs.last { v in done.contains { $0.r.methodVersion == nil && $0.version == v.id } }?.id
+            let done = runs.filter { $0.record.suiteName == suite && $0.record.status == .done }
+            let builtIn = vs.last { v in done.contains { $0.record.methodVersion == nil && $0.version == v.id } }?.id
             var newestOwn: [String: String] = [:]
-            for v in vs { for r in done where r.r.methodVersion != nil && r.version == v.id { newestOwn[r.r.method] = v.id } }
+            for v in vs { for r in done where r.record.methodVersion != nil && r.version == v.id { newestOwn[r.record.method] = v.id } }
             currentBySuite[suite] = done.filter { r in
-                r.r.methodVersion == nil ? r.version == builtIn : r.version == newestOwn[r.r.method]
+                r.record.methodVersion == nil ? r.version == builtIn : r.version == newestOwn[r.record.method]
             }
         }
     }
@@ -79,10 +82,10 @@ struct ReportData {
     /// Finished runs of a suite by its newest code version: what the leaderboards show.
     func current(suite: String) -> [Run] { currentBySuite[suite] ?? [] }
 
-    func methods(_ rs: [Run]) -> [String] { Array(Set(rs.map { $0.r.method })).sorted() }
+    func methods(_ rs: [Run]) -> [String] { Array(Set(rs.map { $0.record.method })).sorted() }
     func settings(_ rs: [Run]) -> [(sv: Double, sl: Double)] {
         var seen = Set<[Double]>()
-        return rs.map { [$0.r.sv, $0.r.sl] }.filter { seen.insert($0).inserted }
+        return rs.map { [$0.record.sv, $0.record.sl] }.filter { seen.insert($0).inserted }
             .sorted { ($0[0], $0[1]) < ($1[0], $1[1]) }.map { ($0[0], $0[1]) }
     }
 
@@ -94,24 +97,24 @@ struct ReportData {
     }
 
     /// Mean with a stratified bootstrap CI over runs (strata: similarity settings).
-    static func interval(_ rs: [Run], metric: String, key: String) -> Interval? {
-        let pairs = rs.compactMap { r in r.metric[metric].map { ($0, "\(r.r.sv) \(r.r.sl)") } }
+    static func interval(_ rs: [Run], metric: ContinualMetric, key: String) -> Interval? {
+        let pairs = rs.compactMap { r in r.metric[metric].map { ($0, "\(r.record.sv) \(r.record.sl)") } }
         guard !pairs.isEmpty else { return nil }
         let labels = Array(Set(pairs.map(\.1))).sorted()
         let strata = pairs.map { labels.firstIndex(of: $0.1)! }
-        return Bootstrap(resamples: 2000, key: RandomKey("report", .string(key), .string(metric)))
+        return Bootstrap(resamples: 2000, key: RandomKey("report", .string(key), .string(metric.rawValue)))
             .interval(pairs.map(\.0), strata: strata)
     }
 
     /// Intervals of several metrics over one set of runs. Metrics every run has share one pass
     /// of resamples (`Bootstrap.meanIntervals`); a metric some runs lack is bootstrapped over
     /// the runs that have it. Absent: no run has the metric.
-    static func intervals(_ rs: [Run], metrics: [String], key: String) -> [String: Interval] {
-        var out: [String: Interval] = [:]
+    static func intervals(_ rs: [Run], metrics: [ContinualMetric], key: String) -> [ContinualMetric: Interval] {
+        var out: [ContinualMetric: Interval] = [:]
         let complete = metrics.filter { m in !rs.isEmpty && rs.allSatisfy { $0.metric[m] != nil } }
         if !complete.isEmpty {
-            let labels = Array(Set(rs.map { "\($0.r.sv) \($0.r.sl)" })).sorted()
-            let strata = rs.map { labels.firstIndex(of: "\($0.r.sv) \($0.r.sl)")! }
+            let labels = Array(Set(rs.map { "\($0.record.sv) \($0.record.sl)" })).sorted()
+            let strata = rs.map { labels.firstIndex(of: "\($0.record.sv) \($0.record.sl)")! }
             let joint = Bootstrap(resamples: 2000, key: RandomKey("report", .string(key), .string("joint")))
                 .meanIntervals(complete.map { m in rs.map { $0.metric[m]! } }, strata: strata)
             for (m, iv) in zip(complete, joint) { out[m] = iv }
@@ -123,9 +126,9 @@ struct ReportData {
     }
 
     /// The metric averaged over seeds for each order: (order, value).
-    static func byOrder(_ rs: [Run], metric: String) -> [(order: String, value: Double)] {
+    static func byOrder(_ rs: [Run], metric: ContinualMetric) -> [(order: String, value: Double)] {
         var groups: [String: [Double]] = [:]
-        for r in rs { if let v = r.metric[metric] { groups[r.r.orderKey, default: []].append(v) } }
+        for r in rs { if let v = r.metric[metric] { groups[r.record.orderKey, default: []].append(v) } }
         return groups.keys.sorted().map { ($0, Descriptive.mean(groups[$0]!)) }
     }
 }

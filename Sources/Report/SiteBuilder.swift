@@ -68,7 +68,7 @@ public struct SiteBuilder: Sendable {
             }
         }
         try check(data.suites, "suites")
-        try check(Array(Set(data.runs.map { $0.r.method })).sorted(), "methods")
+        try check(Array(Set(data.runs.map { $0.record.method })).sorted(), "methods")
     }
 
     /// Writes every page into `outputDirectory` (the staging directory).

@@ -25,7 +25,7 @@ struct SpeedHistory: Equatable {
         var versions: [String]
         /// Short labels of `versions` for tables and axes.
         var labels: [String] {
-            versions.map { String($0.prefix(10)) + ($0.hasSuffix("+dirty") ? "+dirty" : "") }
+            versions.map(ReportData.Version.short)
         }
         var series: [Series]
     }
@@ -33,7 +33,6 @@ struct SpeedHistory: Equatable {
     var groups: [Group]
 
     init(_ measurements: [BenchmarkMeasurement]) {
-        func version(_ m: BenchmarkMeasurement) -> String { m.commit + (m.dirty ? "+dirty" : "") }
         var keys: [String] = []
         var byKey: [String: [BenchmarkMeasurement]] = [:]
         for m in measurements {
@@ -44,13 +43,13 @@ struct SpeedHistory: Equatable {
         groups = keys.sorted().map { key in
             let ms = byKey[key]!
             var first: [String: String] = [:]
-            for m in ms { first[version(m)] = min(first[version(m)] ?? m.measuredAt, m.measuredAt) }
+            for m in ms { first[m.version] = min(first[m.version] ?? m.measuredAt, m.measuredAt) }
             let versions = first.keys.sorted { (first[$0]!, $0) < (first[$1]!, $1) }
             var names: [String] = []
             for m in ms where !names.contains(m.name) { names.append(m.name) }
             let series = names.sorted { ($0.lowercased(), $0) < ($1.lowercased(), $1) }.map { name -> Series in
                 let own = ms.filter { $0.name == name }
-                let values = versions.map { v in own.filter { version($0) == v }.map(\.value) }
+                let values = versions.map { v in own.filter { $0.version == v }.map(\.value) }
                 let median = values.map { $0.isEmpty ? nil : Descriptive.median($0) }
                 return Series(name: name, unit: own.last!.unit, detail: own.last!.detail, median: median,
                               low: values.map { $0.min() }, high: values.map { $0.max() },
@@ -59,4 +58,9 @@ struct SpeedHistory: Equatable {
             return Group(machine: ms[0].machine, openblasCore: ms[0].openblasCore, versions: versions, series: series)
         }
     }
+}
+
+extension BenchmarkMeasurement {
+    /// Named as runs name clvbench's version.
+    var version: String { RunRecord.versionLabel(commit: commit, dirty: dirty) }
 }

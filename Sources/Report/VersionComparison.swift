@@ -26,14 +26,14 @@ public enum VersionComparison {
     /// Code versions of all runs, oldest first by their newest stored finish time. With
     /// `isAncestor(a, b, repository)` (git's answer, nil when it has none), versions read from
     /// one repository are put in ancestry order instead, in the places their times gave them.
-    public static func versions(_ runs: [StoredRun],
+    public static func versions(_ runs: [RunRecord],
                                 isAncestor: ((String, String, String) -> Bool?)? = nil) -> [String] {
         var last: [String: String] = [:]
         var repository: [String: String] = [:]
         for r in runs {
-            let v = r.record.versionLabel
-            last[v] = max(last[v] ?? "", r.record.finishedAt)
-            if let repo = r.record.methodVersion?.repository { repository[v] = repo }
+            let v = r.versionLabel
+            last[v] = max(last[v] ?? "", r.finishedAt)
+            if let repo = r.methodVersion?.repository { repository[v] = repo }
         }
         var ordered = last.keys.sorted { (last[$0]!, $0) < (last[$1]!, $1) }
         guard let isAncestor else { return ordered }
@@ -79,13 +79,25 @@ public enum VersionComparison {
         }
     }
 
-    public static func compare(_ runs: [StoredRun], base: String, head: String, thresholds: [String: Double] = [:]) -> [Row] {
-        func version(_ r: RunRecord) -> String { r.versionLabel }
+    /// `METRIC=NUMBER` of `compare --threshold`: a metric the comparison reports and a
+    /// non-negative number; anything else is refused with the names it accepts.
+    public static func threshold(parsing s: String) throws -> (ContinualMetric, Double) {
+        let kv = s.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        guard kv.count == 2, let v = Double(kv[1]), v.isFinite, v >= 0 else {
+            throw ReportError("--threshold expects METRIC=NUMBER with a number >= 0, got '\(s)'")
+        }
+        guard let m = ContinualMetric(rawValue: String(kv[0])), metrics.contains(m) else {
+            throw ReportError("--threshold: unknown metric '\(kv[0])'; compare reports \(metrics.map(\.rawValue).joined(separator: ", "))")
+        }
+        return (m, v)
+    }
+
+    public static func compare(_ runs: [RunRecord], base: String, head: String, thresholds: [ContinualMetric: Double] = [:]) -> [Row] {
         var baseCells: [String: RunRecord] = [:], headCells: [String: RunRecord] = [:]
-        for s in runs where s.record.status == .done {
-            let v = version(s.record)
-            if v == base { baseCells[s.record.cellHash] = s.record }
-            if v == head { headCells[s.record.cellHash] = s.record }
+        for r in runs where r.status == .done {
+            let v = r.versionLabel
+            if v == base { baseCells[r.cellHash] = r }
+            if v == head { headCells[r.cellHash] = r }
         }
         // Keyed by (suite, method) as a pair: a separator character inside the key would split
         // a label that contains it.
@@ -106,7 +118,7 @@ public enum VersionComparison {
                 }
                 guard !p.isEmpty else { continue }
                 let c = Comparison.paired(base: p.map(\.0), head: p.map(\.1), direction: m.direction,
-                                          threshold: thresholds[m.rawValue] ?? defaultThreshold,
+                                          threshold: thresholds[m] ?? defaultThreshold,
                                           bootstrap: Bootstrap(resamples: 2000, key: RandomKey("compare", .string(key), .string(m.rawValue))))
                 rows.append(Row(suite: group.suite, method: group.method, metric: m, pairs: p.count,
                                 base: Descriptive.mean(p.map(\.0)), head: Descriptive.mean(p.map(\.1)),

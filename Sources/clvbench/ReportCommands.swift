@@ -1,4 +1,5 @@
 import ArgumentParser
+import Analysis
 import Foundation
 import Harness
 import Report
@@ -73,16 +74,19 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         guard ["text", "markdown"].contains(format) else { throw ValidationError("--format must be text or markdown") }
-        var t: [String: Double] = [:]
+        var t: [ContinualMetric: Double] = [:]
         for s in thresholds {
-            let kv = s.split(separator: "=", maxSplits: 1)
-            guard kv.count == 2, let v = Double(kv[1]), v >= 0 else { throw ValidationError("--threshold expects METRIC=NUMBER, got '\(s)'") }
-            t[String(kv[0])] = v
+            do {
+                let (m, v) = try VersionComparison.threshold(parsing: s)
+                t[m] = v
+            } catch let e as ReportError {
+                throw ValidationError(e.description)
+            }
         }
         let store = try openStore(db, readOnly: true)
-        var runs = try store.loadRuns()
+        var runs = try store.loadRuns().map(\.record)
         if let method {
-            runs = runs.filter { $0.record.method == method }
+            runs = runs.filter { $0.method == method }
             guard !runs.isEmpty else { throw ValidationError("no runs of method '\(method)' in \(db)") }
         }
         // Versions of one repository in git ancestry order where git knows them (docs/provenance.md).

@@ -32,6 +32,12 @@ struct CompareCLITests {
         let worse = try CLI.run(["compare", "1111", "2222", "--db", db])
         #expect(worse.status == 1, "\(worse.stdout)")
         #expect(worse.stdout.contains("REGRESSION"))
+        // A threshold above the injected drop applies to Last by name: no regression then.
+        let lenient = try CLI.run(["compare", "1111", "2222", "--db", db, "--threshold", "last=0.2"])
+        #expect(lenient.status == 0 && !lenient.stdout.contains("REGRESSION"), "\(lenient.stdout)")
+        // A misspelt metric is refused, not ignored.
+        let typo = try CLI.run(["compare", "1111", "2222", "--db", db, "--threshold", "lats=0.2"])
+        #expect(typo.status == 2 && typo.stderr.contains("unknown metric 'lats'") && typo.stderr.contains("last, avg"), "\(typo.stderr)")
         let bad = try CLI.run(["compare", "9999", "2222", "--db", db])
         #expect(bad.status == 2 && bad.stderr.contains("no code version starts with '9999'"))
         let report = try CLI.run(["report", "--db", db, "--out", dir.appendingPathComponent("site").path])

@@ -24,8 +24,8 @@ struct ModelGroupingTests {
         let arch = data.current(suite: "arch")
         #expect(data.methods(arch) == ["mlp-bag / finetune", "vit-bag / finetune"])
         // Each row holds exactly its model's runs: the ViT rows are the shifted ones.
-        for run in arch { #expect(run.r.method == "\(run.r.model) / finetune") }
-        let vitLast = arch.filter { $0.r.model == "vit-bag" }.map { $0.metric["forgetting"]! }
+        for run in arch { #expect(run.record.method == "\(run.record.model) / finetune") }
+        let vitLast = arch.filter { $0.record.model == "vit-bag" }.map { $0.metric[.forgetting]! }
         #expect(vitLast.allSatisfy { abs($0 - 0.1) < 1e-12 })
         #expect(data.methods(data.current(suite: "plain")) == ["finetune"])
     }

@@ -146,7 +146,7 @@ struct SiteTests {
     @Test func atomFeedHasOneEntryPerRegression() throws {
         for regress in [0.0, 0.05] {
             let db = try SyntheticResults.database(commits: ["aaaa1111", "bbbb2222"], regress: regress)
-            let expected = VersionComparison.compare(try Store(path: db, mode: .readOnly).loadRuns(), base: "aaaa1111", head: "bbbb2222")
+            let expected = VersionComparison.compare(try Store(path: db, mode: .readOnly).loadRuns().map(\.record), base: "aaaa1111", head: "bbbb2222")
                 .filter(\.regression)
             let (out, written) = try build(db)
             #expect(written.contains(out + "/regressions.xml"))
@@ -186,10 +186,10 @@ struct SiteTests {
     }
 
     @Test func compareFindsInjectedRegressionsOnly() throws {
-        let same = try Store(path: try SyntheticResults.database(commits: ["aaaa1111", "bbbb2222"]), mode: .readOnly).loadRuns()
+        let same = try Store(path: try SyntheticResults.database(commits: ["aaaa1111", "bbbb2222"]), mode: .readOnly).loadRuns().map(\.record)
         let rows = VersionComparison.compare(same, base: "aaaa1111", head: "bbbb2222")
         #expect(!rows.isEmpty && rows.allSatisfy { !$0.regression })
-        let worse = try Store(path: try SyntheticResults.database(commits: ["aaaa1111", "bbbb2222"], regress: 0.05), mode: .readOnly).loadRuns()
+        let worse = try Store(path: try SyntheticResults.database(commits: ["aaaa1111", "bbbb2222"], regress: 0.05), mode: .readOnly).loadRuns().map(\.record)
         let r2 = VersionComparison.compare(worse, base: "aaaa1111", head: "bbbb2222")
         #expect(r2.contains { $0.regression && $0.metric == .last })
         #expect(try VersionComparison.resolve("latest", among: VersionComparison.versions(worse)) == "bbbb2222")

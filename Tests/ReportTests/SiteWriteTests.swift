@@ -144,7 +144,7 @@ struct SiteWriteTests {
         let runs = try Store(path: try database(suites: [hostile], methods: [hostile]), mode: .readOnly).loadRuns()
         var head = runs
         for i in head.indices { head[i].record.provenance.commit = "bbbb2222"; head[i].record.finishedAt = "2026-02-01T00:00:00Z" }
-        let rows = VersionComparison.compare(runs + head, base: "aaaa1111", head: "bbbb2222")
+        let rows = VersionComparison.compare((runs + head).map(\.record), base: "aaaa1111", head: "bbbb2222")
         let table = VersionComparison.table(rows, markdown: true)
         let lines = table.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         #expect(lines.count == 2 + rows.count, "\(table)")

@@ -5,10 +5,10 @@ import ResultStore
 
 /// Versions of a method's repository follow git ancestry where it is known, time elsewhere.
 struct VersionOrderTests {
-    static func run(_ method: String, version: MethodVersion?, tool: String = "tool", at: String) -> StoredRun {
+    static func run(_ method: String, version: MethodVersion?, tool: String = "tool", at: String) -> RunRecord {
         var r = SyntheticResults.record(method: method, commit: tool, seed: 0, order: ["a", "b"], sv: 0.5, finishedAt: at)
         r.methodVersion = version
-        return StoredRun(id: 0, record: r)
+        return r
     }
 
     @Test func ancestryOrdersOneRepositorysVersionsInTheirTimeSlots() throws {
@@ -40,10 +40,11 @@ struct VersionOrderTests {
             Self.run("mine", version: .init(commit: "c1", dirty: false, repository: "/r"), at: "2026-01-01T00:00:02Z"),
         ]
         let history = ["c1": 1, "c2": 2]
-        let byTime = ReportData(runs)
+        let stored = runs.map { StoredRun(id: 0, record: $0) }
+        let byTime = ReportData(stored)
         #expect(byTime.versions(suite: "demo").map(\.id) == ["c2", "c1"])
         #expect(byTime.current(suite: "demo").map(\.version) == ["c1"])
-        let byAncestry = ReportData(runs, isAncestor: { a, b, _ in history[a].flatMap { x in history[b].map { x <= $0 } } })
+        let byAncestry = ReportData(stored, isAncestor: { a, b, _ in history[a].flatMap { x in history[b].map { x <= $0 } } })
         #expect(byAncestry.versions(suite: "demo").map(\.id) == ["c1", "c2"])
         #expect(byAncestry.current(suite: "demo").map(\.version) == ["c2"])
     }

@@ -15,52 +15,20 @@ extension SiteBuilder.Context {
     func contributions(_ main: Element, suite: String, _ cur: [ReportData.Run]) throws {
         let methods = data.methods(cur)
         for m in methods {
-            let mr = cur.filter { $0.r.method == m }
-            var sums: [String: [Double]] = [:], counts: [String: Int] = [:]
-            var keys: [String] = []
-            for r in mr {
-                let position = Dictionary(uniqueKeysWithValues: r.r.order.enumerated().map { ($1, $0 + 1) })
-                for a in r.r.attributions {
-                    guard let s = position[a.environment], s < a.stage else { continue }
-                    let k = "stage \(a.stage), env. #\(s)"
-                    if sums[k] == nil { sums[k] = [0, 0, 0]; counts[k] = 0; keys.append(k) }
-                    for g in 0..<3 { sums[k]![g] += a.accuracy[g] }
-                    counts[k]! += 1
-                }
-            }
-            guard !keys.isEmpty else { continue }
+            let mr = cur.filter { $0.record.method == m }
+            let bars = ReportData.attributionBars(mr)
+            guard !bars.isEmpty else { continue }
             let heading = main.add("h2", text: m)
             for t in data.tags(m) { heading.add("span", ["class": "tag"], text: t) }
-            keys.sort()
-            Charts.shares(main, label: "Mean Shapley attribution of accuracy change, \(m)",
-                          bars: keys.map { k in (k, sums[k]!.map { $0 / Double(counts[k]!) }) })
+            Charts.shares(main, label: "Mean Shapley attribution of accuracy change, \(m)", bars: bars.map { ($0.label, $0.mean) })
             // Stability of the vision share of forgetting across orders.
-            var shares: [Double] = []
-            for o in Set(mr.map { $0.r.orderKey }).sorted() {
-                var v = 0.0, l = 0.0
-                for r in mr where r.r.orderKey == o {
-                    let position = Dictionary(uniqueKeysWithValues: r.r.order.enumerated().map { ($1, $0 + 1) })
-                    for a in r.r.attributions where (position[a.environment] ?? 99) < a.stage {
-                        v += abs(a.accuracy[0]); l += abs(a.accuracy[1])
-                    }
-                }
-                if v + l > 0 { shares.append(v / (v + l)) }
-            }
+            let shares = ReportData.visionShares(mr)
             if !shares.isEmpty {
                 explain(main, "Vision share of the attributed change on earlier environments, across \(shares.count) orders: mean \(fmt(Descriptive.mean(shares), 3)), range \(fmt(shares.min()!, 3))–\(fmt(shares.max()!, 3)).")
             }
         }
         // Do the scores predict forgetting?
-        var obs: [ForgettingObservation] = []
-        let settings = data.settings(cur).map { "\($0.sv) \($0.sl)" }
-        for r in cur {
-            for c in r.r.contributions {
-                let sh = r.r.attributions.first { $0.stage == c.stage && $0.environment == c.earlier }
-                obs.append(ForgettingObservation(scores: [c.sv, c.sl, c.sxEarlierTrained, c.sxTrainedEarlier, c.driftVision, c.driftLanguage],
-                                                 forgetting: c.forgetting, shapley: sh?.accuracy,
-                                                 stratum: settings.firstIndex(of: "\(r.r.sv) \(r.r.sl)") ?? 0, cluster: Int(r.id)))
-            }
-        }
+        let obs = data.forgettingObservations(cur)
         main.add("h2", text: "Do the contribution scores predict forgetting?")
         if obs.count >= 8 {
             let v = ScoreValidity.analyse(obs, bootstrap: Bootstrap(resamples: 500, key: RandomKey("validity", .string(suite))))

@@ -14,15 +14,11 @@ extension SiteBuilder.Context {
     /// Held-out accuracy over stages by method.
     func generalization(_ main: Element, suite: String, _ cur: [ReportData.Run]) throws {
         let methods = data.methods(cur)
-        let stages = (cur.flatMap { $0.r.accuracy.map(\.stage) }.max() ?? 0) + 1
+        let stages = ReportData.stageCount(cur)
         Charts.lines(main, label: "Held-out accuracy over stages by method", xLabels: (0..<stages).map { "stage \($0)" }, yLabel: "held-out accuracy",
                      series: methods.map { m in
                          // Per run, the mean held-out accuracy at each stage (nil: none at that stage).
-                         let perRun = cur.filter { $0.r.method == m }.map { r in
-                             var sums = [Double](repeating: 0, count: stages), counts = [Int](repeating: 0, count: stages)
-                             for a in r.r.accuracy where a.heldOut && a.stage < stages { sums[a.stage] += a.accuracy; counts[a.stage] += 1 }
-                             return (0..<stages).map { counts[$0] > 0 ? sums[$0] / Double(counts[$0]) : nil }
-                         }
+                         let perRun = cur.filter { $0.record.method == m }.map { ReportData.heldOutMeans($0, stages: stages) }
                          let cis: [Interval?]
                          if !perRun.isEmpty && perRun.allSatisfy({ $0.allSatisfy { $0 != nil } }) {
                              // Every run has every stage: one pass of resamples for all stages.

@@ -9,7 +9,7 @@ extension SiteBuilder.Context {
         let (p, main) = try page("History across code versions")
         explain(main, "Each point is a metric's mean over a suite's cells for one code version (oldest left). Dashed lines mark change points found by penalised least-squares segmentation; regressions compare consecutive versions on identical cells.")
         var regressions: [(suite: String, base: String, head: String, updated: String, row: VersionComparison.Row)] = []
-        let stored = data.runs.map { StoredRun(id: $0.id, record: $0.r) }
+        let records = data.runs.map(\.record)
         for suite in data.suites {
             let versions = data.versions(suite: suite)
             main.add("h2", text: suite)
@@ -19,15 +19,15 @@ extension SiteBuilder.Context {
             for v in versions {
                 let row = table.add("tr")
                 row.add("td", text: v.short)
-                row.add("td", text: "\(data.runs.filter { $0.r.suiteName == suite && $0.version == v.id }.count)")
+                row.add("td", text: "\(data.runs.filter { $0.record.suiteName == suite && $0.version == v.id }.count)")
                 row.add("td", text: v.lastFinished)
             }
-            let suiteRuns = data.runs.filter { $0.r.suiteName == suite && $0.r.status == .done }
+            let suiteRuns = data.runs.filter { $0.record.suiteName == suite && $0.record.status == .done }
             for metric in [ContinualMetric.last, .forgetting] {
                 var series: [(String, [Double], [Double], [Double])] = []
                 var marks = Set<Int>()
                 for m in data.methods(suiteRuns) {
-                    let means = versions.map { v in Descriptive.mean(suiteRuns.filter { $0.r.method == m && $0.version == v.id }.compactMap { $0.metric[metric.rawValue] }) }
+                    let means = versions.map { v in Descriptive.mean(suiteRuns.filter { $0.record.method == m && $0.version == v.id }.compactMap { $0.metric[metric] }) }
                     ChangePoints.changes(alongGaps: means).forEach { marks.insert($0) }  // versions without runs are gaps
                     series.append((m, means, means, means))
                 }
@@ -37,7 +37,7 @@ extension SiteBuilder.Context {
                 }
             }
             for i in versions.indices.dropFirst() {
-                let rows = VersionComparison.compare(stored.filter { $0.record.suiteName == suite }, base: versions[i - 1].id, head: versions[i].id)
+                let rows = VersionComparison.compare(records.filter { $0.suiteName == suite }, base: versions[i - 1].id, head: versions[i].id)
                 for r in rows where r.regression {
                     regressions.append((suite, versions[i - 1].short, versions[i].short, versions[i].lastFinished, r))
                 }

@@ -16,18 +16,18 @@ extension SiteBuilder.Context {
             row.add("td", text: "\(cur.count)")
             row.add("td", text: "\(data.methods(cur).count)")
             row.add("td", text: "\(data.settings(cur).count)")
-            row.add("td", text: "\(Set(cur.map { $0.r.orderKey }).count)")
+            row.add("td", text: "\(Set(cur.map { $0.record.orderKey }).count)")
         }
         main.add("h2", text: "Methods")
         let mt = main.add("table")
         let mh = mt.add("tr")
         for h in ["method", "kind", "runs", "command or parameters"] { mh.add("th", text: h) }
-        for m in Array(Set(data.runs.map { $0.r.method })).sorted() {
-            let example = data.runs.first { $0.r.method == m }!.r
+        for m in Array(Set(data.runs.map { $0.record.method })).sorted() {
+            let example = data.runs.first { $0.record.method == m }!.record
             let row = mt.add("tr")
             row.add("td", text: m)
             row.add("td", text: example.external ? "external" : "built-in")
-            row.add("td", text: "\(data.runs.filter { $0.r.method == m }.count)")
+            row.add("td", text: "\(data.runs.filter { $0.record.method == m }.count)")
             row.add("td", text: example.externalCommand ?? example.methodParameters)
         }
         try save(p, "index.html")

@@ -16,44 +16,35 @@ extension SiteBuilder.Context {
         var scopes: [(String, [ReportData.Run])] = [("All similarity settings", cur)]
         var pooledLast: [String: Interval] = [:]  // for the chart below
         for s in data.settings(cur) {
-            scopes.append(("sv = \(fmt(s.sv)), sl = \(fmt(s.sl))", cur.filter { $0.r.sv == s.sv && $0.r.sl == s.sl }))
+            scopes.append(("sv = \(fmt(s.sv)), sl = \(fmt(s.sl))", cur.filter { $0.record.sv == s.sv && $0.record.sl == s.sl }))
         }
         for (title, rs) in scopes {
             main.add("h2", text: title)
-            let methods = data.methods(rs)
-            // Every (method, metric) interval once; the table and the ranking read them.
-            let intervals = methods.map { m in
-                ReportData.intervals(rs.filter { $0.r.method == m }, metrics: SiteBuilder.leaderboardMetrics.map(\.rawValue),
-                                     key: suite + title + m)
-            }
+            let rows = ReportData.leaderboard(rs, methods: data.methods(rs), metrics: SiteBuilder.leaderboardMetrics, key: suite + title)
             if pooledLast.isEmpty {
-                for (m, iv) in zip(methods, intervals) { pooledLast[m] = iv["last"] }
+                for r in rows.sorted(by: { $0.method < $1.method }) { pooledLast[r.method] = r.intervals[.last] }
             }
-            let order = methods.indices.sorted { (intervals[$0]["last"]?.estimate ?? -1) > (intervals[$1]["last"]?.estimate ?? -1) }
             let table = main.add("table", ["class": "leaderboard"])
             let head = table.add("tr")
             head.add("th", text: "rank"); head.add("th", text: "method"); head.add("th", text: "n")
             for m in SiteBuilder.leaderboardMetrics { head.add("th", text: m.label + (m.direction == .higherIsBetter ? " ↑" : " ↓")) }
             head.add("th", text: "IQM Last"); head.add("th", text: "worst order (Last)")
-            for (rank, i) in order.enumerated() {
-                let m = methods[i]
-                let mr = rs.filter { $0.r.method == m }
+            for (rank, r) in rows.enumerated() {
                 let row = table.add("tr")
                 row.add("td", text: "\(rank + 1)")
-                methodCell(row, m)
-                row.add("td", text: "\(mr.count)")
+                methodCell(row, r.method)
+                row.add("td", text: "\(r.n)")
                 for metric in SiteBuilder.leaderboardMetrics {
                     let cell = row.add("td")
-                    if let ci = intervals[i][metric.rawValue] {
+                    if let ci = r.intervals[metric] {
                         cell.text(fmt(ci.estimate, 3))
                         cell.add("span", ["class": "ci"], text: " [\(fmt(ci.low, 3)), \(fmt(ci.high, 3))]")
                     } else {
                         cell.text("n/a")
                     }
                 }
-                let lasts = mr.compactMap { $0.metric["last"] }
-                row.add("td", text: lasts.isEmpty ? "n/a" : fmt(Descriptive.iqm(lasts), 3))
-                if let worst = ReportData.byOrder(mr, metric: "last").min(by: { $0.value < $1.value }) {
+                row.add("td", text: r.iqmLast.map { fmt($0, 3) } ?? "n/a")
+                if let worst = r.worstOrder {
                     row.add("td", text: "\(fmt(worst.value, 3)) (\(worst.order))")
                 } else {
                     row.add("td", text: "n/a")
@@ -77,9 +68,9 @@ extension SiteBuilder.Context {
         for a in methods {
             let row = pt.add("tr")
             row.add("td", text: a)
-            let xa = cur.filter { $0.r.method == a }.compactMap { $0.metric["last"] }
+            let xa = cur.filter { $0.record.method == a }.compactMap { $0.metric[.last] }
             for b in methods {
-                let xb = cur.filter { $0.r.method == b }.compactMap { $0.metric["last"] }
+                let xb = cur.filter { $0.record.method == b }.compactMap { $0.metric[.last] }
                 row.add("td", text: a == b || xa.isEmpty || xb.isEmpty ? "–" : fmt(Comparison.probabilityOfImprovement(xa, over: xb), 2))
             }
         }
@@ -89,11 +80,11 @@ extension SiteBuilder.Context {
         let vh = vt.add("tr")
         for h in ["method", "seed", "order", "similarity", "other"] { vh.add("th", text: h) }
         for m in methods {
-            let mr = cur.filter { $0.r.method == m && $0.metric["last"] != nil }
+            let mr = cur.filter { $0.record.method == m && $0.metric[.last] != nil }
             guard mr.count > 1 else { continue }
             let (shares, residual) = VarianceDecomposition.shares(
-                values: mr.map { $0.metric["last"]! },
-                factors: ["seed": mr.map { "\($0.r.seed)" }, "order": mr.map { $0.r.orderKey }, "similarity": mr.map(\.setting)])
+                values: mr.map { $0.metric[.last]! },
+                factors: ["seed": mr.map { "\($0.record.seed)" }, "order": mr.map { $0.record.orderKey }, "similarity": mr.map(\.setting)])
             let row = vt.add("tr")
             row.add("td", text: m)
             for k in ["seed", "order", "similarity"] { row.add("td", text: fmt(shares[k] ?? 0, 3)) }
@@ -103,7 +94,7 @@ extension SiteBuilder.Context {
         Charts.strip(main, label: "Last accuracy of every cell by method, with mean and 95% CI", yLabel: "Last",
                      groups: methods.map { m in
                          let ci = pooledLast[m]
-                         return (m, cur.filter { $0.r.method == m }.compactMap { $0.metric["last"] }, ci.map { ($0.estimate, $0.low, $0.high) })
+                         return (m, cur.filter { $0.record.method == m }.compactMap { $0.metric[.last] }, ci.map { ($0.estimate, $0.low, $0.high) })
                      })
     }
 }

@@ -15,9 +15,9 @@ extension SiteBuilder.Context {
     func orders(_ main: Element, suite: String, _ cur: [ReportData.Run]) throws {
         let methods = data.methods(cur)
         for s in data.settings(cur) {
-            let rs = cur.filter { $0.r.sv == s.sv && $0.r.sl == s.sl }
-            // Last per order (mean over seeds) for each method, once: chart, table and flips read it.
-            let byOrder = methods.map { m in ReportData.byOrder(rs.filter { $0.r.method == m }, metric: "last") }
+            let rs = cur.filter { $0.record.sv == s.sv && $0.record.sl == s.sl }
+            let robustness = ReportData.OrderRobustness(rs, methods: methods)
+            let byOrder = robustness.byOrder
             main.add("h2", text: "sv = \(fmt(s.sv)), sl = \(fmt(s.sl))")
             Charts.strip(main, label: "Last per task order, by method", yLabel: "Last (mean over seeds)",
                          groups: zip(methods, byOrder).map { ($0, $1.map(\.value), nil) })
@@ -32,19 +32,7 @@ extension SiteBuilder.Context {
                 row.add("td", text: worst.order); row.add("td", text: fmt(worst.value, 3))
                 row.add("td", text: fmt(best.value - worst.value, 3))
             }
-            // Rank flips: method pairs whose order in a task order disagrees with the pooled order.
-            let pooled = methods.map { m in Descriptive.mean(rs.filter { $0.r.method == m }.compactMap { $0.metric["last"] }) }
-            let perOrder = byOrder.map { Dictionary(uniqueKeysWithValues: $0.map { ($0.order, $0.value) }) }
-            var flips = 0, pairs = 0
-            for o in Array(Set(rs.map { $0.r.orderKey })).sorted() {
-                for a in methods.indices {
-                    for b in (a + 1)..<methods.count {
-                        guard let va = perOrder[a][o], let vb = perOrder[b][o] else { continue }
-                        pairs += 1
-                        if (va - vb) * (pooled[a] - pooled[b]) < 0 { flips += 1 }
-                    }
-                }
-            }
+            let (flips, pairs) = (robustness.flips, robustness.pairs)
             explain(main, "Rank flips: \(flips) of \(pairs) (method pair, order) comparisons disagree with the pooled ranking (\(pairs == 0 ? "n/a" : fmt(100 * Double(flips) / Double(pairs), 1) + "%")).")
         }
     }

@@ -5,7 +5,7 @@ import ResultStore
 extension SiteBuilder.Context {
     /// One page per run: accuracy heatmap, metrics, contributions, attribution, provenance.
     mutating func runPage(_ run: ReportData.Run) throws {
-        let r = run.r
+        let r = run.record
         let (p, main) = try page("Run #\(run.id): \(r.method), \(r.suiteName)", depth: 1)
         let prov = main.add("table")
         // Rows only a run with its own method version or an import source has.
@@ -40,7 +40,7 @@ extension SiteBuilder.Context {
             for m in ContinualMetric.allCases {
                 let row = mt.add("tr")
                 row.add("th", text: m.label)
-                row.add("td", text: run.metric[m.rawValue].map { fmt($0, 4) } ?? "n/a")
+                row.add("td", text: run.metric[m].map { fmt($0, 4) } ?? "n/a")
                 row.add("td", ["class": "explain"], text: m.explanation)
             }
         }

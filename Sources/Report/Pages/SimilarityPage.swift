@@ -15,12 +15,12 @@ extension SiteBuilder.Context {
     func similarity(_ main: Element, suite: String, _ cur: [ReportData.Run]) throws {
         let methods = data.methods(cur)
         for (axis, key) in [("sv", \RunRecord.sv), ("sl", \RunRecord.sl)] {
-            let values = Array(Set(cur.map { $0.r[keyPath: key] })).sorted()
+            let values = Array(Set(cur.map { $0.record[keyPath: key] })).sorted()
             let metrics = [ContinualMetric.last, .forgetting]
             // Both metrics of a (method, value) cell from one pass of resamples.
             let cis = methods.map { m in
                 values.map { v in
-                    ReportData.intervals(cur.filter { $0.r.method == m && $0.r[keyPath: key] == v }, metrics: metrics.map(\.rawValue),
+                    ReportData.intervals(cur.filter { $0.record.method == m && $0.record[keyPath: key] == v }, metrics: metrics,
                                          key: suite + axis + m + "\(v)")
                 }
             }
@@ -28,7 +28,7 @@ extension SiteBuilder.Context {
                 main.add("h2", text: "\(metric.label) against \(axis)")
                 Charts.lines(main, label: "\(metric.label) against \(axis) by method", xLabels: values.map { fmt($0) }, yLabel: metric.label,
                              series: methods.indices.map { i in
-                                 let row = cis[i].map { $0[metric.rawValue] }
+                                 let row = cis[i].map { $0[metric] }
                                  return (methods[i], row.map { $0?.estimate ?? .nan }, row.map { $0?.low ?? .nan }, row.map { $0?.high ?? .nan })
                              })
             }
@@ -36,11 +36,11 @@ extension SiteBuilder.Context {
             let head = table.add("tr")
             head.add("th", text: "\(axis) asked"); head.add("th", text: "measured SV"); head.add("th", text: "measured SL")
             for v in values {
-                let rs = cur.filter { $0.r[keyPath: key] == v }
+                let rs = cur.filter { $0.record[keyPath: key] == v }
                 let row = table.add("tr")
                 row.add("td", text: fmt(v))
-                row.add("td", text: fmt(Descriptive.mean(rs.compactMap { $0.r.measuredSV }), 3))
-                row.add("td", text: fmt(Descriptive.mean(rs.compactMap { $0.r.measuredSL }), 3))
+                row.add("td", text: fmt(Descriptive.mean(rs.compactMap { $0.record.measuredSV }), 3))
+                row.add("td", text: fmt(Descriptive.mean(rs.compactMap { $0.record.measuredSL }), 3))
             }
         }
     }
