@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "Environments", dependencies: ["Linalg", "CZlib"]),
         // Performance figures for `clvbench bench`; lives beside the benchmark suites.
         .target(name: "Benchmarks", dependencies: ["Linalg", "Environments", "Model", "Continual", "Analysis", "Harness", "ResultStore", "Report"], path: "benchmarks/perf",
-                exclude: ["README.md", "peer_numpy.py"]),
+                exclude: ["README.md", "peer_numpy.py", "minilm_numpy.py"]),
 
         .executableTarget(
             name: "clvbench",

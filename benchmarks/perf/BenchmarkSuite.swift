@@ -13,7 +13,7 @@ public struct BenchmarkFigure: Codable, Sendable {
 
 /// The figures `clvbench bench` prints. Each section is a function so a run can pick sections.
 public enum BenchmarkSuite {
-    public static let sections = ["sgemm", "environments", "training", "stage", "report"]
+    public static let sections = ["sgemm", "environments", "training", "stage", "minilm", "report"]
 
     /// `keep`: where the report section leaves its synthetic databases and sites (nil: removed).
     public static func run(sections chosen: [String], quick: Bool, keep: String? = nil) throws -> [BenchmarkFigure] {
@@ -24,6 +24,7 @@ public enum BenchmarkSuite {
             case "environments": out += try environments(quick: quick)
             case "training": out += TrainingBenchmark.run(quick: quick)
             case "stage": out += try StageBenchmark.run(quick: quick)
+            case "minilm": out += try MiniLMBenchmark.run(quick: quick)
             case "report": out += try ReportBenchmark.run(quick: quick, templates: "site-template", keep: keep)
             default: throw BenchmarkError("unknown section '\(s)'; sections: \(sections.joined(separator: ", "))")
             }
@@ -35,7 +36,12 @@ public enum BenchmarkSuite {
     /// `python` nil: Debian's /usr/bin/python3 when present, else python3 from PATH.
     /// The training step is timed again unless `measured` already holds it.
     public static func peer(script: String, python: String? = nil, quick: Bool, measured: [BenchmarkFigure] = []) throws -> [BenchmarkFigure] {
-        try PeerBenchmark.compare(script: script, python: python, quick: quick, measured: measured)
+        var figures = try PeerBenchmark.compare(script: script, python: python, quick: quick, measured: measured)
+        if measured.contains(where: { $0.name.hasPrefix("minilm forward") }) {
+            let minilm = URL(fileURLWithPath: script).deletingLastPathComponent().appendingPathComponent("minilm_numpy.py").path
+            figures += try MiniLMBenchmark.peer(script: minilm, python: python ?? PeerBenchmark.interpreter(), quick: quick, measured: measured)
+        }
+        return figures
     }
 
     static func sgemm(quick: Bool) -> [BenchmarkFigure] {

@@ -30,9 +30,9 @@ public struct FeedForward: Sendable, Equatable, NamedParameters {
     }
 
     public func forward(_ x: Matrix) -> (y: Matrix, trace: Trace) {
-        let z = up.forward(x)
+        let z = up.applied(to: x)
         let a = GELU.forward(z)
-        return (down.forward(a), Trace(input: x, preActivation: z, activation: a))
+        return (down.applied(to: a), Trace(input: x, preActivation: z, activation: a))
     }
 
     public func backward(_ dy: Matrix, trace t: Trace, grad: inout FeedForward) -> Matrix {

@@ -80,7 +80,7 @@ public struct MultiHeadAttention: Sendable, Equatable, NamedParameters {
     /// (padded keys get weight 0; a row with no real key stays 0), C_h = P V_h (a gemm).
     public func forward(_ x: Matrix, mask: PaddingMask) -> (y: Matrix, trace: Trace) {
         precondition(x.rows == mask.rows && x.cols == width, "MultiHeadAttention: input \(x.rows)x\(x.cols), expected \(mask.rows)x\(width)")
-        let q = query.forward(x), k = key.forward(x), v = value.forward(x)
+        let q = query.applied(to: x), k = key.applied(to: x), v = value.applied(to: x)
         let L = mask.length, d = width, dh = headWidth, H = heads
         let scale = 1 / Float(dh).squareRoot()
         var weights = [Float](repeating: 0, count: mask.batch * H * L * L)
@@ -103,7 +103,7 @@ public struct MultiHeadAttention: Sendable, Equatable, NamedParameters {
                 }
             }
         }
-        let y = output.forward(context)
+        let y = output.applied(to: context)
         return (y, Trace(input: x, q: q, k: k, v: v, weights: weights, context: context, mask: mask))
     }
 
