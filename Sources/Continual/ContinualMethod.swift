@@ -9,9 +9,16 @@ public struct EnvironmentData: Sendable {
     /// One row of `maxTokens` ids per class prompt, in class order.
     public var promptTokens: [Int32]
     public var classCount: Int
+    /// One row of tokens per training image: its caption, for the objective's CLIP term (empty
+    /// when the data has no captions; a CLIP weight above 0 then fails with a message).
+    public var trainCaptionTokens: [Int32]
 
-    public init(name: String, trainImages: Matrix, trainLabels: [Int], promptTokens: [Int32], classCount: Int) {
+    public init(name: String, trainImages: Matrix, trainLabels: [Int], promptTokens: [Int32], classCount: Int,
+                trainCaptionTokens: [Int32] = []) {
         precondition(trainImages.rows == trainLabels.count, "one label per training image")
+        precondition(trainCaptionTokens.isEmpty || trainCaptionTokens.count % max(trainImages.rows, 1) == 0,
+                     "one caption row per training image")
+        self.trainCaptionTokens = trainCaptionTokens
         self.name = name
         self.trainImages = trainImages
         self.trainLabels = trainLabels
@@ -92,12 +99,12 @@ extension ContinualMethod {
     /// Fills defaults and checks names, ranges and integrality.
     public static func validate(_ given: [String: Double]) throws -> [String: Double] {
         var out: [String: Double] = [:]
-        let known = Set(parameters.map(\.name))
+        let known = Set(declaredParameters.map(\.name))
         for name in given.keys.sorted() where !known.contains(name) {
-            let list = parameters.isEmpty ? "it takes no parameters" : "its parameters are " + parameters.map(\.name).joined(separator: ", ")
+            let list = "its parameters are " + declaredParameters.map(\.name).joined(separator: ", ")
             throw MethodError("method '\(Self.name)': unknown parameter '\(name)'; \(list)")
         }
-        for p in parameters {
+        for p in declaredParameters {
             let v = given[p.name] ?? p.defaultValue
             guard v.isFinite, p.range.contains(v) else {
                 throw MethodError("method '\(Self.name)': parameter '\(p.name)' must be in \(p.range.lowerBound)...\(p.range.upperBound), got \(v)")

@@ -21,8 +21,10 @@ public struct EWC: ContinualMethod {
     /// Fisher diagonal and anchor weights, in `DualEncoder.forEachTensor` order.
     var fisher: DualEncoder?
     var anchor: DualEncoder?
+    let objective: TrainingObjective
 
     public init(validated p: [String: Double]) {
+        objective = TrainingObjective(validated: p)
         lambda = Float(p["lambda"]!)
         gamma = Float(p["gamma"]!)
         fisherBatches = Int(p["fisher_batches"]!)
@@ -30,7 +32,7 @@ public struct EWC: ContinualMethod {
     }
 
     public mutating func train(_ model: inout DualEncoder, _ context: StageContext) throws {
-        var loop = FineTuneLoop()
+        var loop = FineTuneLoop(objective: objective)
         if let fisher, let anchor, lambda > 0 {
             let f = fisher.tensors, a = anchor.tensors, l = lambda
             loop.adjustGradients = { m, g in

@@ -3,7 +3,8 @@ import Linalg
 import Model
 
 /// The training loop every built-in method shares: epochs of shuffled mini-batches of the
-/// current environment, cross-entropy against its class prompts, AdamW. Methods change it
+/// current environment, cross-entropy against its class prompts (plus λ·CLIP over the step's own
+/// image-caption pairs when the objective's λ > 0), AdamW. Methods change it
 /// through the hooks: frozen groups, extra images and terms per step, gradient adjustments.
 struct FineTuneLoop {
     var frozen: Set<ParameterGroup> = []
@@ -14,9 +15,14 @@ struct FineTuneLoop {
     var adjustGradients: ((DualEncoder, inout DualEncoder) -> Void)?
     /// Which environments supply the step's own samples: the current one, or all seen (joint).
     var sources: [EnvironmentData]?
+    /// CE + λ·CLIP; λ = 0 trains on cross-entropy alone.
+    var objective = TrainingObjective()
 
     func run(_ model: inout DualEncoder, _ ctx: StageContext) throws {
         let sources = self.sources ?? [ctx.current]
+        if objective.clipWeight > 0, let bare = sources.first(where: { $0.trainCaptionTokens.isEmpty }) {
+            throw MethodError("clip_weight \(objective.clipWeight) needs training captions, and environment '\(bare.name)' has none")
+        }
         // Sample i of the union is (environment, row).
         var index: [(env: Int, row: Int)] = []
         for (e, s) in sources.enumerated() { for r in 0..<s.trainImages.rows { index.append((e, r)) } }
@@ -32,6 +38,7 @@ struct FineTuneLoop {
                 let picked = order[(s * b)..<min(index.count, (s + 1) * b)].map { index[$0] }
                 var batches: [Matrix] = []
                 var terms: [ClassificationTerm] = []
+                var pairs: [TrainingObjective.Pairs] = []
                 // One image batch and one term per source environment present in the step;
                 // weights make the total the mean over all the step's samples.
                 for (e, src) in sources.enumerated() {
@@ -42,12 +49,19 @@ struct FineTuneLoop {
                         imageBatch: batches.count - 1, promptTokens: src.promptTokens,
                         targets: oneHot(rows.map { src.trainLabels[$0] }, classes: src.classCount),
                         weight: Float(rows.count) / Float(picked.count)))
+                    if objective.clipWeight > 0 {
+                        let width = src.trainCaptionTokens.count / src.trainImages.rows
+                        pairs.append(TrainingObjective.Pairs(
+                            images: batches[batches.count - 1],
+                            captionTokens: rows.flatMap { src.trainCaptionTokens[($0 * width)..<(($0 + 1) * width)] },
+                            weight: Float(rows.count) / Float(picked.count)))
+                    }
                 }
                 if let extra {
                     var stepRng = RandomStream(key: ctx.key.child("step", .int(step)))
                     extra(model, &batches, &terms, &stepRng)
                 }
-                var (loss, g) = classificationLoss(model: model, imageBatches: batches, terms: terms)
+                var (loss, _, _, g) = objective.lossAndGradients(model: model, imageBatches: batches, terms: terms, pairs: pairs)
                 guard loss.isFinite else { throw TrainingDiverged(step: step, loss: loss) }
                 adjustGradients?(model, &g)
                 let scale = Float(0.5 * (1 + cos(Double.pi * Double(step) / Double(max(total, 1)))))

@@ -5,9 +5,10 @@ public struct Finetune: ContinualMethod {
     public static let name = "finetune"
     public static let summary = "sequential fine-tuning of both towers (the baseline)"
     public static let parameters: [MethodParameter] = []
-    public init(validated: [String: Double]) {}
+    let objective: TrainingObjective
+    public init(validated p: [String: Double]) { objective = TrainingObjective(validated: p) }
 
     public mutating func train(_ model: inout DualEncoder, _ context: StageContext) throws {
-        try FineTuneLoop().run(&model, context)
+        try FineTuneLoop(objective: objective).run(&model, context)
     }
 }

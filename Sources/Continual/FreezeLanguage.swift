@@ -5,9 +5,10 @@ public struct FreezeLanguage: ContinualMethod {
     public static let name = "freeze-language"
     public static let summary = "fine-tuning with the language tower frozen"
     public static let parameters: [MethodParameter] = []
-    public init(validated: [String: Double]) {}
+    let objective: TrainingObjective
+    public init(validated p: [String: Double]) { objective = TrainingObjective(validated: p) }
 
     public mutating func train(_ model: inout DualEncoder, _ context: StageContext) throws {
-        try FineTuneLoop(frozen: [.language]).run(&model, context)
+        try FineTuneLoop(frozen: [.language], objective: objective).run(&model, context)
     }
 }

@@ -5,9 +5,10 @@ public struct Joint: ContinualMethod {
     public static let name = "joint"
     public static let summary = "trains on the union of all seen environments (upper bound)"
     public static let parameters: [MethodParameter] = []
-    public init(validated: [String: Double]) {}
+    let objective: TrainingObjective
+    public init(validated p: [String: Double]) { objective = TrainingObjective(validated: p) }
 
     public mutating func train(_ model: inout DualEncoder, _ context: StageContext) throws {
-        try FineTuneLoop(sources: context.environments).run(&model, context)
+        try FineTuneLoop(sources: context.environments, objective: objective).run(&model, context)
     }
 }

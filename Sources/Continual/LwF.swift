@@ -13,14 +13,16 @@ public struct LwF: ContinualMethod {
     ]
 
     let lambda: Float, temperature: Float
+    let objective: TrainingObjective
 
     public init(validated p: [String: Double]) {
+        objective = TrainingObjective(validated: p)
         lambda = Float(p["lambda"]!)
         temperature = Float(p["temperature"]!)
     }
 
     public mutating func train(_ model: inout DualEncoder, _ context: StageContext) throws {
-        var loop = FineTuneLoop()
+        var loop = FineTuneLoop(objective: objective)
         let earlier = context.environments.dropLast()
         if !earlier.isEmpty && lambda > 0 {
             let previous = model

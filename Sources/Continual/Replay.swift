@@ -17,15 +17,17 @@ public struct Replay: ContinualMethod {
     /// (index of the environment in the stage context, row in its training images)
     private(set) var buffer: [(env: Int, row: Int)] = []
     private var seen = 0
+    let objective: TrainingObjective
 
     public init(validated p: [String: Double]) {
+        objective = TrainingObjective(validated: p)
         capacity = Int(p["buffer"]!)
         replayBatch = Int(p["replay_batch"]!)
         weight = Float(p["weight"]!)
     }
 
     public mutating func train(_ model: inout DualEncoder, _ context: StageContext) throws {
-        var loop = FineTuneLoop()
+        var loop = FineTuneLoop(objective: objective)
         let stored = buffer, envs = context.environments, rb = replayBatch, w = weight
         if !stored.isEmpty && w > 0 {
             loop.extra = { _, batches, terms, rng in

@@ -11,11 +11,15 @@ public struct WiseFT: ContinualMethod {
 
     let alpha: Float
 
-    public init(validated p: [String: Double]) { alpha = Float(p["alpha"]!) }
+    let objective: TrainingObjective
+    public init(validated p: [String: Double]) {
+        alpha = Float(p["alpha"]!)
+        objective = TrainingObjective(validated: p)
+    }
 
     public mutating func train(_ model: inout DualEncoder, _ context: StageContext) throws {
         let previous = model.tensors
-        try FineTuneLoop().run(&model, context)
+        try FineTuneLoop(objective: objective).run(&model, context)
         let a = alpha
         model.forEachTensor { k, _, t in
             let p = previous[k].value

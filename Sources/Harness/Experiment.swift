@@ -74,7 +74,7 @@ public enum BuiltinMethods {
 
     public static var all: [Description] {
         MethodCatalog.all.map { t in
-            Description(name: t.name, summary: t.summary, parameters: t.parameters.map {
+            Description(name: t.name, summary: t.summary, parameters: t.declaredParameters.map {
                 "\($0.name) (default \($0.defaultValue), \($0.range.lowerBound)...\($0.range.upperBound)\($0.integer ? ", whole number" : "")): \($0.help)"
             })
         }

@@ -36,9 +36,9 @@ public struct WorldData: Sendable {
         var tr: [EnvironmentData] = [], ev: [EvaluationSet] = [], tx: [EnvironmentText] = []
         for (e, info) in world.environments.enumerated() {
             let prompts = info.classPrompts.flatMap { tokenizer.encode($0) }
-            let (x, y, _, ct) = Self.render(world, e, .train, info.trainCount, tokenizer)
+            let (x, y, t, ct) = Self.render(world, e, .train, info.trainCount, tokenizer)
             tr.append(EnvironmentData(name: info.name, trainImages: x, trainLabels: y, promptTokens: prompts,
-                                      classCount: info.classPrompts.count))
+                                      classCount: info.classPrompts.count, trainCaptionTokens: t))
             let (xe, ye, te, ce) = Self.render(world, e, .evaluation, info.evaluationCount, tokenizer)
             ev.append(EvaluationSet(images: xe, labels: ye, captionTokens: te, promptTokens: prompts))
             tx.append(EnvironmentText(classNames: info.classNames, classPrompts: info.classPrompts, trainCaptions: ct, evaluationCaptions: ce))

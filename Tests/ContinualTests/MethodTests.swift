@@ -49,7 +49,7 @@ enum Fixture {
 
 struct MethodValidationTests {
     @Test func parametersAreValidatedWithNames() throws {
-        #expect(throws: MethodError("method 'ewc': unknown parameter 'lamda'; its parameters are lambda, gamma, fisher_batches, fisher_batch_size")) {
+        #expect(throws: MethodError("method 'ewc': unknown parameter 'lamda'; its parameters are lambda, gamma, fisher_batches, fisher_batch_size, clip_weight")) {
             try MethodCatalog.make(name: "ewc", parameters: ["lamda": 1])
         }
         #expect(throws: MethodError("method 'replay': parameter 'buffer' must be in 1.0...1000000.0, got 0.0")) {
@@ -58,11 +58,11 @@ struct MethodValidationTests {
         #expect(throws: MethodError("method 'replay': parameter 'buffer' must be a whole number, got 2.5")) {
             try MethodCatalog.make(name: "replay", parameters: ["buffer": 2.5])
         }
-        #expect(throws: MethodError("method 'finetune': unknown parameter 'x'; it takes no parameters")) {
+        #expect(throws: MethodError("method 'finetune': unknown parameter 'x'; its parameters are clip_weight")) {
             try MethodCatalog.make(name: "finetune", parameters: ["x": 1])
         }
         #expect(throws: MethodError.self) { try MethodCatalog.make(name: "sgd") }
-        #expect(try WiseFT.validate([:]) == ["alpha": 0.5])
+        #expect(try WiseFT.validate([:]) == ["alpha": 0.5, "clip_weight": 0])
         #expect(MethodCatalog.names == ["finetune", "freeze-vision", "freeze-language", "ewc", "replay", "lwf", "wise-ft", "joint"])
     }
 }

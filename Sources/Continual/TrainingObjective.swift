@@ -1,0 +1,50 @@
+import Linalg
+import Model
+
+/// The fine-tuning objective of the paper (DESIGN.md section 10): L = CE + λ·L_CLIP, with CE the
+/// classification loss against the environment's class prompts and L_CLIP the symmetric InfoNCE
+/// over the step's own image-caption pairs. λ is `clip_weight`, a parameter every built-in method
+/// accepts; at 0 (the default) the CLIP term is never computed, so training is exactly as before.
+public struct TrainingObjective: Sendable, Equatable {
+    public var clipWeight: Float
+
+    public static let parameter = MethodParameter(
+        "clip_weight", default: 0, range: 0...1e6,
+        help: "λ of the objective CE + λ·CLIP: weight of the symmetric InfoNCE over the step's image-caption pairs (0: cross-entropy only)")
+
+    public init(clipWeight: Float = 0) { self.clipWeight = clipWeight }
+    public init(validated p: [String: Double]) { clipWeight = Float(p[Self.parameter.name] ?? 0) }
+
+    /// One step's image-caption pairs for the CLIP term, weighted like their classification term.
+    public struct Pairs: Sendable {
+        public var images: Matrix
+        public var captionTokens: [Int32]
+        public var weight: Float
+        public init(images: Matrix, captionTokens: [Int32], weight: Float) {
+            self.images = images; self.captionTokens = captionTokens; self.weight = weight
+        }
+    }
+
+    /// Loss and gradients of one step: CE over `terms`, plus λ·Σ w·InfoNCE over `pairs` when λ > 0.
+    public func lossAndGradients(model: DualEncoder, imageBatches: [Matrix], terms: [ClassificationTerm], pairs: [Pairs])
+        -> (loss: Double, crossEntropy: Double, clip: Double, gradients: DualEncoder)
+    {
+        var (ce, g) = classificationLoss(model: model, imageBatches: imageBatches, terms: terms)
+        guard clipWeight > 0 else { return (ce, ce, 0, g) }
+        var clip = 0.0
+        for p in pairs {
+            let (l, gc) = contrastiveStep(model: model, images: p.images, captionTokens: p.captionTokens)
+            clip += Double(p.weight) * l
+            let gt = gc.tensors, scale = clipWeight * p.weight
+            g.forEachTensor { k, _, t in
+                for i in 0..<t.count { t.storage[i] += scale * gt[k].value.storage[i] }
+            }
+        }
+        return (ce + Double(clipWeight) * clip, ce, clip, g)
+    }
+}
+
+extension ContinualMethod {
+    /// The method's own parameters and those every built-in method accepts (the objective's λ).
+    public static var declaredParameters: [MethodParameter] { parameters + [TrainingObjective.parameter] }
+}
