@@ -9,7 +9,11 @@ public struct RankCorrelationInterval: Sendable, Equatable, Codable {
 
     public static func spearman(_ x: [Double], _ y: [Double], clusters: [Int?]? = nil, strata: [Int]? = nil,
                                 bootstrap: Bootstrap = Bootstrap()) -> RankCorrelationInterval {
-        precondition(x.count == y.count && x.count > 1, "Spearman needs two equal-length series")
+        precondition(x.count == y.count, "Spearman needs two equal-length series")
+        guard x.count > 1 else {
+            return RankCorrelationInterval(rho: Interval(estimate: .nan, low: .nan, high: .nan, n: x.count), defined: 0,
+                                           resamples: bootstrap.resamples)
+        }
         let groups = ClusterResampling(clusters: clusters ?? x.indices.map { $0 }, strata: strata)
         var reps: [Double] = []
         for d in groups.resamples(bootstrap) {

@@ -1,0 +1,157 @@
+import Analysis
+import Continual
+import Environments
+import Foundation
+import Linalg
+import Model
+import ResultStore
+
+/// What one forward pass of the pretrained model says about a world (DESIGN.md section 10):
+/// the four contribution scores between its trained environments, their spread σ, the
+/// distribution similarity beside the old mean cosine, and pairwise OOD detection (MCM AUROC).
+public struct PretrainedChecks: Sendable {
+    public var similarity: SimilaritySetting
+    /// Trained environments, world order.
+    public var environments: [String]
+    public var con: ConScores
+    /// DistributionSimilarity over pairs of trained environments, images and captions.
+    public var distributionSimilarity: (images: Double, captions: Double)
+    /// The figure shown as "measured SV/SL" so far: mean over pairs of mV(a)·mV(b) (mL likewise).
+    public var meanCosine: (images: Double, captions: Double)
+    /// auroc[a][b]: a's evaluation images (in) against b's (out), MCM over a's class prompts; NaN on the diagonal.
+    public var pairwiseAUROC: [[Double]]
+    /// Pearson over ordered pairs between Con_I→T(a,b) and AUROC(a,b) (the paper reports it negative).
+    public var pearsonConAUROC: Double
+
+    public init(world: PreparedWorld, similarity: SimilaritySetting, temperature: Double = 1) {
+        self.similarity = similarity
+        let trained = world.trainedEnvironments
+        environments = trained.map { world.data.names[$0] }
+        let base = world.baseline
+        let summaries = trained.map { base.summaries[$0] }
+        con = ConScores(environments: environments, summaries: summaries)
+        distributionSimilarity = (DistributionSimilarity.mean(summaries, side: .images) ?? .nan,
+                                  DistributionSimilarity.mean(summaries, side: .captions) ?? .nan)
+        var sv = 0.0, sl = 0.0, pairs = 0.0
+        for a in summaries.indices {
+            for b in summaries.indices where b > a {
+                let p = pairScores(summaries[a], summaries[b])
+                sv += p.vision; sl += p.language; pairs += 1
+            }
+        }
+        meanCosine = pairs > 0 ? (sv / pairs, sl / pairs) : (.nan, .nan)
+        let prompts = trained.map { world.pretrained.encodeText(world.data.evaluation[$0].promptTokens).embeddings }
+        var auroc = [[Double]](repeating: [Double](repeating: .nan, count: trained.count), count: trained.count)
+        var x: [Double] = [], y: [Double] = []
+        for a in trained.indices {
+            let inScores = MCMScore.scores(images: base.images[trained[a]], prompts: prompts[a], temperature: temperature)
+            for b in trained.indices where b != a {
+                let out = MCMScore.scores(images: base.images[trained[b]], prompts: prompts[a], temperature: temperature)
+                auroc[a][b] = AUROC.mannWhitney(inDistribution: inScores, outOfDistribution: out)
+                x.append(con.value(.imageToText, a, b)); y.append(auroc[a][b])
+            }
+        }
+        pairwiseAUROC = auroc
+        pearsonConAUROC = x.count > 1 ? Descriptive.pearson(x, y) : .nan
+    }
+}
+
+/// The paper's checks over a suite's stored runs, with the pretrained model's scores of each
+/// similarity setting: T1 on the cross-entropy drift, T2 (CLV against λ), σ and pairwise OOD.
+public struct PaperChecks: Sendable {
+    /// T1 for one method (label, so each λ is its own group): ΔCE(t→t') on Con_I→T and Con_T→I.
+    public struct LossDrift: Sendable {
+        public var method: String
+        public var clipWeight: Double
+        public var runs: Int
+        public var decomposition: LossDecomposition
+    }
+
+    /// T2 for one method family (the method and its parameters other than clip_weight).
+    public struct AlignmentByWeight: Sendable {
+        public var family: String
+        /// (λ, mean CLV, n stages) per level, ascending λ.
+        public var levels: [(clipWeight: Double, clv: Double, n: Int)]
+        public var runs: Int
+        public var spearman: RankCorrelationInterval
+    }
+
+    public var suite: String
+    public var pretrained: [PretrainedChecks]
+    public var lossDrift: [LossDrift]
+    public var alignment: [AlignmentByWeight]
+
+    /// The CLIP weight a stored run trained with (absent: 0).
+    static func clipWeight(_ r: RunRecord) -> Double {
+        guard let data = r.methodParameters.data(using: .utf8),
+              let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let v = obj[TrainingObjective.parameter.name] as? Double else { return 0 }
+        return v
+    }
+
+    /// The method without its CLIP weight: the runs T2 compares across λ.
+    static func family(_ r: RunRecord) -> String {
+        guard let data = r.methodParameters.data(using: .utf8),
+              let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return r.methodName }
+        let rest = obj.keys.filter { $0 != TrainingObjective.parameter.name }.sorted()
+        return r.methodName + rest.map { " \($0)=\(obj[$0]!)" }.joined()
+    }
+
+    /// `worlds`: the pretrained checks of each similarity setting the runs use.
+    public static func compute(suite: String, runs: [RunRecord], pretrained: [PretrainedChecks],
+                               bootstrap: Bootstrap = Bootstrap()) -> PaperChecks {
+        let done = runs.filter { $0.status == .done && !$0.external }
+        let strata = Dictionary(uniqueKeysWithValues: pretrained.enumerated().map { ("\($1.similarity.sv) \($1.similarity.sl)", $0) })
+
+        // T1: one transition per consecutive pair of stages of every run.
+        var transitions: [String: [LossTransition]] = [:], weights: [String: Double] = [:], cellsOf: [String: Set<Int>] = [:]
+        for (cell, r) in done.enumerated() {
+            guard let s = strata["\(r.sv) \(r.sl)"] else { continue }
+            let p = pretrained[s]
+            let loss = Dictionary(r.accuracy.map { ("\($0.stage) \($0.environment)", $0.loss) }, uniquingKeysWith: { a, _ in a })
+            for k in 1..<max(r.order.count, 1) {
+                let t = r.order[k - 1], next = r.order[k]
+                guard let before = loss["\(k) \(t)"], let after = loss["\(k + 1) \(t)"],
+                      let a = p.environments.firstIndex(of: t), let b = p.environments.firstIndex(of: next) else { continue }
+                transitions[r.method, default: []].append(LossTransition(
+                    cell: cell, stratum: s, deltaCE: after - before, deltaCLIP: 0, clipWeight: 0,
+                    conImageToText: p.con.value(.imageToText, a, b), conTextToImage: p.con.value(.textToImage, a, b)))
+                weights[r.method] = clipWeight(r)
+                cellsOf[r.method, default: []].insert(cell)
+            }
+        }
+        let drift = transitions.keys.sorted().map { m in
+            LossDrift(method: m, clipWeight: weights[m]!, runs: cellsOf[m]!.count,
+                      decomposition: LossDecomposition.analyse(transitions[m]!, bootstrap: bootstrap))
+        }
+
+        // T2: CLV(t) = matched alignment of t's evaluation pairs just after training t.
+        var byFamily: [String: [(lambda: Double, clv: Double, cell: Int)]] = [:]
+        for (cell, r) in done.enumerated() {
+            let align = Dictionary(r.embeddings.map { ("\($0.stage) \($0.environment)", $0.alignment) }, uniquingKeysWith: { a, _ in a })
+            let lambda = clipWeight(r)
+            for (k, t) in r.order.enumerated() {
+                if let clv = align["\(k + 1) \(t)"] { byFamily[family(r), default: []].append((lambda, clv, cell)) }
+            }
+        }
+        let alignment = byFamily.keys.sorted().map { f -> AlignmentByWeight in
+            let rows = byFamily[f]!
+            let lambdas = Array(Set(rows.map(\.lambda))).sorted()
+            let levels = lambdas.map { l -> (clipWeight: Double, clv: Double, n: Int) in
+                let c = rows.filter { $0.lambda == l }.map(\.clv)
+                return (l, Descriptive.mean(c), c.count)
+            }
+            let rho = RankCorrelationInterval.spearman(rows.map(\.lambda), rows.map(\.clv), clusters: rows.map(\.cell),
+                                                       strata: rows.map { lambdas.firstIndex(of: $0.lambda)! }, bootstrap: bootstrap)
+            return AlignmentByWeight(family: f, levels: levels, runs: Set(rows.map(\.cell)).count, spearman: rho)
+        }
+        return PaperChecks(suite: suite, pretrained: pretrained, lossDrift: drift, alignment: alignment)
+    }
+}
+
+extension Suite {
+    /// A suite from its stored text (the database keeps every suite a run came from).
+    public static func parse(text: String, file: String) throws -> Suite {
+        try SuiteParser(file: file, text: text).parse()
+    }
+}

@@ -1,0 +1,126 @@
+import Analysis
+import ArgumentParser
+import Foundation
+import Harness
+import ResultStore
+
+/// `clvbench analyze`: the paper's checks (DESIGN.md section 10) over a database's runs.
+struct Analyze: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The paper's checks over stored runs: σ, pairwise OOD AUROC, T1 loss drift, T2 alignment against λ.",
+        discussion: """
+            For each suite in the database: the pretrained model's four contribution scores \
+            (Con_I→T, Con_T→I, Con_I→I, Con_T→T) between its trained environments and their spread σ, \
+            the distribution similarity beside the old mean cosine, pairwise MCM AUROC (environment a's \
+            images and prompts against b's images) and its Pearson with Con_I→T; T1, the fit \
+            ΔCE(t→t') = β1·Con_I→T + β2·Con_T→I + α per method with bootstrap CIs over runs and R²; T2, \
+            CLV (matched alignment of t's evaluation pairs after training t) per clip_weight λ and \
+            Spearman(λ, CLV) with a CI per method family. The pretrained model is rebuilt from the \
+            stored suite text (its pretraining is cached under results/cache). Definitions, and \
+            which parts are our reading of the paper: docs/metrics.md.
+            """)
+
+    @Option(help: "Results database.") var db = "results/clvbench.sqlite"
+    @Option(help: "Only this suite (by name).") var suite: String?
+    @Option(help: "MCM temperature τ (> 0).") var temperature = 1.0
+    @Option(help: "Bootstrap resamples.") var resamples = 2000
+    @Flag(help: "Print the numbers as JSON.") var json = false
+
+    func validate() throws {
+        guard temperature > 0 && temperature.isFinite else { throw ValidationError("--temperature must be positive and finite, got \(temperature)") }
+        guard (1...1_000_000).contains(resamples) else { throw ValidationError("--resamples must be in 1...1000000, got \(resamples)") }
+    }
+
+    func run() throws {
+        let store = try openStore(db, readOnly: true)
+        let runs: [RunRecord]
+        do { runs = try store.loadRuns(suite: suite).map(\.record) } catch let e as StoreError { throw CLIError(e.description) }
+        if runs.isEmpty { throw CLIError(suite.map { "no runs of suite '\($0)' in \(db)" } ?? "no runs in \(db)") }
+        var results: [PaperChecks] = []
+        for hash in Array(Set(runs.map(\.suiteHash))).sorted() {
+            let mine = runs.filter { $0.suiteHash == hash }
+            let parsed: Suite
+            do { parsed = try Suite.parse(text: mine[0].suiteText, file: "suite '\(mine[0].suiteName)' stored in \(db)") } catch {
+                throw CLIError("\(error)")
+            }
+            let used = Set(mine.map { "\($0.sv) \($0.sl)" })
+            var pretrained: [PretrainedChecks] = []
+            for sim in parsed.similarities where used.contains("\(sim.sv) \(sim.sl)") {
+                do {
+                    let world = try PreparedWorld(settings: parsed.settings, similarity: sim)
+                    pretrained.append(PretrainedChecks(world: world, similarity: sim, temperature: temperature))
+                } catch { throw CLIError("\(error)") }
+            }
+            results.append(PaperChecks.compute(suite: parsed.name, runs: mine, pretrained: pretrained,
+                                               bootstrap: Bootstrap(resamples: resamples)))
+        }
+        if json {
+            let data = try JSONSerialization.data(withJSONObject: results.map(Self.object), options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            for r in results { print(Self.text(r)) }
+        }
+    }
+
+    /// JSON has no NaN: undefined figures are null.
+    static func num(_ x: Double) -> Any { x.isFinite ? x : NSNull() }
+
+    static func interval(_ i: Interval) -> [String: Any] {
+        ["estimate": num(i.estimate), "low": num(i.low), "high": num(i.high), "n": i.n]
+    }
+
+    static func object(_ r: PaperChecks) -> [String: Any] {
+        [
+            "suite": r.suite,
+            "pretrained": r.pretrained.map { p -> [String: Any] in
+                var scores: [String: Any] = [:], sigma: [String: Any] = [:]
+                for s in ConScore.allCases {
+                    scores[s.key] = p.con.values[s]!.map { $0.map(num) }
+                    sigma[s.key] = num(p.con.spread(s))
+                }
+                return ["sv": p.similarity.sv, "sl": p.similarity.sl, "environments": p.environments,
+                        "con": scores, "sigma": sigma,
+                        "distribution_similarity": ["images": num(p.distributionSimilarity.images), "captions": num(p.distributionSimilarity.captions)],
+                        "mean_cosine": ["images": num(p.meanCosine.images), "captions": num(p.meanCosine.captions)],
+                        "pairwise_auroc": p.pairwiseAUROC.map { $0.map(num) },
+                        "pearson_con_i_t_auroc": num(p.pearsonConAUROC)]
+            },
+            "t1": r.lossDrift.map { d -> [String: Any] in
+                let f = d.decomposition.fits[.ce]!
+                return ["method": d.method, "clip_weight": d.clipWeight, "runs": d.runs, "transitions": d.decomposition.n,
+                        "component": LossComponent.ce.key,
+                        "beta1_con_i_t": interval(f.beta1), "beta2_con_t_i": interval(f.beta2), "alpha": interval(f.alpha),
+                        "r_squared": interval(f.rSquared)]
+            },
+            "t2": r.alignment.map { a -> [String: Any] in
+                ["family": a.family, "runs": a.runs,
+                 "levels": a.levels.map { ["clip_weight": $0.clipWeight, "clv": num($0.clv), "n": $0.n] as [String: Any] },
+                 "spearman": interval(a.spearman.rho), "defined_resamples": a.spearman.defined]
+            },
+        ]
+    }
+
+    static func f(_ x: Double) -> String { x.isFinite ? String(format: "%.3f", x) : "n/a" }
+    static func ci(_ i: Interval) -> String { "\(f(i.estimate)) [\(f(i.low)), \(f(i.high))]" }
+
+    static func text(_ r: PaperChecks) -> String {
+        var out = ["suite \(r.suite)"]
+        for p in r.pretrained {
+            out.append("  pretrained, sv \(p.similarity.sv) sl \(p.similarity.sl): σ " + ConScore.allCases.map { "\($0.paperName) \(f(p.con.spread($0)))" }.joined(separator: "  "))
+            out.append("    distribution similarity images \(f(p.distributionSimilarity.images)) captions \(f(p.distributionSimilarity.captions))"
+                       + " (mean cosine \(f(p.meanCosine.images)), \(f(p.meanCosine.captions)))")
+            let off = p.pairwiseAUROC.enumerated().flatMap { a, row in row.enumerated().filter { $0.offset != a }.map(\.element) }
+            out.append("    pairwise MCM AUROC mean \(f(Descriptive.mean(off))) (n \(off.count)), Pearson(Con_I→T, AUROC) \(f(p.pearsonConAUROC))")
+        }
+        for d in r.lossDrift {
+            let fit = d.decomposition.fits[.ce]!
+            out.append("  T1 \(d.method): ΔCE = β1·Con_I→T + β2·Con_T→I + α over \(d.decomposition.n) transitions of \(d.runs) runs: "
+                       + "β1 \(ci(fit.beta1))  β2 \(ci(fit.beta2))  α \(ci(fit.alpha))  R² \(ci(fit.rSquared))")
+        }
+        for a in r.alignment {
+            let levels = a.levels.map { "λ \($0.clipWeight): \(f($0.clv)) (n \($0.n))" }.joined(separator: ", ")
+            out.append("  T2 \(a.family): CLV \(levels); Spearman(λ, CLV) \(ci(a.spearman.rho)) over \(a.runs) runs")
+        }
+        return out.joined(separator: "\n")
+    }
+}

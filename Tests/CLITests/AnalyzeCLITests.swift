@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+
+/// `clvbench analyze` on a tiny suite trained at three CLIP weights, and the objective's bad input.
+struct AnalyzeCLITests {
+    static func suite(methods: String) throws -> String {
+        let smoke = try String(contentsOf: CLI.packageRoot.appendingPathComponent("benchmarks/smoke.yaml"), encoding: .utf8)
+        var lines: [String] = []
+        var skipping = false
+        for line in smoke.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("methods:") { lines.append("methods:"); lines.append(methods); skipping = true; continue }
+            if skipping && (line.hasPrefix(" ") || line.hasPrefix("-")) { continue }
+            skipping = false
+            lines.append(line.hasPrefix("name:") ? "name: analyze-test" : String(line))
+        }
+        let path = try CLI.temporaryDirectory().appendingPathComponent("suite.yaml")
+        try lines.joined(separator: "\n").write(to: path, atomically: true, encoding: .utf8)
+        return path.path
+    }
+
+    @Test func analyzeReportsT1T2AndThePretrainedChecks() throws {
+        let file = try Self.suite(methods: "  - finetune\n  - {name: finetune, clip_weight: 1}\n  - {name: finetune, clip_weight: 5}")
+        let db = try CLI.temporaryDirectory().appendingPathComponent("a.sqlite").path
+        let run = try CLI.run(["run", file, "--db", db, "--quiet", "--no-report"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let r = try CLI.run(["analyze", "--db", db, "--json", "--resamples", "200"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let all = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [[String: Any]]
+        #expect(all.count == 1 && all[0]["suite"] as? String == "analyze-test")
+        let p = (all[0]["pretrained"] as! [[String: Any]])[0]
+        #expect(p["environments"] as? [String] == ["env1", "env2", "env3"])
+        let sigma = p["sigma"] as! [String: Any]
+        #expect(Set(sigma.keys) == ["con_i_t", "con_t_i", "con_i_i", "con_t_t"])
+        let auroc = p["pairwise_auroc"] as! [[Any]]
+        #expect(auroc.count == 3 && auroc[0][0] is NSNull && (auroc[0][1] as! Double) >= 0 && (auroc[0][1] as! Double) <= 1)
+        let t1 = all[0]["t1"] as! [[String: Any]]
+        #expect(t1.count == 3 && t1.allSatisfy { $0["transitions"] as? Int == 6 && $0["runs"] as? Int == 3 })  // 3 latin orders x 2 transitions
+        let t2 = all[0]["t2"] as! [[String: Any]]
+        #expect(t2.count == 1 && t2[0]["family"] as? String == "finetune")
+        let levels = t2[0]["levels"] as! [[String: Any]]
+        #expect(levels.map { $0["clip_weight"] as! Double } == [0, 1, 5] && levels.allSatisfy { $0["n"] as? Int == 9 })
+        // The text form says the same.
+        let text = try CLI.run(["analyze", "--db", db, "--resamples", "200"])
+        #expect(text.status == 0 && text.stdout.contains("Spearman(λ, CLV)") && text.stdout.contains("σ Con_I→T"))
+    }
+
+    @Test func badInputExitsTwoWithTheLocation() throws {
+        let negative = try Self.suite(methods: "  - {name: finetune, clip_weight: -1}")
+        let db = try CLI.temporaryDirectory().appendingPathComponent("b.sqlite").path
+        let r = try CLI.run(["run", negative, "--db", db, "--quiet", "--no-report"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("suite.yaml:") && r.stderr.contains("clip_weight") && r.stderr.contains("got -1.0"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: db))
+        let nan = try Self.suite(methods: "  - {name: ewc, clip_weight: .nan}")
+        let n = try CLI.run(["run", nan, "--db", db, "--quiet", "--no-report"])
+        #expect(n.status == 2 && n.stderr.contains("clip_weight"), "\(n.stderr)")
+        let tau = try CLI.run(["analyze", "--db", db, "--temperature", "0"])
+        #expect(tau.status == 2 && tau.stderr.contains("--temperature must be positive"))
+    }
+}
