@@ -45,9 +45,12 @@ public struct CellResult: Sendable {
     public var attributions: [StageAttribution]
     public var embeddingStats: [EmbeddingStats]
     public var metrics: [ContinualMetric: MetricValue]
-    /// Measured similarity of the trained environments under the pretrained model (mean over pairs).
+    /// Mean cross-environment cosine of the trained environments under the pretrained model, mean
+    /// over pairs of mV(a)·mV(b) (mL for SL): stored as measured_sv/sl; it falls as environments spread.
     public var measuredSV: Double
     public var measuredSL: Double
+    /// The similarity that follows the dials (DistributionSimilarity, mean over pairs), images and captions.
+    public var distributionSimilarity: (images: Double, captions: Double) = (.nan, .nan)
     /// Training and evaluation time along the cell's path, shared prefix stages included.
     public var seconds: Double
 }
@@ -186,6 +189,8 @@ public struct CellRunner: Sendable {
                           contributions: s.contributions, attributions: s.attributions, embeddingStats: s.stats,
                           metrics: continualMetrics(matrix),
                           measuredSV: pairs > 0 ? sv / Double(pairs) : .nan, measuredSL: pairs > 0 ? sl / Double(pairs) : .nan,
+                          distributionSimilarity: (DistributionSimilarity.mean(s0, side: .images) ?? .nan,
+                                                   DistributionSimilarity.mean(s0, side: .captions) ?? .nan),
                           seconds: s.seconds)
     }
 

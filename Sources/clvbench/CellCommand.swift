@@ -64,6 +64,7 @@ struct Cell: ParsableCommand {
             let obj: [String: Any] = [
                 "columns": r.columns, "trained": r.trainedCount, "accuracy": r.accuracy, "loss": r.loss,
                 "metrics": metrics, "measuredSV": r.measuredSV, "measuredSL": r.measuredSL,
+                "distributionSimilarity": ["images": r.distributionSimilarity.images, "captions": r.distributionSimilarity.captions],
                 "contributions": r.contributions.map { ["stage": $0.stage, "trained": $0.trained, "earlier": $0.earlier,
                                                         "scores": $0.scores, "forgetting": $0.forgetting] },
                 "attributions": r.attributions.map { ["stage": $0.stage, "environment": $0.environment,
@@ -80,7 +81,9 @@ struct Cell: ParsableCommand {
         for m in ContinualMetric.allCases {
             print(m.label.padding(toLength: 22, withPad: " ", startingAt: 0) + (r.metrics[m]?.number.map { String(format: "%8.4f", $0) } ?? "     n/a"))
         }
-        print(String(format: "measured similarity of trained environments (pretrained): SV %.3f  SL %.3f", r.measuredSV, r.measuredSL))
+        print(String(format: "similarity of trained environments (pretrained): distribution similarity images %.3f  captions %.3f",
+                     r.distributionSimilarity.images, r.distributionSimilarity.captions))
+        print(String(format: "  (mean cross-environment cosine: SV %.3f  SL %.3f)", r.measuredSV, r.measuredSL))
         for c in r.contributions {
             print(String(format: "stage %d %@ -> %@: f=%+.3f SV %.3f SL %.3f SX %.3f/%.3f DV %.3f DL %.3f",
                          c.stage, c.trained, c.earlier, c.forgetting, c.sv, c.sl, c.sxEarlierTrained, c.sxTrainedEarlier,
