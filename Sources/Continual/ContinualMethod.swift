@@ -123,7 +123,7 @@ extension ContinualMethod {
 /// Every built-in method, by name.
 public enum MethodCatalog {
     public static let all: [any ContinualMethod.Type] = [
-        Finetune.self, FreezeVision.self, FreezeLanguage.self, EWC.self, Replay.self, LwF.self, WiseFT.self, Joint.self,
+        Finetune.self, FreezeVision.self, FreezeLanguage.self, EWC.self, Replay.self, LwF.self, WiseFT.self, Joint.self, CBF.self,
     ]
 
     public static var names: [String] { all.map { $0.name } }

@@ -15,6 +15,9 @@ struct FineTuneLoop {
     var adjustGradients: ((DualEncoder, inout DualEncoder) -> Void)?
     /// Which environments supply the step's own samples: the current one, or all seen (joint).
     var sources: [EnvironmentData]?
+    /// Scales each parameter group's step after the optimiser moved it (CBF's continuous variant):
+    /// θ ← θ_before + factor_g (θ_after − θ_before). nil: steps as the optimiser made them.
+    var updateScale: [ParameterGroup: Float]?
     /// CE + λ·CLIP; λ = 0 trains on cross-entropy alone.
     var objective = TrainingObjective()
 
@@ -65,9 +68,24 @@ struct FineTuneLoop {
                 guard loss.isFinite else { throw TrainingDiverged(step: step, loss: loss) }
                 adjustGradients?(model, &g)
                 let scale = Float(0.5 * (1 + cos(Double.pi * Double(step) / Double(max(total, 1)))))
-                opt.update(&model, gradients: g, frozen: frozen, learningRateScale: scale)
+                if let updateScale {
+                    let before = model.tensors
+                    opt.update(&model, gradients: g, frozen: frozen, learningRateScale: scale)
+                    scaleStep(&model, from: before, by: updateScale)
+                } else {
+                    opt.update(&model, gradients: g, frozen: frozen, learningRateScale: scale)
+                }
                 step += 1
             }
         }
+    }
+}
+
+/// θ ← θ_before + factor_g (θ − θ_before) for every tensor of a group with a factor.
+func scaleStep(_ model: inout DualEncoder, from before: [(group: ParameterGroup, value: Matrix)], by factors: [ParameterGroup: Float]) {
+    model.forEachTensor { k, g, t in
+        guard let f = factors[g], f != 1 else { return }
+        let b = before[k].value
+        for i in 0..<t.count { t.storage[i] = b.storage[i] + f * (t.storage[i] - b.storage[i]) }
     }
 }

@@ -24,7 +24,17 @@ enum Fixture {
         }
         let base = Int32(2 + 3 * e)
         let prompts: [Int32] = [base, 11, 0, 0, base + 1, 11, 0, 0, base + 2, 11, 0, 0]
-        return EnvironmentData(name: "e\(e)", trainImages: x, trainLabels: labels, promptTokens: prompts, classCount: 3)
+        // Captions: the class token, a word all share, one of two fillers, padding.
+        let captions = labels.enumerated().flatMap { i, c -> [Int32] in [base + Int32(c), 11, Int32(1 + i % 2), 0] }
+        return EnvironmentData(name: "e\(e)", trainImages: x, trainLabels: labels, promptTokens: prompts, classCount: 3,
+                               trainCaptionTokens: captions)
+    }
+
+    /// The same environment without captions (data that has none).
+    static func bare(_ e: Int) -> EnvironmentData {
+        let c = environment(e)
+        return EnvironmentData(name: c.name, trainImages: c.trainImages, trainLabels: c.trainLabels, promptTokens: c.promptTokens,
+                               classCount: c.classCount)
     }
 
     static func context(stage: Int, seed: Int = 0, epochs: Int = 2) -> StageContext {
@@ -63,7 +73,7 @@ struct MethodValidationTests {
         }
         #expect(throws: MethodError.self) { try MethodCatalog.make(name: "sgd") }
         #expect(try WiseFT.validate([:]) == ["alpha": 0.5, "clip_weight": 0])
-        #expect(MethodCatalog.names == ["finetune", "freeze-vision", "freeze-language", "ewc", "replay", "lwf", "wise-ft", "joint"])
+        #expect(MethodCatalog.names == ["finetune", "freeze-vision", "freeze-language", "ewc", "replay", "lwf", "wise-ft", "joint", "cbf"])
     }
 }
 

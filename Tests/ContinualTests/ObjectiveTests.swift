@@ -6,15 +6,8 @@ import Testing
 
 /// The objective CE + λ·CLIP: its gradient through both terms, λ = 0 as before, validation.
 struct ObjectiveTests {
-    /// Fixture environment e with captions: the class token, a word shared by all, one of two
-    /// filler tokens, padding (4 tokens a row, as the fixture model reads).
-    static func environment(_ e: Int, samples: Int = 48) -> EnvironmentData {
-        let base = Fixture.environment(e, samples: samples)
-        let first = Int32(2 + 3 * e)
-        let captions = base.trainLabels.enumerated().flatMap { i, c -> [Int32] in [first + Int32(c), 11, Int32(1 + i % 2), 0] }
-        return EnvironmentData(name: base.name, trainImages: base.trainImages, trainLabels: base.trainLabels,
-                               promptTokens: base.promptTokens, classCount: base.classCount, trainCaptionTokens: captions)
-    }
+    /// Fixture environments carry captions: class token, shared word, filler, padding.
+    static func environment(_ e: Int, samples: Int = 48) -> EnvironmentData { Fixture.environment(e, samples: samples) }
 
     func step(_ env: EnvironmentData, rows: [Int]) -> ([Matrix], [ClassificationTerm], [TrainingObjective.Pairs]) {
         let images = env.trainImages.gatherRows(rows)
@@ -107,8 +100,10 @@ struct ObjectiveTests {
         }
         var method = try MethodCatalog.make(name: "joint", parameters: ["clip_weight": 1])
         var m = Fixture.model()
-        #expect(throws: MethodError("clip_weight 1.0 needs training captions, and environment 'e0' has none")) {
-            try method.train(&m, Fixture.context(stage: 1))
+        let bare = StageContext(stage: 2, environments: [Fixture.environment(0), Fixture.bare(1)], key: RandomKey("bare"),
+                                budget: Fixture.context(stage: 1).budget)
+        #expect(throws: MethodError("clip_weight 1.0 needs training captions, and environment 'e1' has none")) {
+            try method.train(&m, bare)
         }
     }
 }
