@@ -1,5 +1,4 @@
 import Analysis
-import Continual
 import Environments
 import Foundation
 import Linalg
@@ -81,22 +80,6 @@ public struct PaperChecks: Sendable {
     public var lossDrift: [LossDrift]
     public var alignment: [AlignmentByWeight]
 
-    /// The CLIP weight a stored run trained with (absent: 0).
-    static func clipWeight(_ r: RunRecord) -> Double {
-        guard let data = r.methodParameters.data(using: .utf8),
-              let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let v = obj[TrainingObjective.parameter.name] as? Double else { return 0 }
-        return v
-    }
-
-    /// The method without its CLIP weight: the runs T2 compares across λ.
-    static func family(_ r: RunRecord) -> String {
-        guard let data = r.methodParameters.data(using: .utf8),
-              let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return r.methodName }
-        let rest = obj.keys.filter { $0 != TrainingObjective.parameter.name }.sorted()
-        return r.methodName + rest.map { " \($0)=\(obj[$0]!)" }.joined()
-    }
-
     /// `worlds`: the pretrained checks of each similarity setting the runs use.
     public static func compute(suite: String, runs: [RunRecord], pretrained: [PretrainedChecks],
                                bootstrap: Bootstrap = Bootstrap()) -> PaperChecks {
@@ -108,15 +91,12 @@ public struct PaperChecks: Sendable {
         for (cell, r) in done.enumerated() {
             guard let s = strata["\(r.sv) \(r.sl)"] else { continue }
             let p = pretrained[s]
-            let loss = Dictionary(r.accuracy.map { ("\($0.stage) \($0.environment)", $0.loss) }, uniquingKeysWith: { a, _ in a })
-            for k in 1..<max(r.order.count, 1) {
-                let t = r.order[k - 1], next = r.order[k]
-                guard let before = loss["\(k) \(t)"], let after = loss["\(k + 1) \(t)"],
-                      let a = p.environments.firstIndex(of: t), let b = p.environments.firstIndex(of: next) else { continue }
+            for tr in r.lossTransitions {
+                guard let a = p.environments.firstIndex(of: tr.from), let b = p.environments.firstIndex(of: tr.to) else { continue }
                 transitions[r.method, default: []].append(LossTransition(
-                    cell: cell, stratum: s, deltaCE: after - before, deltaCLIP: 0, clipWeight: 0,
+                    cell: cell, stratum: s, deltaCE: tr.deltaCE, deltaCLIP: 0, clipWeight: 0,
                     conImageToText: p.con.value(.imageToText, a, b), conTextToImage: p.con.value(.textToImage, a, b)))
-                weights[r.method] = clipWeight(r)
+                weights[r.method] = r.clipWeight
                 cellsOf[r.method, default: []].insert(cell)
             }
         }
@@ -128,11 +108,7 @@ public struct PaperChecks: Sendable {
         // T2: CLV(t) = matched alignment of t's evaluation pairs just after training t.
         var byFamily: [String: [(lambda: Double, clv: Double, cell: Int)]] = [:]
         for (cell, r) in done.enumerated() {
-            let align = Dictionary(r.embeddings.map { ("\($0.stage) \($0.environment)", $0.alignment) }, uniquingKeysWith: { a, _ in a })
-            let lambda = clipWeight(r)
-            for (k, t) in r.order.enumerated() {
-                if let clv = align["\(k + 1) \(t)"] { byFamily[family(r), default: []].append((lambda, clv, cell)) }
-            }
+            for a in r.alignmentAfterTraining { byFamily[r.methodFamily, default: []].append((r.clipWeight, a.clv, cell)) }
         }
         let alignment = byFamily.keys.sorted().map { f -> AlignmentByWeight in
             let rows = byFamily[f]!

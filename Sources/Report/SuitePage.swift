@@ -16,7 +16,7 @@ struct SuitePage: Sendable {
     var render: @Sendable (_ ctx: SiteBuilder.Context, _ main: Element, _ suite: String, _ runs: [ReportData.Run]) throws -> Void
 
     /// The pages of every suite, in the order of the navigation and of rendering.
-    static let all: [SuitePage] = [.leaderboard, .orders, .similarity, .contributions, .generalization]
+    static let all: [SuitePage] = [.leaderboard, .orders, .similarity, .contributions, .generalization, .paperChecks]
 
     /// The file this page is written to for a suite.
     func fileName(suite: String) -> String { "\(file)-\(slug(suite)).html" }

@@ -40,7 +40,7 @@ struct SiteTests {
 
     @Test func everyPageParsesAndEscapesHostileNames() throws {
         let (out, written) = try build(try SyntheticResults.database())
-        #expect(written.count == 1 + 5 + 1 + 1 + 1 + 24)  // index, 5 suite pages, history, feed, speed, 24 runs
+        #expect(written.count == 1 + 6 + 1 + 1 + 1 + 24)  // index, 6 suite pages, history, feed, speed, 24 runs
         for path in written {
             let (doc, error) = parse(path)
             try #require(doc != nil, "\(path): \(error ?? "")")
