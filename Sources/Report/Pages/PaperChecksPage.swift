@@ -19,7 +19,7 @@ extension SiteBuilder.Context {
 
     func paperChecks(_ main: Element, suite: String, _ cur: [ReportData.Run]) throws {
         let settings = data.settings(cur).map { "\($0.sv) \($0.sl)" }
-        let builtIn = cur.filter { !$0.r.external }
+        let builtIn = cur.filter { !$0.record.external }
 
         // T1: scores from the stored contribution rows, at the checkpoint before the transition.
         main.add("h2", text: "T1: loss drift on the cross-modal scores")
@@ -29,12 +29,12 @@ extension SiteBuilder.Context {
         for h in ["method", "λ", "runs", "transitions", "β1 (Con_I→T)", "β2 (Con_T→I)", "α", "R²", "paper R² (adaptive)"] { head.add("th", text: h) }
         var any = false
         for m in data.methods(builtIn) {
-            let mr = builtIn.filter { $0.r.method == m }
+            let mr = builtIn.filter { $0.record.method == m }
             var t: [LossTransition] = []
             for r in mr {
-                for tr in r.r.lossTransitions {
-                    guard let c = r.r.contributions.first(where: { $0.stage == tr.stage + 1 && $0.earlier == tr.from && $0.trained == tr.to }) else { continue }
-                    t.append(LossTransition(cell: Int(r.id), stratum: settings.firstIndex(of: "\(r.r.sv) \(r.r.sl)") ?? 0,
+                for tr in r.record.lossTransitions {
+                    guard let c = r.record.contributions.first(where: { $0.stage == tr.stage + 1 && $0.earlier == tr.from && $0.trained == tr.to }) else { continue }
+                    t.append(LossTransition(cell: Int(r.id), stratum: settings.firstIndex(of: "\(r.record.sv) \(r.record.sl)") ?? 0,
                                             deltaCE: tr.deltaCE, deltaCLIP: 0, clipWeight: 0,
                                             conImageToText: c.sxEarlierTrained, conTextToImage: c.sxTrainedEarlier))
                 }
@@ -45,7 +45,7 @@ extension SiteBuilder.Context {
             let f = d.fits[.ce]!
             let row = table.add("tr")
             row.add("td", text: m)
-            row.add("td", text: fmt(mr[0].r.clipWeight))
+            row.add("td", text: fmt(mr[0].record.clipWeight))
             row.add("td", text: "\(d.cells)")
             row.add("td", text: "\(d.n)")
             for i in [f.beta1, f.beta2, f.alpha, f.rSquared] { row.add("td", text: Self.withInterval(i)) }
@@ -60,11 +60,11 @@ extension SiteBuilder.Context {
         let h2 = t2.add("tr")
         for h in ["method family", "λ: mean CLV (n)", "runs", "Spearman ρ(λ, CLV)"] { h2.add("th", text: h) }
         var families: [String] = []
-        for r in builtIn where !families.contains(r.r.methodFamily) { families.append(r.r.methodFamily) }
+        for r in builtIn where !families.contains(r.record.methodFamily) { families.append(r.record.methodFamily) }
         for fam in families {
-            let fr = builtIn.filter { $0.r.methodFamily == fam }
+            let fr = builtIn.filter { $0.record.methodFamily == fam }
             var lambda: [Double] = [], clv: [Double] = [], cell: [Int?] = []
-            for r in fr { for a in r.r.alignmentAfterTraining { lambda.append(r.r.clipWeight); clv.append(a.clv); cell.append(Int(r.id)) } }
+            for r in fr { for a in r.record.alignmentAfterTraining { lambda.append(r.record.clipWeight); clv.append(a.clv); cell.append(Int(r.id)) } }
             let levels = Array(Set(lambda)).sorted()
             let row = t2.add("tr")
             row.add("td", text: fam)
