@@ -1,6 +1,7 @@
 import Analysis
 import Environments
 import Foundation
+import Linalg
 import Model
 import Testing
 @testable import Harness
@@ -86,5 +87,34 @@ struct CellRunnerTests {
         } catch {
             #expect("\(error)".contains("parameter 'lambda'"))
         }
+    }
+}
+
+/// The attribution on a constructed stage whose update moves only the vision tower: every
+/// coalition without vision is the model before, so vision gets the whole accuracy change and
+/// language and shared get exactly nothing. With the groups' bits or the players' order
+/// swapped, language would get it instead.
+struct ShapleyConstructedTests {
+    @Test func onlyTheVisionUpdateChangesAccuracyAndVisionGetsAllOfIt() throws {
+        let s = TinySettings.make(), p = TinySettings.prepared
+        let runner = CellRunner(data: p.data, budget: s.budget, shapley: true)
+        var after = p.pretrained
+        var rng = RandomStream(key: RandomKey("vision-only update"))
+        after.forEachTensor { _, group, m in
+            guard group == .vision else { return }
+            for i in m.storage.indices { m.storage[i] += 0.3 * rng.normal() }
+        }
+        let now = runner.evaluateAll(after)
+        let attributions = runner.attribute(stage: 1, before: p.pretrained, after: after, prev: p.baseline, now: now)
+        #expect(attributions.map(\.environment) == p.data.names)
+        var moved = 0
+        for (e, a) in attributions.enumerated() {
+            let change = now.accuracy[e] - p.baseline.accuracy[e]
+            if change != 0 { moved += 1 }
+            #expect(abs(a.accuracy[Analysis.ParameterGroup.vision.rawValue] - change) < 1e-12, "\(a.environment)")
+            #expect(abs(a.accuracy[Analysis.ParameterGroup.language.rawValue]) < 1e-12, "\(a.environment)")
+            #expect(abs(a.accuracy[Analysis.ParameterGroup.shared.rawValue]) < 1e-12, "\(a.environment)")
+        }
+        #expect(moved > 0, "the perturbation should change some environment's accuracy")
     }
 }
