@@ -65,7 +65,7 @@ struct ExternalCellRunner {
                     throw fail("exited\(status.map { " with status \($0)" } ?? "") before sending '\(expected)'")
                 }
                 lineNumber += 1
-                if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+                if line.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }  // stops at the first other byte
                 guard let obj = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
                     throw fail("output line \(lineNumber) is not a JSON object: '\(line.prefix(200))'")
                 }

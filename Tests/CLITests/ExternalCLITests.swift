@@ -49,7 +49,7 @@ struct ExternalCLITests {
         let modes = ["nonzero", "timeout", "badjson", "unknown", "oldprotocol", "missing", "misshaped", "nan", "accuracy"]
         var methods = "  - finetune\n  - label: notfound\n    external: {command: [no-such-program-clvbench], timeout_s: 10}\n"
         for m in modes {
-            methods += "  - label: \(m)\n    external: {command: [python3, \(script), \(m), \(dir.path)/\(m).marker], timeout_s: \(m == "timeout" ? 2 : 20)}\n"
+            methods += "  - label: \(m)\n    external: {command: [python3, \(script), \(m), \(dir.path)/\(m).marker], timeout_s: \(m == "timeout" ? 6 : 20)}\n"
         }
         let suite = """
             name: failures
@@ -72,7 +72,7 @@ struct ExternalCLITests {
         let expected: [String: String] = [
             "notfound": "cannot start: 'no-such-program-clvbench' was not found",
             "nonzero": "exited with status 3 before sending 'ready'",
-            "timeout": "exceeded its timeout of 2 s while waiting for 'result'; the process and its children were killed",
+            "timeout": "exceeded its timeout of 6 s while waiting for 'result'; the process and its children were killed",
             "badjson": "output line 2 is not a JSON object: 'this is {not json'",
             "unknown": "output line 2: unexpected message type 'greetings' (expected 'result')",
             "oldprotocol": "speaks protocol 0; clvbench speaks 1",
