@@ -6,6 +6,7 @@ extension Store {
     /// One line per run: identity, provenance and every metric (csv), or that plus the accuracy
     /// matrix and contributions (jsonl).
     public func export(_ format: ExportFormat, suite: String? = nil) throws -> String {
+        if let suite { try checkSuiteExists(suite) }
         let runs = try loadRuns(suite: suite)
         let metricNames = Array(Set(runs.flatMap { $0.record.metrics.keys })).sorted()
         switch format {
@@ -50,6 +51,22 @@ extension Store {
                 out += String(decoding: data, as: UTF8.self) + "\n"
             }
             return out
+        }
+    }
+}
+
+extension Store {
+    /// The names of the stored suites, sorted.
+    public func suiteNames() throws -> [String] {
+        try read { try String.fetchAll($0, sql: "SELECT name FROM suite ORDER BY name") }
+    }
+
+    /// Refuses a suite name the database does not hold, listing those it does.
+    public func checkSuiteExists(_ suite: String) throws {
+        let names = try suiteNames()
+        guard names.contains(suite) else {
+            throw UnknownNameError("\(path) holds no suite '\(DisplayText.neutralised(suite, singleLine: true))'; suites: "
+                + (names.isEmpty ? "none (run one first)" : names.map { DisplayText.neutralised($0, singleLine: true) }.joined(separator: ", ")))
         }
     }
 }

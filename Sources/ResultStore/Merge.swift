@@ -16,8 +16,11 @@ extension Store {
         var report = MergeReport()
         var existing: [String: RunRecord] = [:]
         for r in try loadRuns() { existing[r.record.runKey] = r.record }
-        for source in sources {
-            for run in try source.loadRuns() {
+        // Every source is read (and its rows checked) before the first insert: an impossible row
+        // in any source refuses the whole merge.
+        let loaded = try sources.map { ($0, try $0.loadRuns()) }
+        for (source, runs) in loaded {
+            for run in runs {
                 let r = run.record
                 if let have = existing[r.runKey] {
                     if have.accuracy == r.accuracy && have.metrics == r.metrics && have.status == r.status {

@@ -31,84 +31,112 @@ extension Store {
             sql += " ORDER BY r.id"
             var runs: [StoredRun] = []
             var position: [Int64: Int] = [:]
-            for row in try Row.fetchAll(db, sql: sql, arguments: args) {
-                let p = RunRecord.Provenance(commit: row["commit_hash"], dirty: row["dirty"], cpu: row["cpu"], cores: row["cores"],
-                                             os: row["os"], swift: row["swift"], openblas: row["openblas"],
-                                             openblasCore: row["openblas_core"], threads: row["threads"])
-                var r = RunRecord(cellHash: row["cell_hash"], suiteName: row["suite_name"], suiteHash: row["suite_hash"],
-                                  suiteText: row["suite_text"], method: row["method"], methodName: row["method_name"],
-                                  methodParameters: row["method_params"], external: row["external"],
-                                  externalCommand: row["external_command"], sv: row["sv"], sl: row["sl"], seed: row["seed"],
-                                  order: (row["order_key"] as String).split(separator: ">").map(String.init),
-                                  status: RunRecord.Status(rawValue: row["status"]) ?? .failed, message: row["message"],
-                                  measuredSV: row["measured_sv"], measuredSL: row["measured_sl"],
-                                  wallSeconds: row["wall_seconds"], finishedAt: row["finished_at"], provenance: p)
-                r.log = row["log"]
-                r.lossKnown = row["loss_known"]
-                if let commit = row["method_commit"] as String? {
-                    r.methodVersion = MethodVersion(commit: commit, dirty: row["method_dirty"], repository: row["method_repository"])
+            let path = self.path
+            for raw in try Row.fetchAll(db, sql: sql, arguments: args) {
+                let row = CheckedRow(raw, table: "run", path: path)
+                let p = RunRecord.Provenance(commit: try row["commit_hash"], dirty: try row["dirty"], cpu: try row["cpu"], cores: try row["cores"],
+                                             os: try row["os"], swift: try row["swift"], openblas: try row["openblas"],
+                                             openblasCore: try row["openblas_core"], threads: try row["threads"])
+                let statusText: String = try row["status"]
+                guard let status = RunRecord.Status(rawValue: statusText) else {
+                    throw row.problem("status", "is '\(DisplayText.neutralised(statusText, singleLine: true))', expected done, failed or diverged")
                 }
-                if let file = row["imported_from"] as String?, let sha = row["imported_sha256"] as String? {
+                var r = RunRecord(cellHash: try row["cell_hash"], suiteName: try row["suite_name"], suiteHash: try row["suite_hash"],
+                                  suiteText: try row["suite_text"], method: try row["method"], methodName: try row["method_name"],
+                                  methodParameters: try row["method_params"], external: try row["external"],
+                                  externalCommand: try row["external_command"], sv: try row["sv"], sl: try row["sl"], seed: try row["seed"],
+                                  order: (try row["order_key"] as String).split(separator: ">").map(String.init),
+                                  status: status, message: try row["message"],
+                                  measuredSV: try row["measured_sv"], measuredSL: try row["measured_sl"],
+                                  wallSeconds: try row["wall_seconds"], finishedAt: try row["finished_at"], provenance: p)
+                r.log = try row["log"]
+                r.lossKnown = try row["loss_known"]
+                if let commit = try row["method_commit"] as String? {
+                    r.methodVersion = MethodVersion(commit: commit, dirty: try row["method_dirty"], repository: try row["method_repository"])
+                }
+                if let file = try row["imported_from"] as String?, let sha = try row["imported_sha256"] as String? {
                     r.importSource = ImportSource(file: file, sha256: sha)
                 }
-                r.model = row["model"]
-                let id: Int64 = row["id"]
+                r.model = try row["model"]
+                let id: Int64 = try row["id"]
                 position[id] = runs.count
                 runs.append(StoredRun(id: id, record: r))
             }
-            // The child rows of the selected runs, one statement per table; columns by position.
+            // The child rows of the selected runs, one statement per table; columns by position
+            // (after rowid and run_id), each checked as it is read.
             let scope = suite == nil ? "" : " WHERE run_id IN (SELECT r.id FROM run r JOIN suite s ON s.id = r.suite_id WHERE s.name = ?)"
-            func each(_ columns: String, _ table: String, _ order: String, _ body: (Int, Row) -> Void) throws {
-                let rows = try Row.fetchCursor(db, sql: "SELECT run_id, \(columns) FROM \(table)\(scope) ORDER BY run_id, \(order)",
+            func each(_ columns: String, _ table: String, _ order: String, _ body: (Int, CheckedRow) throws -> Void) throws {
+                let rows = try Row.fetchCursor(db, sql: "SELECT rowid, run_id, \(columns) FROM \(table)\(scope) ORDER BY run_id, \(order)",
                                                arguments: args)
-                while let row = try rows.next() {
-                    if let i = position[row[0]] { body(i, row) }
+                while let raw = try rows.next() {
+                    let row = CheckedRow(raw, table: table, path: path)
+                    if let i = position[try row[1]] { try body(i, row) }
                 }
             }
             try each("stage, column_index, environment, held_out, accuracy, loss", "accuracy", "stage, column_index") { i, row in
-                runs[i].record.accuracy.append(.init(stage: row[1], column: row[2], environment: row[3], heldOut: row[4],
-                                                     accuracy: row[5], loss: row[6]))
+                runs[i].record.accuracy.append(.init(stage: try row.index("stage"), column: try row.index("column_index"),
+                                                     environment: try row[4], heldOut: try row[5], accuracy: try row[6], loss: try row[7]))
             }
             try each("name, value", "metric", "name") { i, row in
-                runs[i].record.metrics[row[1]] = row[2] as Double?
+                runs[i].record.metrics[try row[2]] = try row[3] as Double?
             }
             try each("stage, trained, earlier, sv, sl, sx_earlier_trained, sx_trained_earlier, drift_vision, drift_language, forgetting",
                      "contribution", "stage, earlier") { i, row in
-                runs[i].record.contributions.append(.init(stage: row[1], trained: row[2], earlier: row[3], sv: row[4], sl: row[5],
-                                                          sxEarlierTrained: row[6], sxTrainedEarlier: row[7], driftVision: row[8],
-                                                          driftLanguage: row[9], forgetting: row[10]))
+                runs[i].record.contributions.append(.init(stage: try row.index("stage"), trained: try row[3], earlier: try row[4], sv: try row[5],
+                                                          sl: try row[6], sxEarlierTrained: try row[7], sxTrainedEarlier: try row[8],
+                                                          driftVision: try row[9], driftLanguage: try row[10], forgetting: try row[11]))
             }
             try each("stage, environment, vision_accuracy, language_accuracy, shared_accuracy, vision_loss, language_loss, shared_loss",
                      "attribution", "stage, environment") { i, row in
-                runs[i].record.attributions.append(.init(stage: row[1], environment: row[2], accuracy: [row[3], row[4], row[5]],
-                                                         loss: [row[6], row[7], row[8]]))
+                runs[i].record.attributions.append(.init(stage: try row.index("stage"), environment: try row[3],
+                                                         accuracy: [try row[4], try row[5], try row[6]],
+                                                         loss: [try row[7], try row[8], try row[9]]))
             }
             try each("stage, environment, alignment, modality_gap", "embedding_stat", "stage, environment") { i, row in
-                runs[i].record.embeddings.append(.init(stage: row[1], environment: row[2], alignment: row[3], modalityGap: row[4]))
+                runs[i].record.embeddings.append(.init(stage: try row.index("stage"), environment: try row[3], alignment: try row[4],
+                                                       modalityGap: try row[5]))
             }
+            for run in runs { try Self.checkMatrix(run, path: path) }
             return runs
         }
     }
 
+    /// An accuracy matrix holds each (stage, column) once, every column names one environment
+    /// and one side (trained or held out) in every stage.
+    static func checkMatrix(_ run: StoredRun, path: String) throws {
+        var seen = Set<Int>()
+        var columns: [Int: (String, Bool)] = [:]
+        for a in run.record.accuracy {
+            guard seen.insert(a.stage * (CheckedRow.maxIndex + 1) + a.column).inserted else {
+                throw StoreError("\(path): table accuracy: run \(run.id) has stage \(a.stage), column \(a.column) twice")
+            }
+            if let c = columns[a.column], c != (a.environment, a.heldOut) {
+                throw StoreError("\(path): table accuracy: run \(run.id), column \(a.column) names '\(c.0)' and '\(a.environment)'")
+            }
+            columns[a.column] = (a.environment, a.heldOut)
+        }
+    }
+
+    /// What `clvbench list` can show of a database.
+    public enum Listing: String, Sendable, CaseIterable { case suites, versions, methods, runs }
+
     /// Counts for `clvbench list`.
-    public func listing(_ what: String) throws -> [[String: String]] {
+    public func listing(_ what: Listing) throws -> [[String: String]] {
         let sql: String
         switch what {
-        case "suites":
+        case .suites:
             sql = "SELECT s.name AS suite, substr(s.hash, 1, 12) AS hash, count(r.id) AS runs FROM suite s LEFT JOIN run r ON r.suite_id = s.id GROUP BY s.id ORDER BY s.name"
-        case "versions":
+        case .versions:
             sql = "SELECT substr(c.commit_hash, 1, 12) || CASE WHEN instr(c.commit_hash, '+') > 12 THEN substr(c.commit_hash, instr(c.commit_hash, '+')) ELSE '' END AS commit_hash, CASE c.dirty WHEN 1 THEN 'dirty' ELSE 'clean' END AS tree, count(r.id) AS runs, max(r.finished_at) AS last_run FROM code_version c LEFT JOIN run r ON r.code_version_id = c.id OR r.method_version_id = c.id GROUP BY c.id ORDER BY last_run"
-        case "methods":
+        case .methods:
             sql = "SELECT method, method_name, CASE WHEN imported_sha256 IS NOT NULL THEN 'imported' WHEN external = 1 THEN 'external' ELSE 'built-in' END AS kind, count(*) AS runs FROM run GROUP BY method ORDER BY method"
-        case "runs":
+        case .runs:
             sql = """
                 SELECT r.id, s.name AS suite, r.method, r.sv, r.sl, r.seed, r.order_key AS "order", r.status,
                        (SELECT round(value, 4) FROM metric WHERE run_id = r.id AND name = 'last') AS last,
                        (SELECT round(value, 4) FROM metric WHERE run_id = r.id AND name = 'forgetting') AS forgetting
                 FROM run r JOIN suite s ON s.id = r.suite_id ORDER BY r.id
                 """
-        default:
-            throw StoreError("unknown listing '\(what)': suites, versions, methods or runs")
         }
         return try read { db in
             try Row.fetchAll(db, sql: sql).map { row in
@@ -128,12 +156,12 @@ extension Store {
     }
 
     /// Column order of a listing, for printing.
-    public static func listingColumns(_ what: String) -> [String] {
+    public static func listingColumns(_ what: Listing) -> [String] {
         switch what {
-        case "suites": ["suite", "hash", "runs"]
-        case "versions": ["commit_hash", "tree", "runs", "last_run"]
-        case "methods": ["method", "method_name", "kind", "runs"]
-        default: ["id", "suite", "method", "sv", "sl", "seed", "order", "status", "last", "forgetting"]
+        case .suites: ["suite", "hash", "runs"]
+        case .versions: ["commit_hash", "tree", "runs", "last_run"]
+        case .methods: ["method", "method_name", "kind", "runs"]
+        case .runs: ["id", "suite", "method", "sv", "sl", "seed", "order", "status", "last", "forgetting"]
         }
     }
 }

@@ -7,52 +7,87 @@ public struct StoreError: Error, CustomStringConvertible, Equatable {
     public init(_ d: String) { description = d }
 }
 
+/// A suite, code version or other name the database does not hold, with the names it does.
+public struct UnknownNameError: Error, CustomStringConvertible, Equatable {
+    public var description: String
+    public init(_ d: String) { description = d }
+}
+
 /// The results database: SQLite in WAL mode with a busy timeout, so several processes can
 /// write one file; schema versions applied by migrations. Opening never replaces or deletes an
 /// existing file: a file that is not a clvbench database, is corrupt, read-only, locked or from
-/// a newer clvbench is refused with a message.
+/// a newer clvbench is refused with a message, after read-only checks only (nothing is written
+/// to a file that is then refused). A store opened for writing checkpoints its write-ahead log
+/// into the database file when it closes, so the `.sqlite` file alone holds every stored run.
 public final class Store: Sendable {
     public let path: String
-    let pool: DatabasePool
+    let pool: any DatabaseWriter
+    let mode: Mode
 
     public enum Mode: Sendable { case readWrite, readOnly }
 
     /// Opens (and, in read-write mode, creates and migrates) the database at `path`.
     public init(path: String, mode: Mode = .readWrite, busyTimeout: TimeInterval = 60) throws {
         self.path = path
+        self.mode = mode
         let fm = FileManager.default
-        if mode == .readOnly && !fm.fileExists(atPath: path) {
+        let file = DatabaseFile(path)
+        let exists = try file.check()
+        if mode == .readOnly && !exists {
             throw StoreError("\(path): no such database (run `clvbench run` first, or pass --db)")
-        }
-        if mode == .readWrite {
-            let dir = (path as NSString).deletingLastPathComponent
-            if !dir.isEmpty { try? fm.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-            if fm.fileExists(atPath: path) && !fm.isWritableFile(atPath: path) {
-                throw StoreError("\(path): the database is read-only (check its permissions)")
-            }
         }
         var config = Configuration()
         config.busyMode = .timeout(busyTimeout)
-        config.readonly = mode == .readOnly
         config.foreignKeysEnabled = true
         do {
+            if exists {
+                // Read-only first: a corrupt file or one from a newer clvbench is refused
+                // before anything could write to it (opening for writing switches the journal
+                // mode and bumps the change counter).
+                let hadLog = fm.fileExists(atPath: path + "-wal") || fm.fileExists(atPath: path + "-shm")
+                let reader = try file.openForReading(config, busyTimeout: busyTimeout)
+                // A refused file keeps no trace of the check: SQLite's empty log files go too.
+                var accepted = false
+                defer {
+                    if !accepted {
+                        try? reader.close()
+                        if !hadLog { file.removeEmptyLog() }
+                    }
+                }
+                let migrator = Schema.migrator
+                let superseded = try Store.retryingWhileBusy(seconds: busyTimeout) { try reader.read { try migrator.hasBeenSuperseded($0) } }
+                if superseded {
+                    throw StoreError("\(path): written by a newer clvbench (schema has migrations this version does not know); "
+                        + "use a newer clvbench or another --db; it was left untouched")
+                }
+                if mode == .readWrite {
+                    let verdict = try reader.read { try String.fetchAll($0, sql: "PRAGMA quick_check") }
+                    guard verdict == ["ok"] else {
+                        throw StoreError("\(path): the database is corrupt (\(verdict.prefix(3).joined(separator: "; "))); it was left untouched")
+                    }
+                }
+                accepted = true
+                if mode == .readOnly, !file.directoryIsWritable || !fm.isWritableFile(atPath: path) {
+                    guard try reader.read({ try migrator.hasCompletedMigrations($0) }) else {
+                        throw StoreError("\(path): the database schema is older than this clvbench and the file or its directory "
+                            + "is read-only; migrate a writable copy (any `clvbench run --db COPY` does)")
+                    }
+                    pool = reader
+                    return
+                }
+                try reader.close()
+            }
+            if mode == .readWrite {
+                try file.checkWritable(exists: exists)
+            }
+            config.readonly = mode == .readOnly
             pool = try Store.retryingWhileBusy(seconds: busyTimeout) { try DatabasePool(path: path, configuration: config) }
             let migrator = Schema.migrator
-            let pool = self.pool
-            let superseded = try Store.retryingWhileBusy(seconds: busyTimeout) { try pool.read { try migrator.hasBeenSuperseded($0) } }
-            if superseded {
-                throw StoreError("\(path): written by a newer clvbench (schema has migrations this version does not know); "
-                    + "use a newer clvbench or another --db")
-            }
             if mode == .readWrite {
                 try Store.migrate(migrator, pool)
             } else if try !pool.read({ try migrator.hasCompletedMigrations($0) }) {
                 // Written by an older clvbench. Migrations only add tables and columns, so bring
                 // the file up to date (what any `clvbench run` would do) and read on.
-                guard fm.isWritableFile(atPath: path) else {
-                    throw StoreError("\(path): the database schema is older than this clvbench and the file is read-only; "
-                        + "migrate a writable copy (any `clvbench run --db COPY` does)")
-                }
                 var writable = config
                 writable.readonly = false
                 let writer = try Store.retryingWhileBusy(seconds: busyTimeout) { try DatabasePool(path: path, configuration: writable) }
@@ -65,6 +100,18 @@ public final class Store: Sendable {
             throw Store.explain(e, path: path)
         }
     }
+
+    /// Moves the write-ahead log into the database file and empties it, so a copy of the
+    /// `.sqlite` file alone is complete. Called when a writing store closes; a failure (another
+    /// process reading) leaves the log in place, which SQLite reads as part of the database.
+    public func checkpoint() throws {
+        guard mode == .readWrite, let pool = pool as? DatabasePool else { return }
+        do { _ = try pool.writeWithoutTransaction { try $0.checkpoint(.truncate) } } catch let e as DatabaseError {
+            throw Store.explain(e, path: path)
+        }
+    }
+
+    deinit { try? checkpoint() }
 
     /// Retries `body` while SQLite answers busy or locked (opening a new file switches it to WAL,
     /// which needs a moment of exclusive access), up to `seconds`.
@@ -82,7 +129,7 @@ public final class Store: Sendable {
 
     /// Two processes opening a new file at once may both try to create the schema; the loser's
     /// attempt fails on the winner's tables, and a second attempt then finds them applied.
-    static func migrate(_ migrator: DatabaseMigrator, _ pool: DatabasePool) throws {
+    static func migrate(_ migrator: DatabaseMigrator, _ pool: any DatabaseWriter) throws {
         var attempt = 0
         while true {
             do {
@@ -101,7 +148,7 @@ public final class Store: Sendable {
         case .SQLITE_CORRUPT: return StoreError("\(path): the database is corrupt (\(e.message ?? "")); it was left untouched")
         case .SQLITE_BUSY, .SQLITE_LOCKED: return StoreError("\(path): the database stayed locked by another process; try again when it finishes")
         case .SQLITE_READONLY: return StoreError("\(path): the database is read-only (check its permissions)")
-        case .SQLITE_CANTOPEN: return StoreError("\(path): cannot open the database file (missing directory or permissions)")
+        case .SQLITE_CANTOPEN: return StoreError(DatabaseFile(path).cannotOpen())
         case .SQLITE_FULL: return StoreError("\(path): the disk is full; nothing of the failed write was kept")
         default: return StoreError("\(path): \(e.message ?? "\(e)")")
         }
@@ -121,5 +168,4 @@ public final class Store: Sendable {
         try read { try String.fetchOne($0, sql: "PRAGMA integrity_check") ?? "no answer" }
     }
 
-    public var schemaVersion: Int { Schema.version }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Linalg
+import ResultStore
 
 /// The command line: parses, calls a library, prints. Anything with logic lives in a library target.
 @main
@@ -24,18 +25,22 @@ struct CLVBench: ParsableCommand {
         BLASRuntime.ensureFastKernels()
         BLASRuntime.pinSingleThread()
         Signals.install()
+        // A file-size limit (ulimit -f) makes a write fail with EFBIG instead of killing the
+        // process, so it is reported like a full disk.
+        signal(SIGXFSZ, SIG_IGN)
+        var command: ParsableCommand
+        do { command = try parseAsRoot() } catch { ErrorReport.exit(for: error, command: self) }
         do {
-            var command = try parseAsRoot()
             try command.run()
             Signals.holdIfInterrupted()
         } catch {
             Signals.holdIfInterrupted()
-            // Usage mistakes exit 2, as Unix tools do (ArgumentParser's default is 64).
-            if exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(2)
-            }
-            exit(withError: error)
+            ErrorReport.exit(for: error, command: type(of: command), running: true)
+        }
+        // print() buffers: a full disk or closed pipe shows only when the buffer is flushed.
+        if fflush(nil) != 0 {
+            ErrorReport.write("error: standard output: \(String(cString: strerror(errno))); the output is incomplete")
+            Foundation.exit(ErrorReport.failure)
         }
     }
 }

@@ -52,12 +52,7 @@ struct Cell: ParsableCommand {
         }
         let names = order.map { $0.split(separator: ",").map(String.init) }
             ?? prepared.trainedEnvironments.map { prepared.data.names[$0] }
-        let r: CellResult
-        do {
-            r = try prepared.runCell(settings: settings, order: names, method: method, parameters: parameters, seed: seed)
-        } catch {
-            throw CLIError("\(error)")
-        }
+        let r = try prepared.runCell(settings: settings, order: names, method: method, parameters: parameters, seed: seed)
         if json {
             var metrics: [String: Any] = [:]
             for (k, v) in r.metrics { metrics[k.rawValue] = v.number ?? NSNull() }

@@ -26,7 +26,7 @@ struct Contributions: ParsableCommand {
         let dir = URL(fileURLWithPath: embeddings)
         let manifestURL = dir.appendingPathComponent("manifest.json")
         guard let manifestData = FileManager.default.contents(atPath: manifestURL.path) else {
-            throw CLIError("\(manifestURL.path): not found (an embeddings directory needs a manifest.json; see docs/embeddings.md)")
+            throw InputError("\(manifestURL.path): not found (an embeddings directory needs a manifest.json; see docs/embeddings.md)")
         }
         let report: ContributionReport
         do {
@@ -39,7 +39,7 @@ struct Contributions: ParsableCommand {
                 return try NPY.read(path: path)
             })
         } catch let e as NPYError {
-            throw CLIError("\(embeddings)/\(e.message)")
+            throw InputError("\(embeddings)/\(e.message)")
         }
         if json {
             let enc = JSONEncoder()

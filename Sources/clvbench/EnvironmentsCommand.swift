@@ -40,13 +40,12 @@ struct EnvironmentsCommand: ParsableCommand {
     var zoom = 3
 
     @Option(help: "train or evaluation.")
-    var split = "evaluation"
+    var split: Split = .evaluation
 
     func validate() throws {
         guard (0...1).contains(sv ?? 0.5), (0...1).contains(sl ?? 0.5) else { throw ValidationError("--sv and --sl must be in [0, 1]") }
         guard (1...1024).contains(count) else { throw ValidationError("--count must be in 1...1024") }
         guard (1...16).contains(zoom) else { throw ValidationError("--zoom must be in 1...16") }
-        guard Split(rawValue: split) != nil else { throw ValidationError("--split must be train or evaluation, got '\(split)'") }
         guard ["procedural", "fashion"].contains(preset) || isSuite else {
             throw ValidationError("unknown preset '\(preset)': expected a suite file (.yaml), procedural or fashion")
         }
@@ -72,14 +71,12 @@ struct EnvironmentsCommand: ParsableCommand {
                 config.seed = seed
                 world = try ProceduralWorld(config: config, similarity: similarity)
             }
-        } catch let e as FashionMNIST.LoadError {
-            throw CLIError(e.description)
         }
         let dir = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let sheet = ContactSheet(count: count, zoom: zoom)
         for (e, info) in world.environments.enumerated() {
-            let (png, captions) = sheet.render(world: world, environment: e, split: Split(rawValue: split)!)
+            let (png, captions) = sheet.render(world: world, environment: e, split: split)
             // Write beside, then rename: a reader never sees half a file.
             for (data, ext) in [(png, "png"), (Data(captions.utf8), "txt")] {
                 let url = dir.appendingPathComponent("\(info.name).\(ext)")
@@ -89,3 +86,5 @@ struct EnvironmentsCommand: ParsableCommand {
         }
     }
 }
+
+extension Split: ExpressibleByArgument {}

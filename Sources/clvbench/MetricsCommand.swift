@@ -28,18 +28,31 @@ struct Metrics: ParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    /// Why a CSV path cannot be read, in one line (not Foundation's "You don't have permission").
+    static func unreadable(_ file: String) -> String {
+        var st = stat()
+        guard stat(file, &st) == 0 else { return "\(file): \(String(cString: strerror(errno))); check the path" }
+        switch st.st_mode & S_IFMT {
+        case S_IFDIR: return "\(file): a directory; name a CSV file"
+        case S_IFREG: return access(file, R_OK) == 0 ? "\(file): not UTF-8 text; save the CSV as UTF-8" : "\(file): permission denied; check its permissions"
+        default: return "\(file): not a regular file; name a CSV file"
+        }
+    }
+
     func run() throws {
+        var st = stat()
+        if stat(file, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG { throw InputError(Self.unreadable(file)) }
         let text: String
         do {
             text = try String(contentsOfFile: file, encoding: .utf8)
         } catch {
-            throw CLIError("\(file): cannot read the file (\(error.localizedDescription))")
+            throw InputError(Self.unreadable(file))
         }
         let parsed: AccuracyCSV
         do {
             parsed = try AccuracyCSV.parse(text, heldOut: heldOut, hasBaseline: !noBaseline)
         } catch let e as AccuracyCSV.ParseError {
-            throw CLIError("\(file): \(e)")
+            throw InputError("\(file): \(e)")
         }
         let metrics = continualMetrics(parsed.matrix)
         if json {
@@ -71,10 +84,4 @@ struct Metrics: ParsableCommand {
             }
         }
     }
-}
-
-/// A user-facing error: printed as "error: MESSAGE" and exit status 1.
-struct CLIError: Error, CustomStringConvertible {
-    var description: String
-    init(_ message: String) { description = message }
 }

@@ -7,17 +7,11 @@ import ResultStore
 
 /// Renders the site; shared by `report` and the end of `run`.
 func renderSite(db: String, out: String, templates: String, jobs: Int) throws -> String {
-    let store = try openStore(db, readOnly: true)
-    do {
-        var builder = SiteBuilder(templateDirectory: templates, outputDirectory: out, jobs: jobs)
-        builder.isAncestor = { a, b, repository in ProvenanceProbe.isAncestor(a, of: b, repository: repository) }
-        let written = try builder.build(store: store)
-        return written.first ?? out
-    } catch let e as ReportError {
-        throw CLIError(e.description)
-    } catch let e as StoreError {
-        throw CLIError(e.description)
-    }
+    let store = try Store(path: db, mode: .readOnly)
+    var builder = SiteBuilder(templateDirectory: templates, outputDirectory: out, jobs: jobs)
+    builder.isAncestor = { a, b, repository in ProvenanceProbe.isAncestor(a, of: b, repository: repository) }
+    let written = try builder.build(store: store)
+    return written.first ?? out
 }
 
 /// `clvbench report`: the static result site.
@@ -35,7 +29,7 @@ struct ReportCommand: ParsableCommand {
 
     @Option(help: "Results database.") var db = "results/clvbench.sqlite"
     @Option(help: "Output directory.") var out = "results/site"
-    @Option(help: "Template directory (page.xhtml, style.css).") var templates = "site-template"
+    @Option(help: "Template directory (page.xhtml, style.css); found beside the executable unless set.") var templates: String?
     @Option(help: "Threads rendering pages; one per core unless set.") var jobs = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
@@ -43,7 +37,7 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let index = try renderSite(db: db, out: out, templates: templates, jobs: jobs)
+        let index = try renderSite(db: db, out: out, templates: try TemplateLocation.find(explicit: templates), jobs: jobs)
         print("report: \(index)")
     }
 }
@@ -67,13 +61,20 @@ struct Compare: ParsableCommand {
     @Argument(help: "Base code version.") var base: String
     @Argument(help: "Head code version.") var head: String
     @Option(help: "Results database.") var db = "results/clvbench.sqlite"
-    @Option(help: "text or markdown.") var format = "text"
-    @Option(name: .customLong("threshold"), help: "Per-metric threshold METRIC=VALUE (repeatable).") var thresholds: [String] = []
+    @Option(help: "Output format (markdown for a pull-request comment).") var format: CompareFormat = .text
+    @Option(name: .customLong("threshold"), help: "Per-metric threshold METRIC=VALUE (repeatable); METRIC is one of \(VersionComparison.metrics.map(\.rawValue).joined(separator: ", ")).")
+    var thresholds: [String] = []
     @Option(help: "Compare only this method's runs (its own code versions, for an external or imported method).")
     var method: String?
 
-    func run() throws {
-        guard ["text", "markdown"].contains(format) else { throw ValidationError("--format must be text or markdown") }
+    enum CompareFormat: String, ExpressibleByArgument, CaseIterable { case text, markdown }
+
+    func validate() throws {
+        _ = try thresholdTable()
+    }
+
+    /// --threshold values by metric; an unknown metric is a usage error (exit 2), not ignored.
+    func thresholdTable() throws -> [ContinualMetric: Double] {
         var t: [ContinualMetric: Double] = [:]
         for s in thresholds {
             do {
@@ -83,7 +84,12 @@ struct Compare: ParsableCommand {
                 throw ValidationError(e.description)
             }
         }
-        let store = try openStore(db, readOnly: true)
+        return t
+    }
+
+    func run() throws {
+        let t = try thresholdTable()
+        let store = try Store(path: db, mode: .readOnly)
         var runs = try store.loadRuns().map(\.record)
         if let method {
             runs = runs.filter { $0.method == method }
@@ -98,12 +104,14 @@ struct Compare: ParsableCommand {
         } catch let e as ReportError {
             throw ValidationError(e.description)
         }
+        guard b != h else {
+            throw ValidationError("'\(base)' and '\(head)' are both \(VersionComparison.short(b)); compare two different code versions")
+        }
         let rows = VersionComparison.compare(runs, base: b, head: h, thresholds: t)
         guard !rows.isEmpty else {
             throw ValidationError("no cells were run by both \(VersionComparison.short(b)) and \(VersionComparison.short(h)); nothing to compare")
         }
-        print("base \(VersionComparison.short(b)), head \(VersionComparison.short(h))\n")
-        print(VersionComparison.table(rows, markdown: format == "markdown"), terminator: "")
+        try StandardOutput.write("base \(VersionComparison.short(b)), head \(VersionComparison.short(h))\n\n" + VersionComparison.table(rows, markdown: format == .markdown))
         let regressed = rows.filter(\.regression)
         if !regressed.isEmpty {
             FileHandle.standardError.write(Data("\(regressed.count) significant regression(s)\n".utf8))

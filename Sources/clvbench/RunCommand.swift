@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Harness
+import Report
 import ResultStore
 
 /// Parses "i/n" (1-based on the command line) into (index, count) 0-based.
@@ -15,19 +16,12 @@ struct ShardSpec: ExpressibleByArgument {
     }
 }
 
-/// Loads a suite, turning its problems into one clear message and exit status 2.
-func loadSuite(_ path: String) throws -> Suite {
-    do { return try Suite.load(path: path) } catch let e as SuiteError {
-        FileHandle.standardError.write(Data("error: \(e)\n".utf8))
-        throw ExitCode(2)
-    }
-}
+/// Loads a suite; its problems are reported (file:line:column, exit 2) by ErrorReport.
+func loadSuite(_ path: String) throws -> Suite { try Suite.load(path: path) }
 
-/// Opens the results database, turning its problems into one clear message.
+/// Opens the results database; its problems are reported by ErrorReport.
 func openStore(_ path: String, readOnly: Bool = false) throws -> Store {
-    do { return try Store(path: path, mode: readOnly ? .readOnly : .readWrite) } catch let e as StoreError {
-        throw CLIError(e.description)
-    }
+    try Store(path: path, mode: readOnly ? .readOnly : .readWrite)
 }
 
 /// `clvbench run`: the main job.
@@ -58,6 +52,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Print the summary as JSON.") var json = false
     @Flag(help: "Do not render the report afterwards.") var noReport = false
     @Option(help: "Where the report goes.") var site = "results/site"
+    @Option(help: "Template directory (page.xhtml, style.css); found beside the executable unless set.") var templates: String?
 
     func validate() throws {
         guard (1...256).contains(jobs) else { throw ValidationError("--jobs must be in 1...256, got \(jobs)") }
@@ -72,15 +67,18 @@ struct Run: ParsableCommand {
         options.quiet = quiet
         options.shard = shard.map { ($0.index, $0.count) }
         options.codeVersion = codeVersion
+        let templateDirectory = noReport ? nil : try TemplateLocation.find(explicit: templates)  // before training, not after
         let summary: RunSummary
         do {
             let runner = SuiteRunner(plan: Plan(suite: s), store: store, options: options)
             let db = self.db
             Signals.onInterrupt { "\(runner.stored) runs stored in \(db) by this command; run the same command again to resume (stored runs are skipped)" }
             summary = try runner.run()
-        } catch let e as CustomStringConvertible {  // store, suite, world and method errors explain themselves
-            throw CLIError(e.description)
+        } catch {
+            try? store.checkpoint()  // what was stored before the failure stays in the .sqlite file
+            throw error
         }
+        try store.checkpoint()
         if json {
             let obj: [String: Any] = ["suite": s.name, "db": db, "planned": summary.planned, "skipped": summary.skipped,
                                       "done": summary.done, "failed": summary.failed, "diverged": summary.diverged,
@@ -91,8 +89,8 @@ struct Run: ParsableCommand {
                 + "\(summary.skipped) already stored; \(summary.stagesTrained) stages trained in "
                 + String(format: "%.1f s", summary.seconds) + "; results in \(db)")
         }
-        if !noReport {
-            let index = try renderSite(db: db, out: site, templates: "site-template", jobs: jobs)
+        if let templateDirectory {
+            let index = try renderSite(db: db, out: site, templates: templateDirectory, jobs: jobs)
             if !json { print("report: \(index)") }
         }
         if summary.failed > 0 { throw ExitCode(1) }

@@ -3,6 +3,8 @@ import Foundation
 import Harness
 import ResultStore
 
+extension Store.ExportFormat: ExpressibleByArgument {}
+
 /// `clvbench merge`: combine shard databases.
 struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,7 +12,8 @@ struct Merge: ParsableCommand {
         discussion: """
             Copies every run of the sources that the target lacks. Merging twice adds nothing. \
             A run present in two files with different results is reported and not copied; the \
-            command then exits 1. Sources are opened read-only.
+            command then exits 1. Sources are opened read-only; a source holding impossible rows \
+            is refused before anything is copied.
 
             Example: clvbench merge results/shard1.sqlite results/shard2.sqlite --into results/clvbench.sqlite
             """)
@@ -20,19 +23,25 @@ struct Merge: ParsableCommand {
 
     func validate() throws {
         guard !sources.isEmpty else { throw ValidationError("name at least one source database") }
-        let target = URL(fileURLWithPath: into).standardizedFileURL.path
-        if sources.contains(where: { URL(fileURLWithPath: $0).standardizedFileURL.path == target }) {
-            throw ValidationError("the target \(into) is also a source")
+        // The same file under another name (a hard link, a symbolic link, `./x`) is still the target.
+        func identity(_ p: String) -> String? {
+            var st = stat()
+            guard stat(p, &st) == 0 else { return nil }
+            return "\(st.st_dev):\(st.st_ino)"
+        }
+        let target = identity(into) ?? URL(fileURLWithPath: into).standardizedFileURL.path
+        for s in sources where (identity(s) ?? URL(fileURLWithPath: s).standardizedFileURL.path) == target {
+            throw ValidationError("the target \(into) is also a source (\(s) is the same file)")
         }
     }
 
     func run() throws {
-        let inputs = try sources.map { try openStore($0, readOnly: true) }
-        let target = try openStore(into)
-        let report: Store.MergeReport
-        do { report = try target.merge(from: inputs) } catch let e as StoreError { throw CLIError(e.description) }
+        let inputs = try sources.map { try Store(path: $0, mode: .readOnly) }
+        let target = try Store(path: into)
+        let report = try target.merge(from: inputs)
+        try target.checkpoint()
         print("\(report.inserted) runs added, \(report.duplicates) already present, \(report.conflicts.count) conflicts; into \(into)")
-        for c in report.conflicts { FileHandle.standardError.write(Data("conflict: \(c)\n".utf8)) }
+        for c in report.conflicts { FileHandle.standardError.write(Data("conflict: \(DisplayText.neutralised(c))\n".utf8)) }
         if !report.conflicts.isEmpty { throw ExitCode(1) }
     }
 }
@@ -40,65 +49,65 @@ struct Merge: ParsableCommand {
 /// `clvbench export`: runs and metrics for pandas, R or a spreadsheet.
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Export runs and their metrics as CSV (one row per run) or JSON lines (with accuracy matrices).")
+        abstract: "Export runs and their metrics as CSV (one row per run) or JSON lines (with accuracy matrices).",
+        discussion: """
+            With --out the file is written whole or not at all (a temporary file beside it, then \
+            renamed); a path that is a symbolic link, FIFO, device, directory or read-only file \
+            is refused, never replaced. On standard output every write is checked: a full disk \
+            or closed pipe exits 1.
+            """)
 
-    @Option(help: "csv or jsonl.") var format: String = "csv"
+    @Option(help: "Output format.") var format: Store.ExportFormat = .csv
     @Option(help: "Results database.") var db = "results/clvbench.sqlite"
-    @Option(help: "Only this suite.") var suite: String?
+    @Option(help: "Only this suite (an error when the database holds no such suite).") var suite: String?
     @Option(help: "Write to this file instead of standard output.") var out: String?
 
-    func validate() throws {
-        guard Store.ExportFormat(rawValue: format) != nil else { throw ValidationError("--format must be csv or jsonl, got '\(format)'") }
-    }
-
     func run() throws {
-        let store = try openStore(db, readOnly: true)
-        let text: String
-        do { text = try store.export(Store.ExportFormat(rawValue: format)!, suite: suite) } catch let e as StoreError {
-            throw CLIError(e.description)
-        }
+        let store = try Store(path: db, mode: .readOnly)
+        let text = try store.export(format, suite: suite)
         if let out {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+            try OutputFile.write(Array(text.utf8), to: out)
         } else {
-            print(text, terminator: "")
+            try StandardOutput.write(text)
         }
     }
+}
+
+/// What `clvbench list` shows.
+enum ListWhat: String, ExpressibleByArgument, CaseIterable {
+    case suites, versions, methods, runs, builtins
 }
 
 /// `clvbench list`: what the database holds, and the built-in methods.
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List suites, code versions, methods or runs of a database (or the built-in methods).",
-        discussion: "WHAT is suites, versions, methods, runs, or builtins (the methods clvbench ships, with their parameters).")
+        discussion: "builtins lists the methods clvbench ships, with their parameters. Control characters in stored names are shown as U+FFFD.")
 
-    @Argument(help: "suites, versions, methods, runs or builtins.") var what = "runs"
+    @Argument(help: "What to list.") var what: ListWhat = .runs
     @Option(help: "Results database.") var db = "results/clvbench.sqlite"
     @Flag(help: "Print JSON.") var json = false
 
-    func validate() throws {
-        guard ["suites", "versions", "methods", "runs", "builtins"].contains(what) else {
-            throw ValidationError("unknown listing '\(what)': suites, versions, methods, runs or builtins")
-        }
-    }
-
     func run() throws {
-        if what == "builtins" {
+        guard let listing = Store.Listing(rawValue: what.rawValue) else {
+            var text = ""
             for m in BuiltinMethods.all {
-                print("\(m.name): \(m.summary)")
-                for p in m.parameters { print("    \(p)") }
+                text += "\(m.name): \(m.summary)\n"
+                for p in m.parameters { text += "    \(p)\n" }
             }
+            try StandardOutput.write(text)
             return
         }
-        let store = try openStore(db, readOnly: true)
-        let rows = try store.listing(what)
+        let store = try Store(path: db, mode: .readOnly)
+        let rows = try store.listing(listing)
         if json {
-            print(String(decoding: try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
+            try StandardOutput.write(String(decoding: try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self) + "\n")
             return
         }
-        let cols = Store.listingColumns(what)
-        let widths = cols.map { c in max(c.count, rows.map { ($0[c] ?? "").count }.max() ?? 0) }
+        let cols = Store.listingColumns(listing)
+        let shown = rows.map { r in cols.map { DisplayText.neutralised(r[$0] ?? "", singleLine: true) } }
+        let widths = cols.indices.map { i in max(cols[i].count, shown.map { $0[i].count }.max() ?? 0) }
         func line(_ v: [String]) -> String { zip(v, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ") }
-        print(line(cols))
-        for r in rows { print(line(cols.map { r[$0] ?? "" })) }
+        try StandardOutput.write(([line(cols)] + shown.map(line)).joined(separator: "\n") + "\n")
     }
 }
