@@ -49,7 +49,7 @@ let package = Package(
         .executableTarget(
             name: "clvbench",
             dependencies: [
-                "Linalg", "Analysis", "Environments", "Model", "Harness", "ResultStore", "Report", "Benchmarks", "CSQLite3", "CLibXML2",
+                "Linalg", "Analysis", "Environments", "Model", "Continual", "Harness", "ResultStore", "Report", "Benchmarks", "CSQLite3", "CLibXML2",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

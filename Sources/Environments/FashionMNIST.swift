@@ -27,8 +27,15 @@ public struct FashionMNIST: Sendable {
     static let files = (trainImages: "train-images-idx3-ubyte.gz", trainLabels: "train-labels-idx1-ubyte.gz",
                         testImages: "t10k-images-idx3-ubyte.gz", testLabels: "t10k-labels-idx1-ubyte.gz")
 
+    static var allFiles: [String] { [files.trainImages, files.trainLabels, files.testImages, files.testLabels] }
+
+    /// Whether the four gzipped IDX files are in `directory` (for `clvbench doctor`).
+    public static func isInstalled(directory: String = defaultDirectory) -> Bool {
+        allFiles.allSatisfy { FileManager.default.fileExists(atPath: directory + "/" + $0) }
+    }
+
     public init(directory: String = FashionMNIST.defaultDirectory) throws {
-        let all = [Self.files.trainImages, Self.files.trainLabels, Self.files.testImages, Self.files.testLabels]
+        let all = Self.allFiles
         for f in all where !FileManager.default.fileExists(atPath: directory + "/" + f) {
             throw LoadError(description: "Fashion-MNIST not found: \(directory)/\(f) is missing. "
                 + (directory == Self.defaultDirectory

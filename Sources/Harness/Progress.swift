@@ -1,4 +1,5 @@
 import Foundation
+import ResultStore
 
 /// Progress of a suite run on standard error: a bar redrawn in place on a terminal, one plain
 /// line per finished run otherwise (logs, CI). Thread-safe.
@@ -19,7 +20,7 @@ public final class ProgressReporter: @unchecked Sendable {
     public func note(_ message: String) {
         guard !quiet else { return }
         lock.lock(); defer { lock.unlock() }
-        write((terminal ? "\r\u{1B}[K" : "") + message + "\n")
+        write((terminal ? "\r\u{1B}[K" : "") + DisplayText.neutralised(message) + "\n")
         if terminal { drawBar() }
     }
 
@@ -31,7 +32,7 @@ public final class ProgressReporter: @unchecked Sendable {
         if terminal {
             drawBar()
         } else {
-            write("[\(finished)/\(total)] \(ok ? "done" : "FAILED") \(description)\n")
+            write("[\(finished)/\(total)] \(ok ? "done" : "FAILED") \(DisplayText.neutralised(description, singleLine: true))\n")
         }
     }
 

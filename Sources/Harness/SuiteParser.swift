@@ -66,9 +66,32 @@ struct SuiteParser {
         switch e {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
             return SuiteError(file: file, line: mark.line, column: mark.column, field: "", message: "YAML syntax: \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            // Yams' own description quotes the whole file; say the keys and where: the second
+            // occurrence in a block mapping, the mapping's key otherwise (a flow mapping's line).
+            let at = duplicates.first.flatMap { secondOccurrence(of: $0, after: context.mark) } ?? (context.mark.line, context.mark.column)
+            return SuiteError(file: file, line: at.0, column: at.1, field: "",
+                              message: "duplicate key(s) " + duplicates.prefix(5).map { "'\($0.prefix(60))'" }.joined(separator: ", ")
+                                + " in one mapping; each key may appear once")
+        case .reader(let problem, let offset, _, _):
+            return SuiteError(file: file, line: nil, field: "", message: "not readable as YAML text: \(problem)" + (offset.map { " at byte \($0)" } ?? ""))
         default:
-            return SuiteError(file: file, line: nil, field: "", message: "YAML syntax: \(e)")
+            return SuiteError(file: file, line: nil, field: "", message: "YAML syntax: \(String(describing: e).prefix(200))")
         }
+    }
+
+    /// Line and column of `key` repeated in the block mapping whose first key is at `mark`.
+    func secondOccurrence(of key: String, after mark: Mark) -> (Int, Int)? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let indent = max(mark.column - 1, 0)
+        guard mark.line >= 1 else { return nil }
+        for i in mark.line..<lines.count {
+            let l = lines[i]
+            guard l.prefix(indent).allSatisfy({ $0 == " " }) else { continue }
+            let rest = l.dropFirst(indent)
+            if rest.hasPrefix(key + ":") || rest.hasPrefix("\"\(key)\":") || rest.hasPrefix("'\(key)':") { return (i + 1, mark.column) }
+        }
+        return nil
     }
 
     // MARK: typed readers

@@ -47,6 +47,9 @@ public final class Page {
 
     deinit { xmlFreeDoc(doc) }
 
+    /// The libxml2 the pages are built with (for `clvbench doctor`).
+    public static var libxml2Version: String { String(cString: clv_libxml_version()) }
+
     public var root: Element { Element(node: xmlDocGetRootElement(doc)!) }
 
     /// The element with this id attribute; a template that lacks it is an error naming both.

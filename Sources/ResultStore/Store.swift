@@ -1,3 +1,4 @@
+import CSQLite3
 import Foundation
 import GRDB
 
@@ -112,6 +113,9 @@ public final class Store: Sendable {
     }
 
     deinit { try? checkpoint() }
+
+    /// The SQLite library in use (for `clvbench doctor`).
+    public static var sqliteVersion: String { String(cString: sqlite3_libversion()) }
 
     /// Retries `body` while SQLite answers busy or locked (opening a new file switches it to WAL,
     /// which needs a moment of exclusive access), up to `seconds`.

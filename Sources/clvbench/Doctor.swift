@@ -1,8 +1,9 @@
 import ArgumentParser
-import CLibXML2
-import CSQLite3
+import Environments
 import Foundation
 import Linalg
+import Report
+import ResultStore
 
 /// `clvbench doctor`: is this machine ready, and how fast is its BLAS?
 struct Doctor: ParsableCommand {
@@ -58,17 +59,13 @@ struct DoctorReport: Codable {
     /// Tolerance of the sgemm check: float32 accumulation over k <= 128 terms stays far below it;
     /// a kernel computing wrong results lands far above it.
     static let sgemmTolerance = 1e-5
-    static let fashionDirectory = "/usr/share/datasets/fashion-mnist"
-    static let fashionFiles = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-                               "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+    static let fashionDirectory = FashionMNIST.defaultDirectory
 
     static func measure(n: Int) -> DoctorReport {
         let cpu = CPUInfo.current
         let error = SgemmProbe.correctnessError()
         let gf = SgemmProbe.gflops(n: n)
-        let fm = fashionFiles.allSatisfy {
-            FileManager.default.fileExists(atPath: fashionDirectory + "/" + $0)
-        }
+        let fm = FashionMNIST.isInstalled(directory: fashionDirectory)
         let core = BLASRuntime.coreName
         var advice: [String] = []
         let userCore = ProcessInfo.processInfo.environment[BLASRuntime.coreTypeVariable]
@@ -99,8 +96,8 @@ struct DoctorReport: Codable {
             sgemmGFLOPS: (gf * 10).rounded() / 10,
             sgemmMaxRelativeError: error,
             sgemmCheckPassed: error < sgemmTolerance,
-            sqliteVersion: String(cString: sqlite3_libversion()),
-            libxml2Version: String(cString: clv_libxml_version()),
+            sqliteVersion: Store.sqliteVersion,
+            libxml2Version: Page.libxml2Version,
             fashionMNISTDirectory: fashionDirectory,
             fashionMNISTInstalled: fm,
             advice: advice)

@@ -39,7 +39,7 @@ struct EnvironmentsCommand: ParsableCommand {
     @Option(help: "Pixels per image pixel in the sheet.")
     var zoom = 3
 
-    @Option(help: "train or evaluation.")
+    @Option(help: "Which samples the sheet shows.")
     var split: Split = .evaluation
 
     func validate() throws {

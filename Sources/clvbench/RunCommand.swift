@@ -60,6 +60,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let s = try loadSuite(suite)
+        let templateDirectory = noReport ? nil : try TemplateLocation.find(explicit: templates)  // before training, not after
         let store = try openStore(db)
         var options = RunOptions()
         options.jobs = jobs
@@ -67,7 +68,6 @@ struct Run: ParsableCommand {
         options.quiet = quiet
         options.shard = shard.map { ($0.index, $0.count) }
         options.codeVersion = codeVersion
-        let templateDirectory = noReport ? nil : try TemplateLocation.find(explicit: templates)  // before training, not after
         let summary: RunSummary
         do {
             let runner = SuiteRunner(plan: Plan(suite: s), store: store, options: options)

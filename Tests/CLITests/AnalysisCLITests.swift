@@ -39,10 +39,10 @@ struct MetricsCLITests {
         let bad = dir.appendingPathComponent("bad.csv")
         try "a,b\n0.1,0.2\n0.5,x\n0.3,0.4\n".write(to: bad, atomically: true, encoding: .utf8)
         let r = try CLI.run(["metrics", bad.path])
-        #expect(r.status == 1)
+        #expect(r.status == 2)  // an input error
         #expect(r.stderr.contains("bad.csv: line 3: column 2: 'x' is not a number"), "\(r.stderr)")
         let missing = try CLI.run(["metrics", dir.appendingPathComponent("nope.csv").path])
-        #expect(missing.status == 1 && missing.stderr.contains("nope.csv"))
+        #expect(missing.status == 2 && missing.stderr.contains("nope.csv"))
         let usage = try CLI.run(["metrics"])
         #expect(usage.status == 2)
     }
@@ -78,16 +78,16 @@ struct ContributionsCLITests {
     @Test func missingManifestAndBadArrays() throws {
         let dir = try CLI.temporaryDirectory()
         let r = try CLI.run(["contributions", "--embeddings", dir.path])
-        #expect(r.status == 1 && r.stderr.contains("manifest.json: not found"))
+        #expect(r.status == 2 && r.stderr.contains("manifest.json: not found"))
         let manifest = """
             {"environments": ["x"], "checkpoints": [{"stage": 0, "environments": {"x": {"images": "i.npy", "captions": "c.npy"}}}]}
             """
         try manifest.write(to: dir.appendingPathComponent("manifest.json"), atomically: true, encoding: .utf8)
         try NPY.encode(NPYArray(Matrix(rows: 3, cols: 2, repeating: 1))).write(to: dir.appendingPathComponent("i.npy"))
         let r2 = try CLI.run(["contributions", "--embeddings", dir.path])
-        #expect(r2.status == 1 && r2.stderr.contains("c.npy: file not found"), "\(r2.stderr)")
+        #expect(r2.status == 2 && r2.stderr.contains("c.npy: file not found"), "\(r2.stderr)")
         try NPY.encode(NPYArray(Matrix(rows: 4, cols: 2, repeating: 1))).write(to: dir.appendingPathComponent("c.npy"))
         let r3 = try CLI.run(["contributions", "--embeddings", dir.path])
-        #expect(r3.status == 1 && r3.stderr.contains("does not match the images' 3x2"), "\(r3.stderr)")
+        #expect(r3.status == 2 && r3.stderr.contains("does not match the images' 3x2"), "\(r3.stderr)")
     }
 }
