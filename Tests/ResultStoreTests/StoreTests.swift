@@ -158,9 +158,9 @@ struct MethodVersionStoreTests {
         #expect(try store.insert(external) == .alreadyStored)
         external.methodVersion = MethodVersion(commit: "m2", dirty: false)
         #expect(try store.insert(external) == .inserted(id: 3))
-        let versions = try store.listing("versions").map { "\($0["commit_hash"]!) \($0["tree"]!) \($0["runs"]!)" }.sorted()
+        let versions = try store.listing(.versions).map { "\($0["commit_hash"]!) \($0["tree"]!) \($0["runs"]!)" }.sorted()
         #expect(versions == ["m1+012345678 dirty 1", "m2 clean 1", "tool1 clean 3"])
-        let kinds = try store.listing("methods").map { $0["kind"]! }
+        let kinds = try store.listing(.methods).map { $0["kind"]! }
         #expect(kinds == ["built-in", "imported"])
     }
 }
