@@ -30,6 +30,9 @@ struct ReportData {
 
     var runs: [Run]
     var suites: [String]
+    /// Page-name parts of the suites and anchor parts of the methods (SlugTable).
+    private(set) var suiteSlugs = SlugTable([])
+    private(set) var methodSlugs = SlugTable([])
     private var versionsBySuite: [String: [Version]] = [:]
     private var currentBySuite: [String: [Run]] = [:]
     private var externalMethods: Set<String> = []
@@ -51,6 +54,8 @@ struct ReportData {
             return Run(id: s.id, record: r, metric: m)
         }
         suites = Array(Set(runs.map { $0.record.suiteName })).sorted()
+        suiteSlugs = SlugTable(suites)
+        methodSlugs = SlugTable(Array(Set(runs.map { $0.record.method })))
         externalMethods = Set(runs.filter { $0.record.external }.map { $0.record.method })
         importedMethods = Set(runs.filter { $0.record.imported }.map { $0.record.method })
         // Versions and the current runs of each suite, computed once: every page asks for them.
@@ -131,6 +136,35 @@ struct ReportData {
         for r in rs { if let v = r.metric[metric] { groups[r.record.orderKey, default: []].append(v) } }
         return groups.keys.sorted().map { ($0, Descriptive.mean(groups[$0]!)) }
     }
+}
+
+/// File-name and anchor parts for a set of labels, one per label and never shared: a label
+/// whose readable form (lowercase letters and digits, runs of anything else as one `-`, at most
+/// 40 characters: `ewc(lambda=1000)` -> `ewc-lambda-1000`) no other label of the set shares keeps
+/// it; labels that would share one get the exact escape instead (`Clash` -> `_43lash`,
+/// `clash` -> `clash`). Readable forms never contain `_` and an escape without `_` is the label
+/// itself, so the two kinds cannot meet.
+struct SlugTable: Sendable {
+    private var table: [String: String] = [:]
+
+    init(_ labels: [String]) {
+        var count: [String: Int] = [:]
+        for l in Set(labels) { count[readableSlug(l), default: 0] += 1 }
+        for l in Set(labels) {
+            let r = readableSlug(l)
+            table[l] = !r.isEmpty && count[r] == 1 ? r : slug(l)
+        }
+    }
+
+    subscript(_ label: String) -> String { table[label] ?? slug(label) }
+}
+
+/// The readable form of a label (lossy: `a_b` and `a-b` share `a-b`).
+func readableSlug(_ s: String) -> String {
+    let allowed = s.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
+    var out = String(allowed)
+    while out.contains("--") { out = out.replacingOccurrences(of: "--", with: "-") }
+    return String(out.trimmingCharacters(in: CharacterSet(charactersIn: "-")).prefix(40))
 }
 
 /// A file-name and anchor part for a label, unique per label: lowercase ASCII letters, digits

@@ -56,19 +56,19 @@ public struct SiteBuilder: Sendable {
         }
     }
 
-    /// Two suites (or two methods of a suite) whose page names or anchors would coincide: only
-    /// possible for names beyond 100 characters whose hashes collide, refused rather than merged.
+    /// Two suites (or two methods) whose page names or anchors would coincide: only possible
+    /// for labels beyond 100 characters whose hashes collide, refused rather than merged.
     static func checkUniqueNames(_ data: ReportData) throws {
-        func check(_ names: [String], _ what: String) throws {
+        func check(_ names: [String], _ table: SlugTable, _ what: String) throws {
             var seen: [String: String] = [:]
             for n in names {
-                if let other = seen.updateValue(n, forKey: slug(n)), other != n {
+                if let other = seen.updateValue(n, forKey: table[n]), other != n {
                     throw ReportError("the \(what) '\(other)' and '\(n)' would share one page name; rename one of them")
                 }
             }
         }
-        try check(data.suites, "suites")
-        try check(Array(Set(data.runs.map { $0.record.method })).sorted(), "methods")
+        try check(data.suites, data.suiteSlugs, "suites")
+        try check(Array(Set(data.runs.map { $0.record.method })).sorted(), data.methodSlugs, "methods")
     }
 
     /// Writes every page into `outputDirectory` (the staging directory).

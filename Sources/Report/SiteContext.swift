@@ -21,7 +21,7 @@ extension SiteBuilder {
             let nav = try p.element(id: "nav")
             nav.clear()
             nav.add("a", ["href": up + "index.html"], text: "Suites")
-            for s in data.suites { nav.add("a", ["href": up + SuitePage.leaderboard.fileName(suite: s)], text: s) }
+            for s in data.suites { nav.add("a", ["href": up + SuitePage.leaderboard.fileName(suite: s, data.suiteSlugs)], text: s) }
             nav.add("a", ["href": up + "history.html"], text: "History")
             if !speedHistory.groups.isEmpty { nav.add("a", ["href": up + "speed.html"], text: "Speed") }
             let main = try p.element(id: "content")
@@ -47,20 +47,20 @@ extension SiteBuilder {
             explain(main, page.explanation)
             try page.render(self, main, suite, cur)
             runLinks(main, cur)
-            try save(p, page.fileName(suite: suite))
+            try save(p, page.fileName(suite: suite, data.suiteSlugs))
         }
 
         func suiteNav(_ main: Element, _ suite: String) {
             let p = main.add("p")
             for (i, page) in SuitePage.all.enumerated() {
                 if i > 0 { p.text(" · ") }
-                p.add("a", ["href": page.fileName(suite: suite)], text: page.link)
+                p.add("a", ["href": page.fileName(suite: suite, data.suiteSlugs)], text: page.link)
             }
         }
 
         func methodCell(_ row: Element, _ method: String) {
             let td = row.add("td")
-            td.add("a", ["href": "#runs-\(slug(method))"], text: method)
+            td.add("a", ["href": "#runs-\(data.methodSlugs[method])"], text: method)
             for t in data.tags(method) { td.add("span", ["class": "tag"], text: t) }
         }
 
@@ -68,7 +68,7 @@ extension SiteBuilder {
         func runLinks(_ main: Element, _ runs: [ReportData.Run]) {
             main.add("h2", text: "Runs behind these numbers")
             for m in data.methods(runs) {
-                let p = main.add("p", ["id": "runs-\(slug(m))"])
+                let p = main.add("p", ["id": "runs-\(data.methodSlugs[m])"])
                 p.add("strong", text: m)
                 for t in data.tags(m) { p.add("span", ["class": "tag"], text: t) }
                 p.text(": ")

@@ -19,5 +19,5 @@ struct SuitePage: Sendable {
     static let all: [SuitePage] = [.leaderboard, .orders, .similarity, .contributions, .generalization, .paperChecks]
 
     /// The file this page is written to for a suite.
-    func fileName(suite: String) -> String { "\(file)-\(slug(suite)).html" }
+    func fileName(suite: String, _ slugs: SlugTable) -> String { "\(file)-\(slugs[suite]).html" }
 }

@@ -35,6 +35,14 @@ struct SiteWriteTests {
         let long = String(repeating: "Ä", count: 3000)
         #expect(slug(long).utf8.count <= 100 && slug(long) != slug(long + "x"))
         #expect(slug(long).allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+        // In a site, a label keeps its readable form unless another label shares it (so the
+        // default suite's pages and anchors keep their names).
+        let table = SlugTable(["ewc(lambda=1000)", "replay(buffer=500)", "finetune"] + names)
+        #expect(table["ewc(lambda=1000)"] == "ewc-lambda-1000" && table["replay(buffer=500)"] == "replay-buffer-500")
+        #expect(table["Clash"] == "_43lash" && table["clash"] == "clash" && table["x/y"] == "x-y")
+        // (Swift compares strings canonically: "é" and "e\u{301}" are one label in a site.)
+        let distinct = Array(Set(names + ["ewc(lambda=1000)"]))
+        #expect(Set(distinct.map { table[$0] }).count == distinct.count)
     }
 
     /// Before: `Clash` and `clash` (and `a_b`, `a-b`) shared one set of pages, so one suite vanished.

@@ -11,7 +11,7 @@ extension SiteBuilder.Context {
         for s in data.suites {
             let cur = data.current(suite: s)
             let row = table.add("tr")
-            row.add("td").add("a", ["href": "leaderboard-\(slug(s)).html"], text: s)
+            row.add("td").add("a", ["href": SuitePage.leaderboard.fileName(suite: s, data.suiteSlugs)], text: s)
             row.add("td", text: data.versions(suite: s).last?.short ?? "-")
             row.add("td", text: "\(cur.count)")
             row.add("td", text: "\(data.methods(cur).count)")
