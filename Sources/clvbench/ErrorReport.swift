@@ -37,7 +37,7 @@ enum ErrorReport {
         case let e as AccuracyMatrix.ShapeError: return (e.description, usage)
         case let e as NPYError: return (e.description, usage)
         case let e as MethodError: return (e.description, usage)
-        case let e as ProceduralWorld.ConfigurationError: return (e.description, usage)
+        case let e as WorldConfigurationError: return (e.description, usage)
         case let e as UnknownNameError: return (e.description, usage)
         case let e as SlurmScriptError: return (e.description, usage)
         case let e as CLIError: return (e.description, failure)
