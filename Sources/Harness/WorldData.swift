@@ -1,6 +1,7 @@
 import Continual
 import Environments
 import Linalg
+import Model
 
 /// An environment's evaluation set as the model consumes it.
 public struct EvaluationSet: Sendable {
@@ -26,9 +27,9 @@ public struct WorldData: Sendable {
     public var evaluation: [EvaluationSet]
     public var text: [EnvironmentText]
     public var imageSize: Int
-    public var tokenizer: Tokenizer
+    public var tokenizer: any CaptionTokenizer
 
-    public init(world: EnvironmentWorld, tokenizer: Tokenizer) {
+    public init(world: EnvironmentWorld, tokenizer: any CaptionTokenizer) {
         self.tokenizer = tokenizer
         names = world.environments.map(\.name)
         heldOut = world.environments.map(\.heldOut)
@@ -48,7 +49,7 @@ public struct WorldData: Sendable {
         text = tx
     }
 
-    static func render(_ w: EnvironmentWorld, _ e: Int, _ split: Split, _ n: Int, _ tok: Tokenizer)
+    static func render(_ w: EnvironmentWorld, _ e: Int, _ split: Split, _ n: Int, _ tok: any CaptionTokenizer)
         -> (Matrix, [Int], [Int32], [String])
     {
         var x = Matrix(rows: n, cols: w.pixelsPerImage)
@@ -66,7 +67,7 @@ public struct WorldData: Sendable {
     }
 
     /// The pretraining mixture: `count` pairs from the world's broad mixture.
-    public static func pretrainingPairs(_ w: EnvironmentWorld, count: Int, tokenizer tok: Tokenizer) -> (Matrix, [Int32]) {
+    public static func pretrainingPairs(_ w: EnvironmentWorld, count: Int, tokenizer tok: any CaptionTokenizer) -> (Matrix, [Int32]) {
         var x = Matrix(rows: count, cols: w.pixelsPerImage)
         var tokens: [Int32] = []
         tokens.reserveCapacity(count * tok.maxLength)

@@ -20,12 +20,14 @@ public struct DualEncoder: Sendable, Equatable {
     public var logScale: Matrix
 
     /// A freshly initialised model: the vision tower's weights, then the text tower's, from one
-    /// stream keyed by `key`. `vocabularySize` is the bag tower's (its tokenizer's) vocabulary.
-    public init(description: ModelDescription, imageSize: Int, vocabularySize: Int, key: RandomKey) {
+    /// stream keyed by `key`. `vocabularySize` is the bag tower's (its tokenizer's) vocabulary;
+    /// `minilm` the pretrained encoder a MiniLM text tower starts from.
+    public init(description: ModelDescription, imageSize: Int, vocabularySize: Int, minilm: MiniLM? = nil, key: RandomKey) {
         self.description = description
         var rng = RandomStream(key: key.child("init"))
         vision = VisionTower(description.vision, imageSize: imageSize, embedding: description.embedding, rng: &rng)
-        text = TextTower(description.text, vocabularySize: vocabularySize, embedding: description.embedding, rng: &rng)
+        text = TextTower(description.text, vocabularySize: vocabularySize, embedding: description.embedding, minilm: minilm,
+                         rng: &rng)
         logScale = Matrix(rows: 1, cols: 1, repeating: description.initialLogScale)
     }
 

@@ -23,6 +23,7 @@ public struct ModelDescription: Codable, Hashable, Sendable {
     public var maxTokens: Int {
         switch text {
         case .bag(let b): return b.maxTokens
+        case .minilm(let m): return m.maxTokens
         }
     }
 
@@ -114,12 +115,29 @@ public struct MLPVisionDescription: Codable, Hashable, Sendable {
 public enum TextTowerDescription: Codable, Hashable, Sendable {
     /// Mean of (token + position) embeddings over a caption, then an MLP.
     case bag(BagTextDescription)
+    /// The pretrained MiniLM (all-MiniLM-L6-v2), frozen or with its last layers tuned.
+    case minilm(MiniLMTextDescription)
 
     public var kind: String {
         switch self {
         case .bag: return "bag"
+        case .minilm: return "minilm"
         }
     }
+}
+
+public struct MiniLMTextDescription: Codable, Hashable, Sendable {
+    /// How many of the last encoder layers are trained; 0 is `frozen` (only the projection).
+    public var tunedLayers = 0
+    /// WordPiece ids per caption, [CLS] and [SEP] included (longer captions are truncated).
+    public var maxTokens = 32
+    public init(tunedLayers: Int = 0, maxTokens: Int = 32) {
+        self.tunedLayers = tunedLayers
+        self.maxTokens = maxTokens
+    }
+
+    /// `frozen` or `last-k`.
+    public var mode: String { tunedLayers == 0 ? "frozen" : "last-\(tunedLayers)" }
 }
 
 public struct BagTextDescription: Codable, Hashable, Sendable {

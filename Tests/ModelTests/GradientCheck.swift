@@ -22,12 +22,12 @@ enum GradientCheck {
     }
 
     /// For each probed entry of `m`, the central difference of `loss` when that entry moves.
-    static func numeric(_ m: Matrix, indices: [Int], loss: (Matrix) -> Double) -> [Double] {
+    static func numeric(_ m: Matrix, indices: [Int], step: Float = h, loss: (Matrix) -> Double) -> [Double] {
         indices.map { i in
             var plus = m, minus = m
-            plus.storage[i] += h
-            minus.storage[i] -= h
-            return (loss(plus) - loss(minus)) / Double(2 * h)
+            plus.storage[i] += step
+            minus.storage[i] -= step
+            return (loss(plus) - loss(minus)) / Double(2 * step)
         }
     }
 

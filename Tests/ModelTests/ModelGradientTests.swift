@@ -40,12 +40,12 @@ struct ModelGradientTests {
     }
 
     /// Checks every tensor's probed entries against finite differences of `loss`.
-    func checkAll(_ model: DualEncoder, analytic: DualEncoder, loss: (DualEncoder) -> Double) {
+    func checkAll(_ model: DualEncoder, analytic: DualEncoder, step: Float = GradientCheck.h, loss: (DualEncoder) -> Double) {
         let grads = analytic.tensors
         var m = model
         m.forEachTensor { k, group, tensor in
             let idx = GradientCheck.probes(tensor.count, limit: 8)
-            let numeric = GradientCheck.numeric(tensor, indices: idx) { perturbed in
+            let numeric = GradientCheck.numeric(tensor, indices: idx, step: step) { perturbed in
                 var copy = model
                 copy.forEachTensor { k2, _, t in if k2 == k { t = perturbed } }
                 return loss(copy)
