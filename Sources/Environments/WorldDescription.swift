@@ -6,13 +6,15 @@ import Foundation
 public enum WorldDescription: Sendable, Equatable {
     case procedural(ProceduralWorldConfig)
     case fashion(FashionWorld.Config, directory: String)
+    case emoji(EmojiWorld.Config)
 
-    public static let kinds = ["procedural", "fashion"]
+    public static let kinds = ["procedural", "fashion", "emoji"]
 
     public var kind: String {
         switch self {
         case .procedural: "procedural"
         case .fashion: "fashion"
+        case .emoji: "emoji"
         }
     }
 
@@ -21,6 +23,7 @@ public enum WorldDescription: Sendable, Equatable {
         switch self {
         case .procedural(let c): try ProceduralWorld(config: c, similarity: similarity)
         case .fashion(let c, let dir): try FashionWorld(config: c, similarity: similarity, data: try FashionMNIST(directory: dir))
+        case .emoji(let c): try EmojiWorld(config: c, similarity: similarity)
         }
     }
 
@@ -29,6 +32,7 @@ public enum WorldDescription: Sendable, Equatable {
         switch self {
         case .procedural(let c): c.problems()
         case .fashion(let c, _): c.problems()
+        case .emoji(let c): EmojiWorld.problems(c)
         }
     }
 
@@ -36,6 +40,7 @@ public enum WorldDescription: Sendable, Equatable {
         switch self {
         case .procedural(let c): c.imageSize
         case .fashion(let c, _): c.imageSize
+        case .emoji(let c): c.imageSize
         }
     }
 
@@ -44,6 +49,7 @@ public enum WorldDescription: Sendable, Equatable {
         switch self {
         case .procedural(let c): (0..<c.trainedEnvironments).map(EnvironmentNames.trained)
         case .fashion(let c, _): (0..<c.trainedCount).map(EnvironmentNames.trained)
+        case .emoji(let c): (0..<c.trained).map(EnvironmentNames.trained)
         }
     }
 
@@ -52,6 +58,7 @@ public enum WorldDescription: Sendable, Equatable {
         switch self {
         case .procedural(let c): "procedural " + Self.json(c)
         case .fashion(let c, let dir): "fashion " + Self.json(c) + " " + dir
+        case .emoji(let c): "emoji " + Self.json(c)
         }
     }
 
@@ -61,6 +68,7 @@ public enum WorldDescription: Sendable, Equatable {
         let mixture: Any = switch self {
         case .procedural(let c): c.pretrainingMixture
         case .fashion(let c, let dir): c.pretrainingMixture(directory: dir)
+        case .emoji(let c): c.pretrainingMixture
         }
         return ([kind] + Mirror(reflecting: mixture).children.map { "\($0.value)" }).joined(separator: " ")
     }

@@ -169,8 +169,17 @@ struct SuiteParser {
     func parseWorld(_ node: Node) throws -> WorldDescription {
         let w = try mapping(node, "world", keys: ["kind", "seed", "trained", "held_out", "classes", "class_overlap",
                                                  "image_size", "train_samples", "evaluation_samples", "distractors",
-                                                 "class_groups", "directory"], required: ["kind"])
+                                                 "class_groups", "directory", "family", "group", "groups", "subgroups",
+                                                 "pretraining_seed", "font", "emoji_data"], required: ["kind"])
         let kind = try string(w["kind"]!, "world.kind")
+        // Keys that only one kind reads; any other kind refuses them.
+        let own: [String: [String]] = ["procedural": ["class_overlap", "distractors"], "fashion": ["class_groups", "directory"],
+                                       "emoji": ["family", "group", "groups", "subgroups", "pretraining_seed", "font", "emoji_data"]]
+        if WorldDescription.kinds.contains(kind) {
+            for (k, owner) in own.flatMap({ o in o.value.map { ($0, o.key) } }).sorted(by: { $0.0 < $1.0 }) where owner != kind && w[k] != nil {
+                throw fail(w[k], "world.\(k)", "only for kind: \(owner)")
+            }
+        }
         var c = ProceduralWorldConfig()
         if let n = w["seed"] { c.seed = try int(n, "world.seed", 0...Int(Int32.max)) }
         if let n = w["image_size"] { c.imageSize = try int(n, "world.image_size", 8...128) }
@@ -178,9 +187,6 @@ struct SuiteParser {
         if let n = w["evaluation_samples"] { c.evaluationSamples = try int(n, "world.evaluation_samples", 2...1_000_000) }
         switch kind {
         case "procedural":
-            for k in ["class_groups", "directory"] where w[k] != nil {
-                throw fail(w[k], "world.\(k)", "only for kind: fashion")
-            }
             if let n = w["trained"] { c.trainedEnvironments = try int(n, "world.trained", 1...16) }
             if let n = w["held_out"] { c.heldOutEnvironments = try int(n, "world.held_out", 0...16) }
             if let n = w["classes"] { c.classesPerEnvironment = try int(n, "world.classes", 2...32) }
@@ -188,7 +194,7 @@ struct SuiteParser {
             if let n = w["distractors"] { c.distractorProbability = try double(n, "world.distractors", 0...1) }
             return try checked(.procedural(c), node)
         case "fashion":
-            for k in ["trained", "classes", "class_overlap", "distractors"] where w[k] != nil {
+            for k in ["trained", "classes"] where w[k] != nil {
                 throw fail(w[k], "world.\(k)", "only for kind: procedural (fashion environments come from class_groups)")
             }
             var f = FashionWorld.Config()
@@ -202,6 +208,40 @@ struct SuiteParser {
             if let n = w["held_out"] { f.heldOut = try int(n, "world.held_out", 0...9) }
             let dir = try w["directory"].map { try string($0, "world.directory") } ?? FashionMNIST.defaultDirectory
             return try checked(.fashion(f, directory: dir), node)
+        case "emoji":
+            var e = EmojiWorld.Config()
+            e.seed = c.seed
+            if w["image_size"] != nil { e.imageSize = c.imageSize }
+            if w["train_samples"] != nil { e.trainSamples = c.trainSamples }
+            if w["evaluation_samples"] != nil { e.evaluationSamples = c.evaluationSamples }
+            if let n = w["family"] {
+                let f = try string(n, "world.family")
+                guard let family = EmojiWorld.Family(rawValue: f) else {
+                    let names = EmojiWorld.Family.allCases.map(\.rawValue)
+                    let hint = closest(f, among: names).map { "; did you mean '\($0)'?" } ?? ""
+                    throw fail(n, "world.family", "expected \(names.joined(separator: " or ")), got '\(f)'\(hint)")
+                }
+                e.family = family
+            }
+            if let n = w["group"] {
+                guard e.family == .taxonomic else { throw fail(n, "world.group", "only for family: taxonomic (semantic environments take groups:)") }
+                e.group = try string(n, "world.group")
+            }
+            if let n = w["groups"] {
+                guard e.family == .semantic else { throw fail(n, "world.groups", "only for family: semantic (taxonomic environments take group: and subgroups:)") }
+                e.groups = try list(n, "world.groups").enumerated().map { try string($1, "world.groups[\($0)]") }
+            }
+            if let n = w["subgroups"] {
+                guard e.family == .taxonomic else { throw fail(n, "world.subgroups", "only for family: taxonomic") }
+                e.subgroups = try list(n, "world.subgroups").enumerated().map { try string($1, "world.subgroups[\($0)]") }
+            }
+            if let n = w["classes"] { e.classes = try int(n, "world.classes", 2...256) }
+            if let n = w["trained"] { e.trained = try int(n, "world.trained", 1...16) }
+            if let n = w["held_out"] { e.heldOut = try int(n, "world.held_out", 0...16) }
+            if let n = w["pretraining_seed"] { e.pretrainingSeed = try int(n, "world.pretraining_seed", 0...Int(Int32.max)) }
+            if let n = w["font"] { e.font = try string(n, "world.font") }
+            if let n = w["emoji_data"] { e.data = try string(n, "world.emoji_data") }
+            return try checked(.emoji(e), node)
         default:
             let hint = closest(kind, among: WorldDescription.kinds).map { "; did you mean '\($0)'?" } ?? ""
             throw fail(w["kind"], "world.kind", "expected \(WorldDescription.kinds.joined(separator: " or ")), got '\(kind)'\(hint)")

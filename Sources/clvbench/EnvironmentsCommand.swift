@@ -1,6 +1,7 @@
 import ArgumentParser
 import Environments
 import Foundation
+import Harness
 
 /// `clvbench environments PRESET --out DIR`: contact sheets of what the model sees.
 struct EnvironmentsCommand: ParsableCommand {
@@ -10,15 +11,19 @@ struct EnvironmentsCommand: ParsableCommand {
         discussion: """
             SUITE-OR-PRESET is a suite file (its world; --sv and --sl default to the suite's \
             first similarity setting), `procedural` (the default shapes world: 4 trained and 1 \
-            held-out environment of 4 classes) or `fashion` (Fashion-MNIST from Debian's \
-            dataset-fashion-mnist, 5 class pairs, the last held out). For each environment, \
-            DIR gets NAME.png (a grid of images) and NAME.txt (class prompts and the caption of \
-            each image, in grid order). --sv and --sl set the vision and language similarity.
+            held-out environment of 4 classes), `fashion` (Fashion-MNIST from Debian's \
+            dataset-fashion-mnist, 5 class pairs, the last held out) or `emoji` (Noto Color \
+            Emoji under their CLDR names, from Debian's fonts-noto-color-emoji and unicode-data: \
+            5 trained and 1 held-out environment of 8 classes; --family semantic or taxonomic). \
+            For each environment, DIR gets NAME.png (a grid of images) and NAME.txt (class \
+            prompts and the caption of each image, in grid order). --sv and --sl set the vision \
+            and language similarity.
 
             Example: clvbench environments procedural --sv 0 --out /tmp/sheets
+            Example: clvbench environments emoji --family taxonomic --out /tmp/sheets --scores
             """)
 
-    @Argument(help: "A suite file, or procedural or fashion.")
+    @Argument(help: "A suite file, or procedural, fashion or emoji.")
     var preset: String
 
     @Option(help: "Directory to write into (created if missing; existing sheets are replaced).")
@@ -30,8 +35,11 @@ struct EnvironmentsCommand: ParsableCommand {
     @Option(help: "Language similarity in [0, 1] (default 0.5, or the suite's first setting).")
     var sl: Double?
 
-    @Option(help: "World seed.")
+    @Option(help: "World seed of a preset.")
     var seed = 0
+
+    @Option(help: "Emoji family of the emoji preset: semantic (one top-level group per environment) or taxonomic (subgroups of Animals & Nature).")
+    var family: EmojiWorld.Family?
 
     @Option(help: "Images per sheet.")
     var count = 64
@@ -42,35 +50,58 @@ struct EnvironmentsCommand: ParsableCommand {
     @Option(help: "Which samples the sheet shows.")
     var split: Split = .evaluation
 
+    @Flag(help: "Also pretrain (cached under results/cache) and print the pretrained model's zero-shot accuracy per environment and the spread (σ) of its contribution scores over ordered pairs of trained environments (DESIGN.md section 10).")
+    var scores = false
+
     func validate() throws {
         guard (0...1).contains(sv ?? 0.5), (0...1).contains(sl ?? 0.5) else { throw ValidationError("--sv and --sl must be in [0, 1]") }
         guard (1...1024).contains(count) else { throw ValidationError("--count must be in 1...1024") }
         guard (1...16).contains(zoom) else { throw ValidationError("--zoom must be in 1...16") }
-        guard ["procedural", "fashion"].contains(preset) || isSuite else {
-            throw ValidationError("unknown preset '\(preset)': expected a suite file (.yaml), procedural or fashion")
+        guard WorldDescription.kinds.contains(preset) || isSuite else {
+            throw ValidationError("unknown preset '\(preset)': expected a suite file (.yaml), \(WorldDescription.kinds.joined(separator: ", "))")
         }
+        if family != nil && preset != "emoji" { throw ValidationError("--family is for the emoji preset (a suite names its family under world:)") }
     }
 
     var isSuite: Bool { preset.hasSuffix(".yaml") || preset.hasSuffix(".yml") }
 
+    /// The preset's world with its defaults and the given seed.
+    var presetWorld: WorldDescription {
+        switch preset {
+        case "fashion":
+            var c = FashionWorld.Config()
+            c.seed = seed
+            return .fashion(c, directory: FashionMNIST.defaultDirectory)
+        case "emoji":
+            var c = EmojiWorld.Config()
+            c.seed = seed
+            c.family = family ?? .semantic
+            return .emoji(c)
+        default:
+            var c = ProceduralWorldConfig()
+            c.seed = seed
+            return .procedural(c)
+        }
+    }
+
     func run() throws {
         var similarity = SimilaritySetting(sv: sv ?? 0.5, sl: sl ?? 0.5)
-        let world: EnvironmentWorld
+        var settings = ExperimentSettings()
+        if isSuite {
+            let suite = try loadSuite(preset)
+            let first = suite.similarities[0]
+            similarity = SimilaritySetting(sv: sv ?? first.sv, sl: sl ?? first.sl)
+            settings = suite.settings
+        } else {
+            settings.world = presetWorld
+        }
+        let world: any EnvironmentWorld
         do {
-            if isSuite {
-                let suite = try loadSuite(preset)
-                let first = suite.similarities[0]
-                similarity = SimilaritySetting(sv: sv ?? first.sv, sl: sl ?? first.sl)
-                world = try suite.world.makeWorld(similarity: similarity)
-            } else if preset == "fashion" {
-                var config = FashionWorld.Config()
-                config.seed = seed
-                world = try FashionWorld(config: config, similarity: similarity, data: try FashionMNIST())
-            } else {
-                var config = ProceduralWorldConfig()
-                config.seed = seed
-                world = try ProceduralWorld(config: config, similarity: similarity)
-            }
+            world = try settings.world.makeWorld(similarity: similarity)
+        } catch {
+            // A missing dataset or a world that cannot be built: the message, exit 2, nothing written.
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
         }
         let dir = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -84,7 +115,21 @@ struct EnvironmentsCommand: ParsableCommand {
             }
             print(dir.appendingPathComponent("\(info.name).png").path)
         }
+        if scores { try printScores(settings, similarity) }
+    }
+
+    func printScores(_ settings: ExperimentSettings, _ similarity: SimilaritySetting) throws {
+        let prepared = try PreparedWorld(settings: settings, similarity: similarity) { msg in
+            FileHandle.standardError.write(Data((msg + "\n").utf8))
+        }
+        let r = prepared.pretrainedRegime
+        for z in r.zeroShot {
+            print(String(format: "zero-shot %@ %.4f (chance %.4f)", z.environment, z.accuracy, z.chance))
+        }
+        print(String(format: "sigma over %d ordered pairs: cross (I->T) %.5f  vision (I->I) %.5f  language (T->T) %.5f",
+                     r.pairs.count, r.sigmaCross, r.sigmaVision, r.sigmaLanguage))
     }
 }
 
+extension EmojiWorld.Family: ExpressibleByArgument {}
 extension Split: ExpressibleByArgument {}
