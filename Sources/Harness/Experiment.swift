@@ -31,6 +31,7 @@ public struct PreparedWorld: Sendable {
         // one pretrained model serves every similarity setting of a world.
         let (tokenizer, minilm) = try TextInputs.make(settings.model.text, world: world)
         let cache = settings.cacheDirectory.map { PretrainCache(directory: $0) }
+        try cache?.prepare()
         pretrained = try Pretrained.model(world: world, description: settings.world, tokenizer: tokenizer, minilm: minilm,
                                           model: settings.model,
                                           pretrain: settings.pretrain, cache: cache, log: log)

@@ -111,9 +111,33 @@ public struct PretrainCache: Sendable {
         return nil
     }
 
+    /// A cache that cannot be written, explained with its path and what to do.
+    public struct Unusable: Swift.Error, CustomStringConvertible, Equatable {
+        public var description: String
+    }
+
+    /// Makes sure the directory exists (or can be made) before pretraining, so a cache path
+    /// that is a file or cannot be written stops a run before hours of training, not after.
+    public func prepare() throws {
+        var isDirectory: ObjCBool = false
+        let path = directory.path
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw Unusable(description: "\(path): the pretraining cache must be a directory, but a file is there; move the file away and run again")
+        }
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw Unusable(description: "\(path): cannot create the pretraining cache directory; check that its parent exists and is writable")
+        }
+    }
+
     /// Writes atomically (temporary file, then rename), so a reader never sees half a file.
     public func store(_ model: DualEncoder, key: String) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try Checkpoint.encode(model).write(to: url(key: key), options: .atomic)
+        try prepare()
+        do {
+            try Checkpoint.encode(model).write(to: url(key: key), options: .atomic)
+        } catch {
+            throw Unusable(description: "\(url(key: key).path): cannot write the pretrained model (\(error.localizedDescription)); check free space and permissions")
+        }
     }
 }
