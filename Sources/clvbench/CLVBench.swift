@@ -18,7 +18,7 @@ struct CLVBench: ParsableCommand {
             an accuracy matrix or `clvbench contributions` to score embeddings from any model.
             """,
         version: "0.1.0-dev",
-        subcommands: [Doctor.self, Metrics.self, Contributions.self, Run.self, Import.self, ReportCommand.self, Compare.self, PlanCommand.self, Merge.self, Export.self, List.self, EnvironmentsCommand.self, Cell.self, Bench.self, TextEmbed.self, Analyze.self])
+        subcommands: [Doctor.self, Metrics.self, Contributions.self, Run.self, Import.self, ReportCommand.self, Compare.self, PlanCommand.self, Merge.self, Export.self, List.self, EnvironmentsCommand.self, Cell.self, Bench.self, TextEmbed.self, Analyze.self, Orders.self])
 
     static func main() {
         // Before anything else: OpenBLAS picks its kernels at load time (DESIGN.md section 7).

@@ -40,6 +40,7 @@ enum ErrorReport {
         case let e as WorldConfigurationError: return (e.description, usage)
         case let e as UnknownNameError: return (e.description, usage)
         case let e as SlurmScriptError: return (e.description, usage)
+        case let e as OrderNameError: return (e.description, usage)
         case let e as CLIError: return (e.description, failure)
         case let e as StoreError: return (e.description, failure)
         case let e as ReportError: return (e.description, failure)

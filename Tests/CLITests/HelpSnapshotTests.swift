@@ -6,7 +6,7 @@ import Testing
 /// in review. After an intended change: CLVBENCH_UPDATE_SNAPSHOTS=1 swift test --filter HelpSnapshot
 struct HelpSnapshotTests {
     static let commands = ["", "doctor", "metrics", "contributions", "run", "report", "compare", "plan", "merge", "export", "list",
-                           "environments", "cell", "bench"]
+                           "environments", "cell", "bench", "orders"]
     static let directory = CLI.packageRoot.appendingPathComponent("Tests/CLITests/Fixtures/help")
 
     @Test(arguments: commands) func helpMatchesItsSnapshot(command: String) throws {

@@ -1,0 +1,115 @@
+import Foundation
+import Linalg
+import Testing
+@testable import Analysis
+
+/// The ordering validation (T3) against figures computed directly, and on synthetic worlds
+/// whose forgetting does or does not follow the cost.
+struct OrderingValidationTests {
+    func weights(_ n: Int, _ key: String) -> [[Double]] {
+        var r = RandomStream(key: RandomKey("ordering-validation", .string(key)))
+        return (0..<n).map { a in (0..<n).map { b in a == b ? 0 : r.uniformDouble() } }
+    }
+
+    func cost(_ w: [[Double]], _ term: OrderCostTerm = .imageToText) -> OrderCost {
+        OrderCost(environments: w.indices.map { "e\($0)" }, weights: w, variant: OrderCostVariant(term: term, span: .consecutive))
+    }
+
+    func naivePermutations(_ items: [String]) -> [[String]] {
+        if items.count <= 1 { return [items] }
+        return items.flatMap { x in naivePermutations(items.filter { $0 != x }).map { [x] + $0 } }
+    }
+
+    /// Runs of every order and seed with forgetting = f(order, seed); BWT = -forgetting, Last = 1 - forgetting.
+    func runs(_ envs: [String], seeds: [Int], _ f: ([String], Int) -> Double) -> [OrderedRun] {
+        naivePermutations(envs).flatMap { o in seeds.map { s in
+            let v = f(o, s)
+            return OrderedRun(order: o, seed: s, outcomes: [.forgetting: v, .bwt: -v, .last: 1 - v])
+        } }
+    }
+
+    @Test func guidedFiguresEqualThoseReadDirectly() throws {
+        let w = weights(4, "direct")
+        let c = cost(w)
+        var r = RandomStream(key: RandomKey("ordering-direct"))
+        var table: [[String]: [Double]] = [:]
+        let rs = runs(c.environments, seeds: [0, 1, 2]) { o, _ in
+            let v = 0.1 + r.uniformDouble()
+            table[o, default: []].append(v)
+            return v
+        }
+        let v = try #require(OrderingValidation.analyse(rs, costs: [c], bootstrap: Bootstrap(resamples: 300)))
+        let f = try #require(v.analysis(.forgetting))
+        // Directly: the cheapest order, its mean forgetting, the best and mean orders.
+        let idx = { (o: [String]) in o.map { Int($0.dropFirst())! } }
+        let guided = table.keys.min { c.cost(idx($0)) < c.cost(idx($1)) }!
+        let mean = { (o: [String]) in table[o]!.reduce(0, +) / 3 }
+        let means = table.keys.map(mean)
+        #expect(f.guided.order == guided)
+        #expect(abs(f.guided.outcome.estimate - mean(guided)) < 1e-12)
+        #expect(abs(f.best.outcome.estimate - means.min()!) < 1e-12)
+        #expect(abs(f.worst.outcome.estimate - means.max()!) < 1e-12)
+        #expect(abs(f.ratio - means.max()! / means.min()!) < 1e-12)
+        #expect(abs(f.regretVsBest.estimate - (mean(guided) - means.min()!)) < 1e-12)
+        #expect(abs(f.regretVsMean.estimate - (mean(guided) - means.reduce(0, +) / 24)) < 1e-12)
+        #expect(f.guidedRank == 1 + means.filter { $0 < mean(guided) }.count)
+        #expect(f.regretVsBest.low >= 0 && f.regretVsBest.low <= f.regretVsBest.high)
+        #expect(v.orderCount == 24 && v.complete && v.seeds == [0, 1, 2])
+        // BWT is higher-better: its best order is forgetting's best, its regret the same number.
+        let b = try #require(v.analysis(.bwt))
+        #expect(b.best.order == f.best.order && abs(b.regretVsBest.estimate - f.regretVsBest.estimate) < 1e-12)
+        #expect(abs(b.ratio - f.ratio) < 1e-12)
+        // The per-order costs and correlation are the cost's and the direct Pearson.
+        let x = f.orders.map { c.cost(idx($0.order)) }, y = f.orders.map { mean($0.order) }
+        #expect(abs(f.pearson.estimate - Descriptive.pearson(x, y)) < 1e-12)
+        #expect(v.analysis(.oodAUROC) == nil)  // not stored
+    }
+
+    @Test func forgettingThatFollowsTheCostGivesRhoNearOne() throws {
+        let w = weights(5, "follows")
+        let c = cost(w)
+        var r = RandomStream(key: RandomKey("follows-noise"))
+        let rs = runs(c.environments, seeds: [0, 1, 2]) { o, _ in 0.05 + c.cost(o.map { Int($0.dropFirst())! }) + 0.01 * r.uniformDouble() }
+        let v = try #require(OrderingValidation.analyse(rs, costs: [c, cost(w, .textToImage)], bootstrap: Bootstrap(resamples: 500)))
+        let f = try #require(v.analysis(.forgetting))
+        #expect(f.spearman.estimate > 0.97 && f.spearman.low > 0.95)
+        #expect(f.pearson.estimate > 0.97)
+        #expect(f.guidedRank <= 3)
+        #expect(v.bestVariant == .paper)
+        // Last falls as forgetting rises: a negative correlation with the cost.
+        #expect(try #require(v.analysis(.last)).spearman.estimate < -0.97)
+    }
+
+    @Test func forgettingUnrelatedToTheCostGivesACIContainingZero() throws {
+        let w = weights(5, "unrelated")
+        let c = cost(w)
+        var r = RandomStream(key: RandomKey("unrelated-forgetting"))
+        let rs = runs(c.environments, seeds: [0, 1, 2]) { _, _ in 0.2 + r.uniformDouble() }
+        let v = try #require(OrderingValidation.analyse(rs, costs: [c], bootstrap: Bootstrap(resamples: 500)))
+        let f = try #require(v.analysis(.forgetting))
+        #expect(f.spearman.low < 0 && f.spearman.high > 0)
+        #expect(f.pearson.low < 0 && f.pearson.high > 0)
+        #expect(f.orders.count == 120)
+    }
+
+    @Test func theBestVariantIsTheOneTheForgettingFollows() throws {
+        let w = weights(5, "variant")
+        let t2i = OrderCost(environments: (0..<5).map { "e\($0)" }, weights: (0..<5).map { a in (0..<5).map { b in w[b][a] } },
+                            variant: OrderCostVariant(term: .textToImage, span: .consecutive))
+        let rs = runs(t2i.environments, seeds: [0]) { o, _ in t2i.cost(o.map { Int($0.dropFirst())! }) }
+        let v = try #require(OrderingValidation.analyse(rs, costs: [cost(w), t2i], bootstrap: Bootstrap(resamples: 200)))
+        #expect(v.bestVariant?.name == "t2i")
+        #expect(abs(v.variantSpearman[1].rho.estimate - 1) < 1e-12)
+    }
+
+    @Test func tooFewOrdersAreNotValidated() {
+        let c = cost(weights(4, "few"))
+        let eleven = Array(runs(c.environments, seeds: [0]) { _, _ in 1 }.prefix(11))
+        #expect(OrderingValidation.analyse(eleven, costs: [c]) == nil)
+        let twelve = Array(runs(c.environments, seeds: [0]) { o, _ in Double(Int(o[0].dropFirst())!) }.prefix(12))
+        #expect(OrderingValidation.analyse(twelve, costs: [c], bootstrap: Bootstrap(resamples: 50))?.orderCount == 12)
+        // Three environments: all six orders qualify.
+        #expect(OrderingValidation.qualifies(orders: 6, environments: 3))
+        #expect(!OrderingValidation.qualifies(orders: 5, environments: 3))
+    }
+}
