@@ -195,3 +195,29 @@ public struct OrderingValidation: Sendable {
                 interval(Descriptive.spearman(x, y), s, bootstrap.confidence, n: x.count))
     }
 }
+
+extension OrderingValidation {
+    static func f(_ x: Double) -> String {
+        guard x.isFinite else { return "n/a" }
+        let s = String(format: "%.3f", x)
+        return s == "-0.000" ? "0.000" : s
+    }
+
+    static func ci(_ i: Interval) -> String { "\(f(i.estimate)) [\(f(i.low)), \(f(i.high))]" }
+
+    static func ordinal(_ n: Int) -> String {
+        let suffix = (11...13).contains(n % 100) ? "th" : [1: "st", 2: "nd", 3: "rd"][n % 10] ?? "th"
+        return "\(n)\(suffix)"
+    }
+
+    /// One line a page or a terminal can show: how the guided order did and whether the cost predicts forgetting.
+    public var verdict: String {
+        guard let a = analysis(.forgetting) else { return "no forgetting figures in these runs" }
+        var s = "guided order ranks \(Self.ordinal(a.guidedRank)) of \(orderCount) on forgetting (F \(Self.f(a.guided.outcome.estimate))); "
+            + "regret \(Self.ci(a.regretVsBest)) vs best, \(Self.ci(a.regretVsMean)) vs the mean order; "
+            + "cost predicts forgetting with ρ = \(Self.ci(a.spearman)); best/worst F \(Self.f(a.best.outcome.estimate))/\(Self.f(a.worst.outcome.estimate))"
+            + (a.ratio.isFinite ? String(format: " (%.2fx)", a.ratio) : "")
+        if let b = bestVariant, let r = variantSpearman.first(where: { $0.variant == b }) { s += "; best variant \(b.name) (ρ \(Self.f(r.rho.estimate)))" }
+        return s
+    }
+}

@@ -7,7 +7,7 @@ import ResultStore
 /// `clvbench analyze`: the paper's checks (DESIGN.md section 10) over a database's runs.
 struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The paper's checks over stored runs: σ, pairwise OOD AUROC, T1 loss drift, T2 alignment against λ.",
+        abstract: "The paper's checks over stored runs: σ, pairwise OOD AUROC, T1 loss drift, T2 alignment against λ, T3 ordering.",
         discussion: """
             For each suite in the database: the pretrained model's four contribution scores \
             (Con_I→T, Con_T→I, Con_I→I, Con_T→T) between its trained environments and their spread σ, \
@@ -15,7 +15,11 @@ struct Analyze: ParsableCommand {
             images and prompts against b's images) and its Pearson with Con_I→T; T1, the fit \
             ΔCE(t→t') = β1·Con_I→T + β2·Con_T→I + α per method with bootstrap CIs over runs and R²; T2, \
             CLV (matched alignment of t's evaluation pairs after training t) per clip_weight λ and \
-            Spearman(λ, CLV) with a CI per method family. The pretrained model is rebuilt from the \
+            Spearman(λ, CLV) with a CI per method family; T3, wherever a (model, method, similarity) \
+            group ran all orders or at least 12, the ordering validation: forgetting, BWT and Last per \
+            order, their Pearson and Spearman with the order cost C(π) (CIs over orders), best and worst \
+            orders, the guided (cheapest) order's rank and regret (CIs over seeds), and which cost \
+            variant predicts forgetting best (see clvbench orders). The pretrained model is rebuilt from the \
             stored suite text (its pretraining is cached under results/cache). Definitions, and \
             which parts are our reading of the paper: docs/metrics.md.
             """)
@@ -36,7 +40,7 @@ struct Analyze: ParsableCommand {
         let runs: [RunRecord]
         do { runs = try store.loadRuns(suite: suite).map(\.record) } catch let e as StoreError { throw CLIError(e.description) }
         if runs.isEmpty { throw CLIError(suite.map { "no runs of suite '\($0)' in \(db)" } ?? "no runs in \(db)") }
-        var results: [PaperChecks] = []
+        var results: [PaperChecks] = [], ordering: [[OrderingCheck]] = []
         for hash in Array(Set(runs.map(\.suiteHash))).sorted() {
             let mine = runs.filter { $0.suiteHash == hash }
             let parsed: Suite
@@ -53,12 +57,25 @@ struct Analyze: ParsableCommand {
             }
             results.append(PaperChecks.compute(suite: parsed.name, runs: mine, pretrained: pretrained,
                                                bootstrap: Bootstrap(resamples: resamples)))
+            do { ordering.append(try OrderingChecks.compute(suite: parsed, runs: mine, bootstrap: Bootstrap(resamples: resamples))) } catch {
+                throw CLIError("\(error)")
+            }
         }
         if json {
-            let data = try JSONSerialization.data(withJSONObject: results.map(Self.object), options: [.prettyPrinted, .sortedKeys])
+            let objects = zip(results, ordering).map { r, o -> [String: Any] in
+                var obj = Self.object(r)
+                obj["ordering"] = o.map(Self.object)
+                return obj
+            }
+            let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            for r in results { print(Self.text(r)) }
+            for (r, o) in zip(results, ordering) {
+                print(Self.text(r))
+                for c in o {
+                    print("  T3 \(c.method), \(c.model), sv \(c.similarity.sv) sl \(c.similarity.sl), \(c.validation.orderCount) orders x \(c.validation.seeds.count) seeds: \(c.validation.verdict)")
+                }
+            }
         }
     }
 
@@ -96,6 +113,25 @@ struct Analyze: ParsableCommand {
                 ["family": a.family, "runs": a.runs,
                  "levels": a.levels.map { ["clip_weight": $0.clipWeight, "clv": num($0.clv), "n": $0.n] as [String: Any] },
                  "spearman": interval(a.spearman.rho), "defined_resamples": a.spearman.defined]
+            },
+        ]
+    }
+
+    static func object(_ c: OrderingCheck) -> [String: Any] {
+        let v = c.validation
+        func order(_ p: OrderingValidation.PerOrder) -> [String: Any] { ["order": p.order, "cost": num(p.cost), "mean": interval(p.outcome)] }
+        return [
+            "model": c.model, "method": c.method, "sv": c.similarity.sv, "sl": c.similarity.sl,
+            "cost": v.variant.name, "orders": v.orderCount, "complete": v.complete, "seeds": v.seeds, "verdict": v.verdict,
+            "best_variant": v.bestVariant.map { $0.name as Any } ?? NSNull(),
+            "variant_spearman_forgetting": v.variantSpearman.map { ["cost": $0.variant.name, "spearman": interval($0.rho)] as [String: Any] },
+            "outcomes": v.analyses.map { a -> [String: Any] in
+                ["outcome": a.outcome.key, "lower_is_better": a.outcome.lowerIsBetter,
+                 "pearson": interval(a.pearson), "spearman": interval(a.spearman),
+                 "best": order(a.best), "worst": order(a.worst), "ratio": num(a.ratio),
+                 "guided": order(a.guided), "guided_rank": a.guidedRank,
+                 "regret_vs_best": interval(a.regretVsBest), "regret_vs_mean": interval(a.regretVsMean),
+                 "per_order": a.orders.map(order)]
             },
         ]
     }

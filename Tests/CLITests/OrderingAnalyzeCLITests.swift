@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+
+/// `clvbench analyze` on a suite that ran every order: the ordering validation's guided-order
+/// figures against the runs as `clvbench export` reads them and the order `clvbench orders` recommends.
+struct OrderingAnalyzeCLITests {
+    @Test func guidedFiguresEqualThoseReadFromTheRuns() throws {
+        let dir = try CLI.temporaryDirectory()
+        let smoke = try String(contentsOf: CLI.packageRoot.appendingPathComponent("benchmarks/smoke.yaml"), encoding: .utf8)
+        let text = smoke.replacingOccurrences(of: "orders: latin", with: "orders: all")
+            .replacingOccurrences(of: "seeds: [0]", with: "seeds: [0, 1]")
+            .replacingOccurrences(of: "name: smoke", with: "name: ordering-test")
+            .replacingOccurrences(of: "  - name: replay\n    buffer: 32\n", with: "")
+        let suite = dir.appendingPathComponent("suite.yaml")
+        try text.write(to: suite, atomically: true, encoding: .utf8)
+        let db = dir.appendingPathComponent("o.sqlite").path
+        let run = try CLI.run(["run", suite.path, "--db", db, "--quiet", "--no-report"], cwd: dir)
+        #expect(run.status == 0, "\(run.stderr)")
+        let a = try CLI.run(["analyze", "--db", db, "--json", "--resamples", "200"], cwd: dir)
+        #expect(a.status == 0, "\(a.stderr)")
+        let all = try JSONSerialization.jsonObject(with: Data(a.stdout.utf8)) as! [[String: Any]]
+        let groups = all[0]["ordering"] as! [[String: Any]]
+        #expect(groups.count == 1)
+        let g = groups[0]
+        #expect(g["orders"] as? Int == 6 && g["complete"] as? Bool == true && g["seeds"] as? [Int] == [0, 1] && g["cost"] as? String == "i2t")
+        let outcomes = g["outcomes"] as! [[String: Any]]
+        let f = outcomes.first { $0["outcome"] as? String == "forgetting" }!
+
+        // The runs as export reads them: forgetting per (order, seed).
+        let e = try CLI.run(["export", "--db", db, "--format", "jsonl"], cwd: dir)
+        var forgetting: [[String]: [Double]] = [:]
+        for line in e.stdout.split(separator: "\n") {
+            let r = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            forgetting[r["order"] as! [String], default: []].append((r["metrics"] as! [String: Any])["forgetting"] as! Double)
+        }
+        #expect(forgetting.count == 6 && forgetting.values.allSatisfy { $0.count == 2 })
+        let mean = forgetting.mapValues { $0.reduce(0, +) / 2 }
+
+        // The guided order is the one `orders` recommends (all orders ran).
+        let o = try CLI.run(["orders", suite.path, "--json", "--top", "1"], cwd: dir)
+        let recommended = ((try JSONSerialization.jsonObject(with: Data(o.stdout.utf8)) as! [String: Any])["recommended"] as! [String: Any])["order"] as! [String]
+        let guided = f["guided"] as! [String: Any]
+        #expect(guided["order"] as? [String] == recommended)
+        let gm = (guided["mean"] as! [String: Any])["estimate"] as! Double
+        #expect(abs(gm - mean[recommended]!) < 1e-12)
+        let best = mean.values.min()!, avg = mean.values.reduce(0, +) / 6
+        #expect(abs(((f["regret_vs_best"] as! [String: Any])["estimate"] as! Double) - (mean[recommended]! - best)) < 1e-12)
+        #expect(abs(((f["regret_vs_mean"] as! [String: Any])["estimate"] as! Double) - (mean[recommended]! - avg)) < 1e-12)
+        #expect(f["guided_rank"] as? Int == 1 + mean.values.filter { $0 < mean[recommended]! }.count)
+        #expect(((f["best"] as! [String: Any])["mean"] as! [String: Any])["estimate"] as? Double == best)
+        #expect((g["verdict"] as! String).hasPrefix("guided order ranks "))
+        #expect((g["variant_spearman_forgetting"] as! [Any]).count == 8)
+    }
+}
