@@ -52,4 +52,34 @@ public enum OrderingChecks {
         }
         return out
     }
+
+    /// The pretrained model's scores for each (suite name, model, similarity) of the stored runs
+    /// where a (model, method, similarity) group ran enough orders to validate, for the report.
+    /// A suite whose stored text no longer parses, or whose world cannot be built here, is left
+    /// out (the page then shows no ordering analysis) rather than failing the report.
+    public static func pretrainedScores(runs: [RunRecord]) -> [(suite: String, model: String, similarity: SimilaritySetting, scores: ConScores)] {
+        let done = runs.filter { $0.status == .done && !$0.external }
+        // The latest stored text of each suite name.
+        var text: [String: RunRecord] = [:]
+        for r in done { if let t = text[r.suiteName], t.finishedAt > r.finishedAt { continue }; text[r.suiteName] = r }
+        var out: [(suite: String, model: String, similarity: SimilaritySetting, scores: ConScores)] = []
+        for name in text.keys.sorted() {
+            let r0 = text[name]!
+            guard let suite = try? Suite.parse(text: r0.suiteText, file: "suite '\(name)'") else { continue }
+            let mine = done.filter { $0.suiteName == name && $0.suiteHash == r0.suiteHash }
+            var orders: [String: Set<[String]>] = [:]
+            for r in mine { orders["\(r.model)\u{1}\(r.sv)\u{1}\(r.sl)\u{1}\(r.method)", default: []].insert(r.order) }
+            var seen = Set<String>()
+            for r in mine {
+                let pk = "\(r.model)\u{1}\(r.sv)\u{1}\(r.sl)"
+                guard !seen.contains(pk), OrderingValidation.qualifies(orders: orders[pk + "\u{1}\(r.method)"]!.count, environments: suite.environmentNames.count),
+                      suite.models.contains(where: { $0.name == r.model }) else { continue }
+                seen.insert(pk)
+                let sim = SimilaritySetting(sv: r.sv, sl: r.sl)
+                guard let p = try? PretrainedOrders(suite: suite, model: r.model, similarity: sim) else { continue }
+                out.append((name, r.model, sim, p.scores))
+            }
+        }
+        return out
+    }
 }

@@ -13,6 +13,9 @@ public struct SiteBuilder: Sendable {
     public var jobs: Int
     /// Orders a method repository's versions by git ancestry (history, leaderboards); nil: by time.
     public var isAncestor: (@Sendable (String, String, String) -> Bool?)? = nil
+    /// The pretrained model's Con scores per (suite, model, similarity), for the ordering
+    /// analysis on the task-order page (computed by the caller: Report does not build models).
+    public var orderingScores: [OrderingScoresKey: ConScores] = [:]
 
     public init(templateDirectory: String = "site-template", outputDirectory: String = "results/site", jobs: Int = 1) {
         self.templateDirectory = templateDirectory

@@ -10,6 +10,10 @@ func renderSite(db: String, out: String, templates: String, jobs: Int) throws ->
     let store = try Store(path: db, mode: .readOnly)
     var builder = SiteBuilder(templateDirectory: templates, outputDirectory: out, jobs: jobs)
     builder.isAncestor = { a, b, repository in ProvenanceProbe.isAncestor(a, of: b, repository: repository) }
+    // The task-order page's ordering analysis needs the pretrained model's scores (one pass each, pretraining cached).
+    for p in OrderingChecks.pretrainedScores(runs: try store.loadRuns().map(\.record)) {
+        builder.orderingScores[OrderingScoresKey(suite: p.suite, model: p.model, sv: p.similarity.sv, sl: p.similarity.sl)] = p.scores
+    }
     let written = try builder.build(store: store)
     return written.first ?? out
 }

@@ -34,6 +34,7 @@ extension SiteBuilder.Context {
             }
             let (flips, pairs) = (robustness.flips, robustness.pairs)
             explain(main, "Rank flips: \(flips) of \(pairs) (method pair, order) comparisons disagree with the pooled ranking (\(pairs == 0 ? "n/a" : fmt(100 * Double(flips) / Double(pairs), 1) + "%")).")
+            ordering(main, suite: suite, rs, sv: s.sv, sl: s.sl)
         }
     }
 }
