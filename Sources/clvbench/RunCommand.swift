@@ -114,12 +114,15 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "Generic resources per array task, e.g. gpu:1, for --slurm.") var gres: String?
     @Option(help: "Time limit per array task (minutes, HH:MM:SS, D-HH:MM), for --slurm.") var time: String?
     @Option(help: "Memory per array task, e.g. 16G, for --slurm.") var mem: String?
+    @Option(help: "Database with `clvbench bench --db` figures, for the time estimate.") var figures = "results/clvbench.sqlite"
+    @Option(help: "Workers the time estimate assumes (default: one per core).") var jobs = ProcessInfo.processInfo.activeProcessorCount
 
     var resources: SlurmResources { SlurmResources(partition: partition, gres: gres, time: time, memory: mem) }
 
     func validate() throws {
         guard (1...10_000).contains(shards) else { throw ValidationError("--shards must be in 1...10000") }
         guard (1...256).contains(cpusPerTask) else { throw ValidationError("--cpus-per-task must be in 1...256") }
+        guard (1...4096).contains(jobs) else { throw ValidationError("--jobs must be in 1...4096, got \(jobs)") }
         if let problem = resources.problem() { throw ValidationError(problem) }
         if resources != SlurmResources() && !slurm { throw ValidationError("--partition, --gres, --time and --mem need --slurm") }
     }
@@ -153,5 +156,23 @@ struct PlanCommand: ParsableCommand {
             print("\(c.hash)  \(s.methods[c.methodIndex].label)  sv=\(c.similarity.sv) sl=\(c.similarity.sl)  seed=\(c.seed)  \(c.order.joined(separator: ">"))")
         }
         print("\(plan.cells.count) cells in \(plan.groups.count) groups; \(plan.stagesWithSharing) stages trained with prefix sharing, \(plan.stagesWithoutSharing) without")
+        print(estimateLine(plan))
+    }
+
+    /// The time estimate from the newest bench figures in --figures, or how to get them.
+    func estimateLine(_ plan: Plan) -> String {
+        let hint = "no time estimate: \(figures) holds no bench figures; run `clvbench bench --sections training,stage --db \(figures)` once on this machine"
+        guard FileManager.default.fileExists(atPath: figures), let all = try? Store(path: figures, mode: .readOnly).loadBenchmarks() else { return hint }
+        let batch = plan.suite.settings.budget.batchSize
+        let steps = all.filter { $0.name.hasPrefix("train step b=") && $0.unit == "steps/s" }
+        let sizes = Set(steps.compactMap { Int($0.name.dropFirst("train step b=".count)) })
+        guard let b = sizes.min(by: { abs($0 - batch) != abs($1 - batch) ? abs($0 - batch) < abs($1 - batch) : $0 < $1 }),
+              let step = steps.last(where: { $0.name == "train step b=\(b)" }),
+              let eval = all.last(where: { $0.name == "evaluation + embeddings" && $0.unit == "images/s" }) else { return hint }
+        let e = PlanEstimate(plan: plan, stepsPerSecond: step.value, imagesPerSecond: eval.value, jobs: jobs)
+        return "estimated \(PlanEstimate.duration(e.seconds)) with prefix sharing, \(PlanEstimate.duration(e.secondsWithoutSharing)) without, on \(jobs) workers: "
+            + "\(e.stepsPerStage) steps and \(e.imagesPerStage) evaluation images per stage at \(String(format: "%.0f", step.value)) steps/s (b=\(b)) "
+            + "and \(String(format: "%.0f", eval.value)) images/s, bench figures of \(step.measuredAt.prefix(10)) (the default model's; other towers, "
+            + "method overheads and a loaded machine take longer)"
     }
 }
