@@ -17,6 +17,8 @@ struct ExternalCellRunner {
     let runner: CellRunner
     let spec: ExternalMethodSpec
     let shapley: Bool
+    /// The built-in pretrained model, offered to the method in hello (nil: not offered).
+    var pretrained: PretrainedStart?
     var workingDirectory = FileManager.default.currentDirectoryPath
 
     func run(order: [Int], seed: Int, suiteSeed: Int, methodParameters: [String: String]) throws -> (CellResult, String) {
@@ -34,6 +36,7 @@ struct ExternalCellRunner {
         let input = work.appendingPathComponent("input")
         try fm.createDirectory(at: input, withIntermediateDirectories: true)
         let envs = try writeInputs(to: input)
+        let offered = try pretrained?.write(into: work)
         let start = Date()
         let deadline = DispatchTime.now() + spec.timeoutSeconds
         let proc: ExternalProcess
@@ -90,9 +93,11 @@ struct ExternalCellRunner {
             }
         }
 
-        try send(["type": "hello", "protocol": Self.protocolVersion, "seed": seed, "suite_seed": suiteSeed,
-                  "order": order.map { data.names[$0] }, "parameters": methodParameters, "directory": work.path,
-                  "image_shape": [data.imageSize, data.imageSize, 3], "environments": envs, "shapley": shapley])
+        var hello: [String: Any] = ["type": "hello", "protocol": Self.protocolVersion, "seed": seed, "suite_seed": suiteSeed,
+                                    "order": order.map { data.names[$0] }, "parameters": methodParameters, "directory": work.path,
+                                    "image_shape": [data.imageSize, data.imageSize, 3], "environments": envs, "shapley": shapley]
+        if let offered { hello["pretrained"] = offered }
+        try send(hello)
         _ = try receive("ready")
 
         let columnsAll = data.names.indices

@@ -157,7 +157,8 @@ public final class SuiteRunner: @unchecked Sendable {
 
         // An external method's state lives in its process: one process per cell, no sharing.
         if let ext = method.external {
-            let runner = ExternalCellRunner(data: world.data, runner: runner, spec: ext, shapley: suite.settings.shapley)
+            var runner = ExternalCellRunner(data: world.data, runner: runner, spec: ext, shapley: suite.settings.shapley)
+            runner.pretrained = PretrainedStart(model: world.pretrained, imageSize: world.data.imageSize, tokenizer: world.data.tokenizer)
             for cell in group.cells {
                 let t0 = Date()
                 do {

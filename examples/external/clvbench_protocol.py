@@ -14,6 +14,26 @@ import numpy as np
 PROTOCOL = 1
 
 
+def load_safetensors(path):
+    """A safetensors file as ({name: float32 array}, metadata), parsed by hand (numpy only):
+    an 8-byte little-endian header length, a JSON header {name: {dtype, shape, data_offsets}}
+    plus an optional "__metadata__" object of strings, then the raw little-endian bytes."""
+    with open(path, "rb") as f:
+        blob = f.read()
+    n = int.from_bytes(blob[:8], "little")
+    header = json.loads(blob[8:8 + n])
+    metadata = header.pop("__metadata__", {})
+    data = memoryview(blob)[8 + n:]
+    tensors = {}
+    for name, entry in header.items():
+        if entry["dtype"] != "F32":
+            raise ValueError(f"{path}: tensor {name} is {entry['dtype']}, expected F32")
+        begin, end = entry["data_offsets"]
+        values = np.frombuffer(data[begin:end], dtype="<f4")
+        tensors[name] = values.reshape(entry["shape"]).astype(np.float32)
+    return tensors, metadata
+
+
 class Environment:
     """One environment of the run. Arrays are loaded on first use."""
 
@@ -69,6 +89,8 @@ class Run:
         self.directory = hello["directory"]
         self.image_shape = tuple(hello["image_shape"])
         self.shapley_requested = hello.get("shapley", False)
+        # The built-in pretrained model (weights file, architecture, tokenizer), when offered.
+        self.pretrained = hello.get("pretrained")
         self.environments = [Environment(self.directory, e) for e in hello["environments"]]
         self.by_name = {e.name: e for e in self.environments}
 
