@@ -34,7 +34,7 @@ second=$(git_ rev-parse HEAD)
 "$clvbench" run "$work/suite.yaml" --db "$db" --quiet --no-report   # finetune is not rerun
 
 step "an uncommitted edit: a third version (commit + hash of the diff)"
-sed -i 's/float(p.get("lr", 0.01))/float(p.get("lr", 0.02))/' "$repo/numpy_clip.py"
+sed -i 's/float(p.get("lr", 0.001))/float(p.get("lr", 0.002))/' "$repo/numpy_clip.py"
 "$clvbench" run "$work/suite.yaml" --db "$db" --quiet --no-report
 
 step "a matrix trained elsewhere"
