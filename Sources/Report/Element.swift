@@ -26,8 +26,24 @@ public struct Element {
         e.set("width", fmt(width)); e.set("height", fmt(height))
         e.set("viewBox", "0 0 \(fmt(width)) \(fmt(height))")
         e.set("role", "img"); e.set("aria-label", label)
+        e.add("title", text: label)
+        e.add("style", text: Element.svgStyle)
+        e.add("rect", ["class": "background", "x": "0", "y": "0", "width": fmt(width), "height": fmt(height), "fill": "#fff"])
         return e
     }
+
+    /// The look of every chart, inside each SVG so that a figure saved from the page (or the
+    /// figures/*.svg copy) renders the same alone. Selectors are scoped to svg: in an XHTML
+    /// page an inline SVG's style applies to the whole document. Text without its own fill
+    /// attribute gets the ink colour; series colours are presentation attributes that no
+    /// rule here overrides.
+    static let svgStyle = """
+        svg text { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; font-size: \(fmt(Charts.fontSize))px; }
+        svg text:not([fill]) { fill: \(Charts.ink); }
+        svg .axis { stroke: #9aa3b0; stroke-width: 1; }
+        svg .grid { stroke: #e3e7ed; stroke-width: 1; }
+        svg .band { opacity: 0.18; }
+        """
 
     /// Sets an attribute; the value is escaped by libxml2 on output.
     public func set(_ name: String, _ value: String) { xmlSetProp(node, name, DisplayText.neutralised(value)) }

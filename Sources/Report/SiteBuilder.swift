@@ -77,6 +77,7 @@ public struct SiteBuilder: Sendable {
     /// Writes every page into `outputDirectory` (the staging directory).
     func render(data: ReportData, style: Data, benchmarks: [BenchmarkMeasurement], templatePath: String) throws -> [String] {
         try FileManager.default.createDirectory(atPath: outputDirectory + "/runs", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: outputDirectory + "/figures", withIntermediateDirectories: true)
         try Page.writeFile(outputDirectory + "/style.css", Array(style))
         let speedHistory = SpeedHistory(benchmarks)
         // The statistics-heavy suite pages first, then run pages in blocks: workers that finish

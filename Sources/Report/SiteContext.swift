@@ -32,7 +32,12 @@ extension SiteBuilder {
 
         mutating func save(_ p: Page, _ name: String) throws {
             let path = builder.outputDirectory + "/" + name
+            // Each chart also as figures/PAGE-K.svg, linked below it.
+            let depth = name.filter { $0 == "/" }.count
+            let base = String(name.dropLast(name.hasSuffix(".html") ? 5 : 0)).replacingOccurrences(of: "/", with: "-")
+            let figures = p.extractFigures(base: base, hrefPrefix: String(repeating: "../", count: depth) + "figures/")
             try p.write(to: path)
+            for f in figures { try Page.writeFile(builder.outputDirectory + "/figures/" + f.file, f.bytes) }
             written.append(path)
         }
 

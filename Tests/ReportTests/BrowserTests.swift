@@ -3,9 +3,9 @@ import ResultStore
 import Testing
 @testable import Report
 
-/// Opens the rendered leaderboard in headless Chromium (Debian's `chromium`; `make test`
-/// installs it) with no network, and checks through the dumped DOM that the leaderboard table
-/// and an SVG chart rendered.
+/// Opens rendered pages in headless Chromium (Debian's `chromium`; `make test` installs it)
+/// with no network: the leaderboard's table and chart, and on every page of a site the
+/// charts' computed layout and styles at 1280 px (ChartProbe), also for saved SVG figures alone.
 struct BrowserTests {
     static let chromium = "/usr/lib/chromium/chromium"
 
@@ -20,7 +20,7 @@ struct BrowserTests {
         // No network namespace: the browser cannot reach anything, as a published page must not need to.
         p.arguments = ["-n", Self.chromium, "--headless", "--no-sandbox", "--user-data-dir=\(home.path)/profile",
                        "--host-resolver-rules=MAP * ~NOTFOUND", "--disable-background-networking", "--disable-component-update",
-                       "--disable-sync", "--disable-extensions", "--log-level=3", "--dump-dom", "file://\(file)"]
+                       "--disable-sync", "--disable-extensions", "--log-level=3", "--window-size=1280,1000", "--dump-dom", "file://\(file)"]
         p.environment = ["HOME": home.path, "PATH": "/usr/bin:/bin"]
         p.standardOutput = try FileHandle(forWritingTo: out)
         p.standardError = try FileHandle(forWritingTo: err)
@@ -40,5 +40,37 @@ struct BrowserTests {
         #expect(dom.contains("<svg"))
         #expect(dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
         #expect(!dom.contains("<script>alert(1)"))
+    }
+
+    /// Every top-level page and the first run pages of a synthetic site (several methods, so
+    /// line charts with legends): no chart text below 12 px or outside its SVG, every legend
+    /// swatch in the colour of its series, legend entries not overlapping, CI bands
+    /// translucent and grid lines stroked.
+    @Test func chartsRenderReadablyOnEveryPage() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.chromium))
+        let db = try SyntheticResults.database()
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("browser-charts-\(UUID().uuidString)").path
+        try SiteBuilder(templateDirectory: SiteTests.templates, outputDirectory: out).build(store: try Store(path: db, mode: .readOnly))
+        let fm = FileManager.default
+        let runs = try fm.contentsOfDirectory(atPath: out + "/runs").filter { $0.hasSuffix(".html") }.sorted().prefix(2).map { "runs/" + $0 }
+        let pages = try fm.contentsOfDirectory(atPath: out).filter { $0.hasSuffix(".html") }.sorted() + runs
+        var texts = 0, swatches = 0, svgs = 0
+        for page in pages {
+            let report = try ChartProbe.run(page: out + "/" + page, dumpDOM)
+            #expect(report.failures.isEmpty, "\(page): \(report.failures.joined(separator: "; "))")
+            texts += report.texts; swatches += report.swatches; svgs += report.svgs
+        }
+        #expect(svgs >= 5 && texts >= 50 && swatches >= 4, "\(svgs) SVGs, \(texts) texts, \(swatches) swatches")
+        // Each figure file alone, without the page's stylesheet.
+        let figures = try fm.contentsOfDirectory(atPath: out + "/figures").filter { $0.hasSuffix(".svg") }.sorted()
+        #expect(figures.count >= svgs, "figures: \(figures.count)")
+        var alone = 0
+        for f in figures where f.hasPrefix("generalization") || f.hasPrefix("similarity") || f.hasPrefix("leaderboard") || f.hasPrefix("contributions") {
+            let report = try ChartProbe.run(svg: out + "/figures/" + f, dumpDOM)
+            #expect(report.failures.isEmpty, "\(f): \(report.failures.joined(separator: "; "))")
+            #expect(report.svgs == 1 && report.texts > 3, "\(f): \(report.texts) texts")
+            alone += report.swatches
+        }
+        #expect(alone >= 2, "saved figures with legends: \(alone) swatches")
     }
 }

@@ -20,7 +20,12 @@ extension SiteBuilder.Context {
             guard !bars.isEmpty else { continue }
             let heading = main.add("h2", text: m)
             for t in data.tags(m) { heading.add("span", ["class": "tag"], text: t) }
-            Charts.shares(main, label: "Mean Shapley attribution of accuracy change, \(m)", bars: bars.map { ($0.label, $0.mean) })
+            // The shared (logit scale) part is left out: a positive rescaling of the logits cannot
+            // change an argmax, so its accuracy attribution is exactly 0 (it is not for the loss).
+            Charts.shares(main, label: "Mean Shapley attribution of accuracy change, \(m)",
+                          xLabel: "mean Shapley attribution of the accuracy change (fraction)", partNames: ["vision", "language"],
+                          bars: bars.map { ($0.label, Array($0.mean.prefix(2))) })
+            explain(main, "The shared (logit scale) player is not drawn: scaling all logits by a positive factor cannot change which class has the largest, so its share of an accuracy change is always 0; it does move the loss.")
             // Stability of the vision share of forgetting across orders.
             let shares = ReportData.visionShares(mr)
             if !shares.isEmpty {
@@ -50,8 +55,36 @@ extension SiteBuilder.Context {
             if let s = v.shapleyVisionShare {
                 explain(main, "Vision share of forgetting from the scores: \(fmt(v.scoreVisionShare, 3)); from the exact Shapley attribution: \(fmt(s, 3)); disagreement \(fmt(v.shareDisagreement ?? 0, 3)).")
             }
+            visionShareGuide(main, perMethod: methods.compactMap { m in
+                let s = ReportData.visionShares(cur.filter { $0.record.method == m })
+                return s.isEmpty ? nil : Descriptive.mean(s)
+            }, v)
         } else {
             explain(main, "Too few (earlier environment, stage) pairs for the regression (\(obs.count); 8 needed).")
+        }
+    }
+
+    /// The three "vision share" figures of this page side by side, one sentence each on what
+    /// it measures: they answer different questions and need not agree.
+    func visionShareGuide(_ main: Element, perMethod: [Double], _ v: ScoreValidity) {
+        main.add("h2", text: "Three vision shares, three questions")
+        let table = main.add("table")
+        let head = table.add("tr")
+        for h in ["figure", "value", "what it measures"] { head.add("th", text: h) }
+        let meanShare = perMethod.isEmpty ? "-" : fmt(Descriptive.mean(perMethod), 3)
+        let rows: [(String, String, String)] = [
+            ("Shapley vision share (per method, above)", meanShare + (perMethod.count > 1 ? " (mean of \(perMethod.count) methods)" : ""),
+             "Of the accuracy change on earlier environments, the fraction (by absolute size) the exact Shapley attribution gives to the vision update rather than the language update."),
+            ("vision share of explained variance", fmt(v.familyShares["vision"] ?? 0, 3),
+             "Of the variance in forgetting that the six-score regression explains (R²), the part its vision scores SV and DV account for (Shapley split of R² over the vision, language and cross families)."),
+            ("vision share of forgetting from the scores", fmt(v.scoreVisionShare, 3) + (v.shapleyVisionShare.map { " (Shapley: \(fmt($0, 3)))" } ?? ""),
+             "The vision family's part of the R² explained by the vision and language families together (cross scores left out), set against the exact Shapley share |φV| / (|φV| + |φL|) of forgetting; their gap is the disagreement above."),
+        ]
+        for (name, value, meaning) in rows {
+            let row = table.add("tr")
+            row.add("td", text: name)
+            row.add("td", text: value)
+            row.add("td", ["class": "explain"], text: meaning)
         }
     }
 }

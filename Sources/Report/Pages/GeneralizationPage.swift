@@ -15,7 +15,7 @@ extension SiteBuilder.Context {
     func generalization(_ main: Element, suite: String, _ cur: [ReportData.Run]) throws {
         let methods = data.methods(cur)
         let stages = ReportData.stageCount(cur)
-        Charts.lines(main, label: "Held-out accuracy over stages by method", xLabels: (0..<stages).map { "stage \($0)" }, yLabel: "held-out accuracy",
+        Charts.lines(main, label: "Held-out accuracy over stages by method", xLabels: (0..<stages).map { "stage \($0)" }, xLabel: "after training stage", yLabel: "held-out accuracy (fraction)",
                      series: methods.map { m in
                          // Per run, the mean held-out accuracy at each stage (nil: none at that stage).
                          let perRun = cur.filter { $0.record.method == m }.map { ReportData.heldOutMeans($0, stages: stages) }

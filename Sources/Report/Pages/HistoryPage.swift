@@ -32,7 +32,7 @@ extension SiteBuilder.Context {
                     series.append((m, means, means, means))
                 }
                 if versions.count >= 2 {
-                    Charts.lines(main, label: "\(metric.label) across code versions", xLabels: versions.map(\.short), yLabel: metric.label,
+                    Charts.lines(main, label: "\(metric.label) across code versions", xLabels: versions.map(\.short), xLabel: "code version (commit, oldest first)", yLabel: "\(metric.label) (accuracy, fraction)",
                                  series: series, marks: marks.sorted())
                 }
             }

@@ -91,7 +91,7 @@ extension SiteBuilder.Context {
             row.add("td", text: fmt(residual, 3))
         }
         main.add("h2", text: "Last by method")
-        Charts.strip(main, label: "Last accuracy of every cell by method, with mean and 95% CI", yLabel: "Last",
+        Charts.strip(main, label: "Last accuracy of every cell by method, with mean and 95% CI", xLabel: "method", yLabel: "Last (accuracy, fraction)",
                      groups: methods.map { m in
                          let ci = pooledLast[m]
                          return (m, cur.filter { $0.record.method == m }.compactMap { $0.metric[.last] }, ci.map { ($0.estimate, $0.low, $0.high) })

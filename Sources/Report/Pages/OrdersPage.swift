@@ -19,7 +19,7 @@ extension SiteBuilder.Context {
             let robustness = ReportData.OrderRobustness(rs, methods: methods)
             let byOrder = robustness.byOrder
             main.add("h2", text: "sv = \(fmt(s.sv)), sl = \(fmt(s.sl))")
-            Charts.strip(main, label: "Last per task order, by method", yLabel: "Last (mean over seeds)",
+            Charts.strip(main, label: "Last per task order, by method", xLabel: "method (one dot per task order)", yLabel: "Last (fraction, mean of seeds)",
                          groups: zip(methods, byOrder).map { ($0, $1.map(\.value), nil) })
             let table = main.add("table")
             let head = table.add("tr")

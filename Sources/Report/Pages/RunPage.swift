@@ -34,7 +34,7 @@ extension SiteBuilder.Context {
             var values = [[Double]](repeating: [Double](repeating: 0, count: cols), count: stages)
             var names = [String](repeating: "", count: cols)
             for a in r.accuracy { values[a.stage][a.column] = a.accuracy; names[a.column] = a.environment + (a.heldOut ? "*" : "") }
-            Charts.heatmap(main, label: "Accuracy matrix of run \(run.id)", rows: (0..<stages).map { "stage \($0)" }, columns: names, values: values)
+            Charts.heatmap(main, label: "Accuracy matrix of run \(run.id)", rowTitle: "after stage", columnTitle: "accuracy (fraction) on environment (* held out)", rows: (0..<stages).map { "stage \($0)" }, columns: names, values: values)
             main.add("h2", text: "Metrics")
             let mt = main.add("table")
             for m in ContinualMetric.allCases {

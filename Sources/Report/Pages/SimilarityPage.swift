@@ -26,7 +26,7 @@ extension SiteBuilder.Context {
             }
             for metric in metrics {
                 main.add("h2", text: "\(metric.label) against \(axis)")
-                Charts.lines(main, label: "\(metric.label) against \(axis) by method", xLabels: values.map { fmt($0) }, yLabel: metric.label,
+                Charts.lines(main, label: "\(metric.label) against \(axis) by method", xLabels: values.map { fmt($0) }, xLabel: "\(axis) (similarity setting)", yLabel: "\(metric.label) (accuracy, fraction)",
                              series: methods.indices.map { i in
                                  let row = cis[i].map { $0[metric] }
                                  return (methods[i], row.map { $0?.estimate ?? .nan }, row.map { $0?.low ?? .nan }, row.map { $0?.high ?? .nan })

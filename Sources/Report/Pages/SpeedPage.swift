@@ -27,7 +27,7 @@ extension SiteBuilder.Context {
                 // Versions where the figure was not measured are left out of its chart.
                 let idx = s.median.indices.filter { s.median[$0] != nil }
                 Charts.lines(main, label: "\(s.name) across code versions", xLabels: idx.map { g.labels[$0] },
-                             yLabel: s.unit, series: [(s.name, idx.map { s.median[$0]! }, idx.map { s.low[$0]! }, idx.map { s.high[$0]! })],
+                             xLabel: "code version (oldest first)", yLabel: s.unit, series: [(s.name, idx.map { s.median[$0]! }, idx.map { s.low[$0]! }, idx.map { s.high[$0]! })],
                              marks: s.changes.compactMap { idx.firstIndex(of: $0) })
             }
         }
