@@ -14,6 +14,9 @@ extension SiteBuilder.Context {
     /// Shapley attribution per (stage, earlier environment) by method, and whether the scores predict forgetting.
     func contributions(_ main: Element, suite: String, _ cur: [ReportData.Run]) throws {
         let methods = data.methods(cur)
+        if !cur.isEmpty {
+            explain(main, "The bars show the vision and language parts only. The shared (logit scale) player is not drawn: scaling all logits by a positive factor cannot change which class has the largest, so its share of an accuracy change is always 0 (it does move the loss).")
+        }
         for m in methods {
             let mr = cur.filter { $0.record.method == m }
             let bars = ReportData.attributionBars(mr)
@@ -25,7 +28,6 @@ extension SiteBuilder.Context {
             Charts.shares(main, label: "Mean Shapley attribution of accuracy change, \(m)",
                           xLabel: "mean Shapley attribution of the accuracy change (fraction)", partNames: ["vision", "language"],
                           bars: bars.map { ($0.label, Array($0.mean.prefix(2))) })
-            explain(main, "The shared (logit scale) player is not drawn: scaling all logits by a positive factor cannot change which class has the largest, so its share of an accuracy change is always 0; it does move the loss.")
             // Stability of the vision share of forgetting across orders.
             let shares = ReportData.visionShares(mr)
             if !shares.isEmpty {
@@ -40,8 +42,8 @@ extension SiteBuilder.Context {
             explain(main, "Forgetting f(s,t) regressed on the six scores over \(v.n) (earlier environment, stage) pairs of all methods: R² = \(fmt(v.rSquared, 3)), Spearman ρ = \(fmt(v.spearman, 3)). Vision's share of the explained variance: \(fmt(v.familyShares["vision"] ?? 0, 3)); language: \(fmt(v.familyShares["language"] ?? 0, 3)); cross: \(fmt(v.familyShares["cross"] ?? 0, 3)).")
             let best = obs.map { $0.scores[4] }
             let fit = LeastSquares.fit(x: best.map { [$0] }, y: obs.map(\.forgetting))
-            Charts.scatter(main, label: "Forgetting against vision drift DV, with its least-squares line", xLabel: "DV (vision drift of e_s)",
-                           yLabel: "forgetting f(s,t)", points: zip(best, obs.map(\.forgetting)).map { ($0, $1) },
+            Charts.scatter(main, label: "Forgetting against vision drift DV, with its least-squares line", xLabel: "DV (vision drift of e_s, mean cosine)",
+                           yLabel: "forgetting f(s,t) (accuracy, fraction)", points: zip(best, obs.map(\.forgetting)).map { ($0, $1) },
                            fit: (fit.coefficients[0], fit.coefficients[1]))
             let table = main.add("table")
             let head = table.add("tr")
