@@ -91,7 +91,7 @@ bench: build minilm
 
 # The README's report screenshots, from results/site (render it with `make run` first), taken
 # by headless Chromium without network (see ../shared/TECH-NOTES.md for the recipe).
-SHOTS := leaderboard:1100 contributions:1500 orders:1100
+SHOTS := leaderboard:1100 contributions:1500 orders:1100 paper-checks:1300 similarity:1000
 screenshots:
 	@$(MAKE) --no-print-directory install-missing LIST="chromium"
 	@home=$$(mktemp -d); for shot in $(SHOTS); do \
