@@ -50,5 +50,18 @@ struct OrderingAnalyzeCLITests {
         #expect(((f["best"] as! [String: Any])["mean"] as! [String: Any])["estimate"] as? Double == best)
         #expect((g["verdict"] as! String).hasPrefix("guided order ranks "))
         #expect((g["variant_spearman_forgetting"] as! [Any]).count == 8)
+
+        // The task-order page shows the same intervals as analyze at its default resamples.
+        let d = try CLI.run(["analyze", "--db", db, "--json"], cwd: dir)
+        let dg = ((try JSONSerialization.jsonObject(with: Data(d.stdout.utf8)) as! [[String: Any]])[0]["ordering"] as! [[String: Any]])[0]
+        let df = (dg["outcomes"] as! [[String: Any]]).first { $0["outcome"] as? String == "forgetting" }!
+        let rho = df["spearman"] as! [String: Any]
+        let shown = [rho["estimate"], rho["low"], rho["high"]].map { String(format: "%.3f", $0 as! Double) }
+        let site = dir.appendingPathComponent("site")
+        let rep = try CLI.run(["report", "--db", db, "--out", site.path,
+                               "--templates", CLI.packageRoot.appendingPathComponent("site-template").path], cwd: dir)
+        #expect(rep.status == 0, "\(rep.stderr)")
+        let page = try String(contentsOf: site.appendingPathComponent("orders-ordering-test.html"), encoding: .utf8)
+        #expect(page.contains("\(shown[0]) [\(shown[1]), \(shown[2])]"), "page lacks analyze's Spearman \(shown)")
     }
 }

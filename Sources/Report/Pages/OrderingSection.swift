@@ -17,7 +17,10 @@ extension SiteBuilder.Context {
                     for (m, k) in [(ContinualMetric.forgetting, OrderOutcome.forgetting), (.bwt, .bwt), (.last, .last)] { o[k] = r.metric[m] }
                     return OrderedRun(order: r.record.order, seed: r.record.seed, outcomes: o)
                 }
-                let boot = Bootstrap(resamples: 1000, key: RandomKey("ordering-page", .string(suite), .string(model), .string(method)))
+                // The resamples and key `clvbench analyze` uses by default, so page and JSON agree.
+                let base = Bootstrap()
+                let boot = Bootstrap(resamples: base.resamples, confidence: base.confidence,
+                                     key: base.key.child(.string(model), .string(method), .string("\(sv) \(sl)")))
                 guard let v = OrderingValidation.analyse(ordered, costs: costs, bootstrap: boot), let f = v.analysis(.forgetting) else { continue }
                 main.add("h3", text: "Ordering (the paper's T3): \(method), \(model)")
                 explain(main, "\(v.orderCount) orders\(v.complete ? " (all)" : "") × \(v.seeds.count) seeds. Verdict: \(v.verdict).")
