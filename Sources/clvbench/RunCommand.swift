@@ -106,8 +106,8 @@ struct PlanCommand: ParsableCommand {
     @Argument(help: "Suite file.") var suite = "benchmarks/default.yaml"
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Write a Slurm array job running the shards, and a merge job after it.") var slurm = false
-    @Option(help: "Number of shards (array tasks) for --slurm.") var shards = 4
-    @Option(help: "CPUs per array task for --slurm.") var cpusPerTask = 2
+    @Option(help: "Number of shards (array tasks) for --slurm (default 4).") var shards: Int?
+    @Option(help: "CPUs per array task for --slurm (default 2).") var cpusPerTask: Int?
     @Option(help: "Directory for the --slurm scripts, logs and shard databases.") var out = "results/slurm"
     @Option(help: "Database the merge job writes, for --slurm.") var db = "results/clvbench.sqlite"
     @Option(help: "Slurm partition of the array and merge jobs, for --slurm.") var partition: String?
@@ -120,11 +120,13 @@ struct PlanCommand: ParsableCommand {
     var resources: SlurmResources { SlurmResources(partition: partition, gres: gres, time: time, memory: mem) }
 
     func validate() throws {
-        guard (1...10_000).contains(shards) else { throw ValidationError("--shards must be in 1...10000") }
-        guard (1...256).contains(cpusPerTask) else { throw ValidationError("--cpus-per-task must be in 1...256") }
+        if let shards, !(1...10_000).contains(shards) { throw ValidationError("--shards must be in 1...10000, got \(shards)") }
+        if let cpusPerTask, !(1...256).contains(cpusPerTask) { throw ValidationError("--cpus-per-task must be in 1...256, got \(cpusPerTask)") }
         guard (1...4096).contains(jobs) else { throw ValidationError("--jobs must be in 1...4096, got \(jobs)") }
         if let problem = resources.problem() { throw ValidationError(problem) }
-        if resources != SlurmResources() && !slurm { throw ValidationError("--partition, --gres, --time and --mem need --slurm") }
+        if (resources != SlurmResources() || shards != nil || cpusPerTask != nil) && !slurm {
+            throw ValidationError("--shards, --cpus-per-task, --partition, --gres, --time and --mem need --slurm")
+        }
     }
 
     func run() throws {
@@ -134,7 +136,7 @@ struct PlanCommand: ParsableCommand {
             let cwd = FileManager.default.currentDirectoryPath
             func absolute(_ p: String) -> String { p.hasPrefix("/") ? p : cwd + "/" + p }
             let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-            var script = SlurmScript(suitePath: absolute(suite), suiteName: s.name, shards: shards, cpusPerTask: cpusPerTask,
+            var script = SlurmScript(suitePath: absolute(suite), suiteName: s.name, shards: shards ?? 4, cpusPerTask: cpusPerTask ?? 2,
                                      executable: absolute(exe), workingDirectory: cwd, outputDirectory: absolute(out),
                                      database: absolute(db))
             script.resources = resources

@@ -21,5 +21,9 @@ struct SlurmOptionsCLITests {
         #expect(!FileManager.default.fileExists(atPath: other))
         let unused = try CLI.run(["plan", "benchmarks/smoke.yaml", "--gres", "gpu:1"])
         #expect(unused.status == 2 && unused.stderr.contains("need --slurm"), "\(unused.stderr)")
+        for option in [["--cpus-per-task", "4"], ["--shards", "3"]] {
+            let ignored = try CLI.run(["plan", "benchmarks/smoke.yaml"] + option)
+            #expect(ignored.status == 2 && ignored.stderr.contains("need --slurm"), "\(option): \(ignored.stderr)")
+        }
     }
 }
