@@ -65,6 +65,7 @@ let package = Package(
                     exclude: ["BadSuites"]),
         .testTarget(name: "ContinualTests", dependencies: ["Continual", "Model", "Linalg"]),
         .testTarget(name: "EnvironmentsTests", dependencies: ["Environments", "Linalg"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks"]),
         .testTarget(name: "CLITests", dependencies: ["clvbench", "Analysis", "Linalg"], exclude: ["Fixtures"]),
     ]
 )

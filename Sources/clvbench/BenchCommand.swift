@@ -12,7 +12,9 @@ struct Bench: ParsableCommand {
         discussion: """
             Prints one row per figure: sgemm at square sizes; environment generation; the \
             training step at batch 64, 128 and 256 against the same GEMMs alone; per-stage \
-            evaluation, contribution-score, Shapley and training cost on the default world; the \
+            evaluation, contribution-score, Shapley and training cost on the default world; per \
+            named model (mlp-bag, vit-bag, mlp-minilm, vit-minilm) the stage's training and \
+            evaluation time and the CLIP-loss term's cost, and the ViT step against its GEMMs; the \
             MiniLM text tower's forward in tokens/s against its GEMMs alone (needs `make minilm`; \
             with --peer also against benchmarks/perf/minilm_numpy.py on the same weights); \
             SQLite ingest and report rendering for 1,000 and 10,000 synthetic runs. \

@@ -13,7 +13,7 @@ public struct BenchmarkFigure: Codable, Sendable {
 
 /// The figures `clvbench bench` prints. Each section is a function so a run can pick sections.
 public enum BenchmarkSuite {
-    public static let sections = ["sgemm", "environments", "training", "stage", "minilm", "report"]
+    public static let sections = ["sgemm", "environments", "training", "stage", "towers", "minilm", "report"]
 
     /// `keep`: where the report section leaves its synthetic databases and sites (nil: removed).
     public static func run(sections chosen: [String], quick: Bool, keep: String? = nil) throws -> [BenchmarkFigure] {
@@ -24,6 +24,7 @@ public enum BenchmarkSuite {
             case "environments": out += try environments(quick: quick)
             case "training": out += TrainingBenchmark.run(quick: quick)
             case "stage": out += try StageBenchmark.run(quick: quick)
+            case "towers": out += try TowersBenchmark.run(quick: quick)
             case "minilm": out += try MiniLMBenchmark.run(quick: quick)
             case "report": out += try ReportBenchmark.run(quick: quick, templates: "site-template", keep: keep)
             default: throw BenchmarkError("unknown section '\(s)'; sections: \(sections.joined(separator: ", "))")
