@@ -32,6 +32,9 @@ let package = Package(
         .systemLibrary(
             name: "CFreeType", path: "Sources/CFreeType", pkgConfig: "freetype2",
             providers: [.apt(["libfreetype-dev"])]),
+        .systemLibrary(
+            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
 
         // prctl(PR_SET_CHILD_SUBREAPER) for containing external methods' descendants (no library to link).
         .systemLibrary(name: "CProcessControl", path: "Sources/CProcessControl"),
@@ -44,7 +47,7 @@ let package = Package(
         .target(name: "Report", dependencies: ["ResultStore", "Analysis", "CLibXML2"]),
         .target(name: "Harness", dependencies: ["Continual", "Model", "Environments", "Analysis", "ResultStore", "Linalg", "Yams", "CProcessControl",
                                              .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Environments", dependencies: ["Linalg", "CZlib", "CFreeType"]),
+        .target(name: "Environments", dependencies: ["Linalg", "CZlib", "CFreeType", "CPNG"]),
         // Performance figures for `clvbench bench`; lives beside the benchmark suites.
         .target(name: "Benchmarks", dependencies: ["Linalg", "Environments", "Model", "Continual", "Analysis", "Harness", "ResultStore", "Report"], path: "benchmarks/perf",
                 exclude: ["README.md", "peer_numpy.py", "minilm_numpy.py"]),
