@@ -55,7 +55,7 @@ struct FineTuneLoop {
                     if objective.clipWeight > 0 {
                         let width = src.trainCaptionTokens.count / src.trainImages.rows
                         pairs.append(TrainingObjective.Pairs(
-                            images: batches[batches.count - 1],
+                            imageBatch: batches.count - 1,
                             captionTokens: rows.flatMap { src.trainCaptionTokens[($0 * width)..<(($0 + 1) * width)] },
                             weight: Float(rows.count) / Float(picked.count)))
                     }

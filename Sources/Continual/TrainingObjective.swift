@@ -17,30 +17,28 @@ public struct TrainingObjective: Sendable, Equatable {
 
     /// One step's image-caption pairs for the CLIP term, weighted like their classification term.
     public struct Pairs: Sendable {
-        public var images: Matrix
+        /// The step's image batch the captions describe, row for row.
+        public var imageBatch: Int
         public var captionTokens: [Int32]
         public var weight: Float
-        public init(images: Matrix, captionTokens: [Int32], weight: Float) {
-            self.images = images; self.captionTokens = captionTokens; self.weight = weight
+        public init(imageBatch: Int, captionTokens: [Int32], weight: Float) {
+            self.imageBatch = imageBatch; self.captionTokens = captionTokens; self.weight = weight
         }
     }
 
     /// Loss and gradients of one step: CE over `terms`, plus λ·Σ w·InfoNCE over `pairs` when λ > 0.
+    /// Both terms share one image-tower pass per batch (`fineTuningLoss`).
     public func lossAndGradients(model: DualEncoder, imageBatches: [Matrix], terms: [ClassificationTerm], pairs: [Pairs])
         -> (loss: Double, crossEntropy: Double, clip: Double, gradients: DualEncoder)
     {
-        var (ce, g) = classificationLoss(model: model, imageBatches: imageBatches, terms: terms)
-        guard clipWeight > 0 else { return (ce, ce, 0, g) }
-        var clip = 0.0
-        for p in pairs {
-            let (l, gc) = contrastiveStep(model: model, images: p.images, captionTokens: p.captionTokens)
-            clip += Double(p.weight) * l
-            let gt = gc.tensors, scale = clipWeight * p.weight
-            g.forEachTensor { k, _, t in
-                for i in 0..<t.count { t.storage[i] += scale * gt[k].value.storage[i] }
-            }
+        guard clipWeight > 0 else {
+            let (ce, g) = classificationLoss(model: model, imageBatches: imageBatches, terms: terms)
+            return (ce, ce, 0, g)
         }
-        return (ce + Double(clipWeight) * clip, ce, clip, g)
+        let captionTerms = pairs.map { CaptionTerm(imageBatch: $0.imageBatch, captionTokens: $0.captionTokens, weight: clipWeight * $0.weight) }
+        let r = fineTuningLoss(model: model, imageBatches: imageBatches, terms: terms, captionTerms: captionTerms)
+        let clip = zip(pairs, r.clip).reduce(0.0) { $0 + Double($1.0.weight) * $1.1 }
+        return (r.crossEntropy + Double(clipWeight) * clip, r.crossEntropy, clip, r.gradients)
     }
 }
 

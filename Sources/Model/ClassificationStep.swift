@@ -26,11 +26,39 @@ public struct ClassificationTerm: Sendable {
     }
 }
 
+/// A CLIP term of a fine-tuning step: the images of one batch against their own captions, by
+/// the symmetric InfoNCE of pretraining, scaled by `weight` (λ times the batch's share).
+public struct CaptionTerm: Sendable {
+    /// Which of the step's image batches the captions describe, row for row.
+    public var imageBatch: Int
+    /// One row of `maxTokens` ids per image of the batch.
+    public var captionTokens: [Int32]
+    public var weight: Float
+
+    public init(imageBatch: Int, captionTokens: [Int32], weight: Float) {
+        self.imageBatch = imageBatch
+        self.captionTokens = captionTokens
+        self.weight = weight
+    }
+}
+
 /// Loss and gradients of a fine-tuning step: each image batch goes through the vision tower
 /// once, each term's prompts through the language tower, and gradients of all terms meet in
 /// one accumulator.
 public func classificationLoss(model: DualEncoder, imageBatches: [Matrix], terms: [ClassificationTerm])
     -> (loss: Double, gradients: DualEncoder)
+{
+    let r = fineTuningLoss(model: model, imageBatches: imageBatches, terms: terms, captionTerms: [])
+    return (r.crossEntropy, r.gradients)
+}
+
+/// The step's cross-entropy terms and CLIP terms together: each image batch is encoded once and
+/// its backward runs once, on the sum of what every term sends back to its embeddings (a CLIP
+/// term costs its captions' text-tower pass, not a second image pass). `clip` is Σ InfoNCE
+/// unweighted by `weight`; gradients are of crossEntropy + Σ weight · InfoNCE. With no caption
+/// terms the arithmetic is exactly that of the cross-entropy alone.
+public func fineTuningLoss(model: DualEncoder, imageBatches: [Matrix], terms: [ClassificationTerm], captionTerms: [CaptionTerm])
+    -> (crossEntropy: Double, clip: [Double], gradients: DualEncoder)
 {
     var g = model.zeros()
     let t = model.logScale.storage[0]
@@ -52,9 +80,20 @@ public func classificationLoss(model: DualEncoder, imageBatches: [Matrix], terms
         dt += dts
         model.backwardText(dp, trace: ptrace, into: &g)
     }
+    var clip: [Double] = []
+    for term in captionTerms {
+        let (u, utrace) = model.encodeText(term.captionTokens)
+        var r = contrastiveLoss(images: encoded[term.imageBatch].embeddings, captions: u, logScale: t)
+        clip.append(r.loss)
+        r.dImages.scale(by: term.weight)
+        r.dCaptions.scale(by: term.weight)
+        dImages[term.imageBatch].add(r.dImages)
+        dt += term.weight * r.dLogScale
+        model.backwardText(r.dCaptions, trace: utrace, into: &g)
+    }
     for (i, e) in encoded.enumerated() { model.backwardImages(dImages[i], trace: e.trace, into: &g) }
     g.logScale.storage[0] += dt
-    return (loss, g)
+    return (loss, clip, g)
 }
 
 /// Loss and gradients of a pretraining step (symmetric InfoNCE over a batch of pairs).

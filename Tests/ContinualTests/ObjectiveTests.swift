@@ -13,7 +13,7 @@ struct ObjectiveTests {
         let images = env.trainImages.gatherRows(rows)
         let term = ClassificationTerm(imageBatch: 0, promptTokens: env.promptTokens,
                                       targets: oneHot(rows.map { env.trainLabels[$0] }, classes: env.classCount))
-        let pairs = TrainingObjective.Pairs(images: images, captionTokens: rows.flatMap { env.trainCaptionTokens[($0 * 4)..<($0 * 4 + 4)] },
+        let pairs = TrainingObjective.Pairs(imageBatch: 0, captionTokens: rows.flatMap { env.trainCaptionTokens[($0 * 4)..<($0 * 4 + 4)] },
                                             weight: 1)
         return ([images], [term], [pairs])
     }
