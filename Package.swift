@@ -69,6 +69,6 @@ let package = Package(
         .testTarget(name: "ContinualTests", dependencies: ["Continual", "Model", "Linalg"]),
         .testTarget(name: "EnvironmentsTests", dependencies: ["Environments", "Linalg"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks"]),
-        .testTarget(name: "CLITests", dependencies: ["clvbench", "Analysis", "Linalg"], exclude: ["Fixtures"]),
+        .testTarget(name: "CLITests", dependencies: ["clvbench", "Analysis", "Linalg", "Environments"], exclude: ["Fixtures"]),
     ]
 )

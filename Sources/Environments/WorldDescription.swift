@@ -7,14 +7,17 @@ public enum WorldDescription: Sendable, Equatable {
     case procedural(ProceduralWorldConfig)
     case fashion(FashionWorld.Config, directory: String)
     case emoji(EmojiWorld.Config)
+    /// The researcher's own images, from a manifest (read and checked by the Harness).
+    case manifest(ManifestWorld.Config)
 
-    public static let kinds = ["procedural", "fashion", "emoji"]
+    public static let kinds = ["procedural", "fashion", "emoji", "manifest"]
 
     public var kind: String {
         switch self {
         case .procedural: "procedural"
         case .fashion: "fashion"
         case .emoji: "emoji"
+        case .manifest: "manifest"
         }
     }
 
@@ -24,6 +27,7 @@ public enum WorldDescription: Sendable, Equatable {
         case .procedural(let c): try ProceduralWorld(config: c, similarity: similarity)
         case .fashion(let c, let dir): try FashionWorld(config: c, similarity: similarity, data: try FashionMNIST(directory: dir))
         case .emoji(let c): try EmojiWorld(config: c, similarity: similarity)
+        case .manifest(let c): try ManifestWorld(config: c)
         }
     }
 
@@ -33,6 +37,7 @@ public enum WorldDescription: Sendable, Equatable {
         case .procedural(let c): c.problems()
         case .fashion(let c, _): c.problems()
         case .emoji(let c): EmojiWorld.problems(c)
+        case .manifest(let c): c.problems()
         }
     }
 
@@ -41,6 +46,7 @@ public enum WorldDescription: Sendable, Equatable {
         case .procedural(let c): c.imageSize
         case .fashion(let c, _): c.imageSize
         case .emoji(let c): c.imageSize
+        case .manifest(let c): c.imageSize
         }
     }
 
@@ -50,6 +56,7 @@ public enum WorldDescription: Sendable, Equatable {
         case .procedural(let c): (0..<c.trainedEnvironments).map(EnvironmentNames.trained)
         case .fashion(let c, _): (0..<c.trainedCount).map(EnvironmentNames.trained)
         case .emoji(let c): (0..<c.trained).map(EnvironmentNames.trained)
+        case .manifest(let c): c.trainedNames
         }
     }
 
@@ -59,16 +66,19 @@ public enum WorldDescription: Sendable, Equatable {
         case .procedural(let c): "procedural " + Self.json(c)
         case .fashion(let c, let dir): "fashion " + Self.json(c) + " " + dir
         case .emoji(let c): "emoji " + Self.json(c)
+        case .manifest(let c): "manifest image_size \(c.imageSize) sha256 \(c.contentHash)"
         }
     }
 
     /// What the pretraining mixture reads, and nothing else (not the environment split, not the
     /// dials): the kind, then the fields of the world's `PretrainingMixture` in declaration order.
     public var pretrainingIdentity: String {
+        if case .manifest(let c) = self { return "manifest \(c.imageSize) \(c.pretrainingHash)" }
         let mixture: Any = switch self {
         case .procedural(let c): c.pretrainingMixture
         case .fashion(let c, let dir): c.pretrainingMixture(directory: dir)
         case .emoji(let c): c.pretrainingMixture
+        case .manifest: ""
         }
         return ([kind] + Mirror(reflecting: mixture).children.map { "\($0.value)" }).joined(separator: " ")
     }

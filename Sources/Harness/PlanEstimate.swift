@@ -50,6 +50,7 @@ extension WorldDescription {
         case .procedural(let c): (c.trainSamples, c.evaluationSamples, c.trainedEnvironments + c.heldOutEnvironments)
         case .fashion(let c, _): (c.trainSamples, c.evaluationSamples, c.classGroups.count)
         case .emoji(let c): (c.trainSamples, c.evaluationSamples, c.trained + c.heldOut)
+        case .manifest(let c): (c.environments.map(\.train.count).max() ?? 0, c.environments.map(\.evaluation.count).max() ?? 0, c.environments.count)
         }
     }
 }

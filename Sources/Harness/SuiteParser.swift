@@ -170,16 +170,18 @@ struct SuiteParser {
         let w = try mapping(node, "world", keys: ["kind", "seed", "trained", "held_out", "classes", "class_overlap",
                                                  "image_size", "train_samples", "evaluation_samples", "distractors",
                                                  "class_groups", "directory", "family", "group", "groups", "subgroups",
-                                                 "pretraining_seed", "font", "emoji_data"], required: ["kind"])
+                                                 "pretraining_seed", "font", "emoji_data", "path", "allow_outside"], required: ["kind"])
         let kind = try string(w["kind"]!, "world.kind")
         // Keys that only one kind reads; any other kind refuses them.
         let own: [String: [String]] = ["procedural": ["class_overlap", "distractors"], "fashion": ["class_groups", "directory"],
-                                       "emoji": ["family", "group", "groups", "subgroups", "pretraining_seed", "font", "emoji_data"]]
+                                       "emoji": ["family", "group", "groups", "subgroups", "pretraining_seed", "font", "emoji_data"],
+                                       "manifest": ["path", "allow_outside"]]
         if WorldDescription.kinds.contains(kind) {
             for (k, owner) in own.flatMap({ o in o.value.map { ($0, o.key) } }).sorted(by: { $0.0 < $1.0 }) where owner != kind && w[k] != nil {
                 throw fail(w[k], "world.\(k)", "only for kind: \(owner)")
             }
         }
+        if kind == "manifest" { return try parseManifestWorld(w, node) }
         var c = ProceduralWorldConfig()
         if let n = w["seed"] { c.seed = try int(n, "world.seed", 0...Int(Int32.max)) }
         if let n = w["image_size"] { c.imageSize = try int(n, "world.image_size", 8...128) }
@@ -246,6 +248,21 @@ struct SuiteParser {
             let hint = closest(kind, among: WorldDescription.kinds).map { "; did you mean '\($0)'?" } ?? ""
             throw fail(w["kind"], "world.kind", "expected \(WorldDescription.kinds.joined(separator: " or ")), got '\(kind)'\(hint)")
         }
+    }
+
+    /// `world: {kind: manifest, path: data.yaml}`: the path is relative to the suite file; the
+    /// environments, their sizes and names come from the manifest, so only image_size is shared.
+    func parseManifestWorld(_ w: [String: Node], _ node: Node) throws -> WorldDescription {
+        for k in w.keys.sorted() where !["kind", "path", "allow_outside", "image_size"].contains(k) {
+            throw fail(w[k], "world.\(k)", "not for kind: manifest (the manifest lists the environments and their samples)")
+        }
+        guard let p = w["path"] else { throw fail(node, "world.path", "missing (required for kind: manifest)") }
+        let relative = try string(p, "world.path")
+        let base = (URL(fileURLWithPath: file).standardizedFileURL.path as NSString).deletingLastPathComponent
+        let path = relative.hasPrefix("/") ? relative : URL(fileURLWithPath: (base as NSString).appendingPathComponent(relative)).standardizedFileURL.path
+        let size = try w["image_size"].map { try int($0, "world.image_size", 8...128) } ?? ProceduralWorldConfig().imageSize
+        let allow = try w["allow_outside"].map { try bool($0, "world.allow_outside") } ?? false
+        return try checked(.manifest(try ManifestReader(manifest: path, imageSize: size, allowOutside: allow).read()), node)
     }
 
     /// The world's own checks (the same that building it makes), reported at `world`.

@@ -57,8 +57,10 @@ struct EnvironmentsCommand: ParsableCommand {
         guard (0...1).contains(sv ?? 0.5), (0...1).contains(sl ?? 0.5) else { throw ValidationError("--sv and --sl must be in [0, 1]") }
         guard (1...1024).contains(count) else { throw ValidationError("--count must be in 1...1024") }
         guard (1...16).contains(zoom) else { throw ValidationError("--zoom must be in 1...16") }
-        guard WorldDescription.kinds.contains(preset) || isSuite else {
-            throw ValidationError("unknown preset '\(preset)': expected a suite file (.yaml), \(WorldDescription.kinds.joined(separator: ", "))")
+        // A manifest world has no preset: it is named by a suite's world.path.
+        let presets = WorldDescription.kinds.filter { $0 != "manifest" }
+        guard presets.contains(preset) || isSuite else {
+            throw ValidationError("unknown preset '\(preset)': expected a suite file (.yaml), \(presets.joined(separator: ", "))")
         }
         if family != nil && preset != "emoji" { throw ValidationError("--family is for the emoji preset (a suite names its family under world:)") }
     }
