@@ -93,6 +93,11 @@ public struct ManifestWorld: EnvironmentWorld {
         return Sample(image: images[entry.path]!, caption: entry.caption, label: entry.label)
     }
 
+    public func sourceFile(environment e: Int, split: Split, index: Int) -> String? {
+        let list = split == .train ? config.environments[e].train : config.environments[e].evaluation
+        return list[index % list.count].path
+    }
+
     /// The mixture cycles through its list in order (pretraining draws its own batches).
     public func pretrainingSample(index: Int) -> Sample {
         let entry = config.pretraining[index % config.pretraining.count]

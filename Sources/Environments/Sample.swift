@@ -34,9 +34,12 @@ public protocol EnvironmentWorld: Sendable {
     func pretrainingSample(index: Int) -> Sample
     /// Every word the world's grammar can produce, for the tokenizer.
     var vocabularyWords: [String] { get }
+    /// The image file a sample was read from (manifest worlds); nil for rendered worlds.
+    func sourceFile(environment: Int, split: Split, index: Int) -> String?
 }
 
 extension EnvironmentWorld {
+    public func sourceFile(environment: Int, split: Split, index: Int) -> String? { nil }
     public var channels: Int { 3 }
     public var pixelsPerImage: Int { imageSize * imageSize * 3 }
     public var trainedEnvironments: [Int] { environments.indices.filter { !environments[$0].heldOut } }

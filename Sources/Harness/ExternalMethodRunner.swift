@@ -12,7 +12,10 @@ public struct ExternalMethodError: Error, CustomStringConvertible {
 /// environments to a private directory, drives the process stage by stage over JSON lines,
 /// validates every answer, and builds the same `CellResult` a built-in method gives.
 struct ExternalCellRunner {
-    static let protocolVersion = 1
+    /// The versions clvbench speaks; a suite's method declares one (`external.protocol`,
+    /// default 1) and every message both ways carries it. Version 2 adds image file paths.
+    static let protocolVersions = 1...2
+    var protocolVersion: Int { spec.protocolVersion }
     let data: WorldData
     let runner: CellRunner
     let spec: ExternalMethodSpec
@@ -42,7 +45,7 @@ struct ExternalCellRunner {
         let proc: ExternalProcess
         do {
             proc = try ExternalProcess(command: spec.command, environment: spec.environment, workingDirectory: workingDirectory,
-                                       stderrFile: work.appendingPathComponent("stderr.txt"))
+                                       stderrFile: work.appendingPathComponent("stderr.txt"), protocolVersion: protocolVersion)
         } catch let e as ExternalProcess.Failure {
             throw ExternalMethodError(description: e.description, log: "")
         }
@@ -73,8 +76,8 @@ struct ExternalCellRunner {
                     throw fail("output line \(lineNumber) is not a JSON object: '\(line.prefix(200))'")
                 }
                 guard let type = obj["type"] as? String else { throw fail("output line \(lineNumber) has no \"type\"") }
-                guard jsonInt(obj["protocol"]) == Self.protocolVersion else {
-                    throw fail("output line \(lineNumber) ('\(TextCheck.visible(type))') speaks protocol \(jsonText(obj["protocol"])); clvbench speaks \(Self.protocolVersion)")
+                guard jsonInt(obj["protocol"]) == protocolVersion else {
+                    throw fail("output line \(lineNumber) ('\(TextCheck.visible(type))') speaks protocol \(jsonText(obj["protocol"])); clvbench speaks \(protocolVersion) to this method (external.protocol)")
                 }
                 if type == "log" { continue }
                 guard type == expected else {
@@ -93,7 +96,7 @@ struct ExternalCellRunner {
             }
         }
 
-        var hello: [String: Any] = ["type": "hello", "protocol": Self.protocolVersion, "seed": seed, "suite_seed": suiteSeed,
+        var hello: [String: Any] = ["type": "hello", "protocol": protocolVersion, "seed": seed, "suite_seed": suiteSeed,
                                     "order": order.map { data.names[$0] }, "parameters": methodParameters, "directory": work.path,
                                     "image_shape": [data.imageSize, data.imageSize, 3], "environments": envs, "shapley": shapley]
         if let offered { hello["pretrained"] = offered }
@@ -104,7 +107,7 @@ struct ExternalCellRunner {
         var state: PrefixState?
         for stage in 0...order.count {
             let trained: Any = stage == 0 ? NSNull() : data.names[order[stage - 1]]
-            try send(["type": "stage", "protocol": Self.protocolVersion, "stage": stage, "train": trained,
+            try send(["type": "stage", "protocol": protocolVersion, "stage": stage, "train": trained,
                       "shapley": shapley && stage > 0])
             let result = try receive("result")
             guard jsonInt(result["stage"]) == stage else { throw fail("result for stage \(jsonText(result["stage"])), expected stage \(stage)") }
@@ -161,7 +164,7 @@ struct ExternalCellRunner {
                 }
             }
         }
-        try send(["type": "finish", "protocol": Self.protocolVersion])
+        try send(["type": "finish", "protocol": protocolVersion])
         proc.closeInput()
         let remaining = max(0.5, spec.timeoutSeconds - Date().timeIntervalSince(start))
         guard let status = proc.wait(seconds: min(remaining, 30)) else {
@@ -215,6 +218,12 @@ struct ExternalCellRunner {
                 files["\(split)_images"] = base + ".images.npy"
                 files["\(split)_labels"] = base + ".labels.npy"
                 files["\(split)_captions"] = base + ".captions.json"
+            }
+            // Version 2: the original image files (absolute paths, sample order), null for
+            // rendered worlds, so a method can read full-resolution images itself.
+            if protocolVersion >= 2 {
+                files["train_files"] = data.text[e].trainFiles ?? NSNull()
+                files["eval_files"] = data.text[e].evaluationFiles ?? NSNull()
             }
             out.append(files)
         }

@@ -30,7 +30,7 @@ final class ExternalProcess: @unchecked Sendable {
     let token = UUID().uuidString
 
     /// Resolves the command, refusing one that cannot start with a message that says why.
-    init(command: [String], environment: [String: String], workingDirectory: String, stderrFile: URL) throws {
+    init(command: [String], environment: [String: String], workingDirectory: String, stderrFile: URL, protocolVersion: Int = 1) throws {
         guard let program = command.first, !program.isEmpty else { throw Failure(description: "cannot start: the command is empty") }
         guard let resolved = ExternalProcess.resolve(program, cwd: workingDirectory) else {
             throw Failure(description: "cannot start: '\(program)' was not found (not a file, and not on PATH)")
@@ -48,7 +48,7 @@ final class ExternalProcess: @unchecked Sendable {
         }
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
-        env["CLVBENCH_PROTOCOL"] = "1"
+        env["CLVBENCH_PROTOCOL"] = "\(protocolVersion)"
         env[ProcessContainment.variable] = token
         ProcessContainment.becomeSubreaper()
         process.environment = env

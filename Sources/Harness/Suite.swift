@@ -28,10 +28,13 @@ public struct ExternalMethodSpec: Sendable, Equatable {
     /// The method's git repository (`external.repository`, absolute): its HEAD is the method's
     /// code version. Not part of the identity: the version enters the run key instead.
     public var repository: String? = nil
+    /// The protocol version the method speaks (`external.protocol`, 1 or 2; docs/protocol.md).
+    public var protocolVersion: Int = 1
 
     public var identity: String {
         (command + environment.keys.sorted().map { "env \($0)=\(environment[$0]!)" }
-            + parameters.keys.sorted().map { "param \($0)=\(parameters[$0]!)" }).joined(separator: " ")
+            + parameters.keys.sorted().map { "param \($0)=\(parameters[$0]!)" }
+            + (protocolVersion == 1 ? [] : ["protocol \(protocolVersion)"])).joined(separator: " ")
     }
 }
 

@@ -412,7 +412,7 @@ struct SuiteParser {
     }
 
     func parseExternal(_ node: Node, _ field: String) throws -> ExternalMethodSpec {
-        let m = try mapping(node, field, keys: ["command", "timeout_s", "env", "parameters", "repository"], required: ["command"])
+        let m = try mapping(node, field, keys: ["command", "timeout_s", "env", "parameters", "repository", "protocol"], required: ["command"])
         let commandNodes = try list(m["command"]!, "\(field).command")
         let command = try commandNodes.enumerated().map { i, n in
             let arg = try string(n, "\(field).command[\(i)]")
@@ -453,6 +453,7 @@ struct SuiteParser {
             }
         } else if let p = m["parameters"] { throw fail(p, "\(field).parameters", "expected a mapping") }
         var spec = ExternalMethodSpec(command: command, timeoutSeconds: timeout, environment: env, parameters: params)
+        if let v = m["protocol"] { spec.protocolVersion = try int(v, "\(field).protocol", ExternalCellRunner.protocolVersions) }
         if let r = m["repository"] {
             let path = try string(r, "\(field).repository")
             spec.repository = try resolveRepository(path, r, "\(field).repository")

@@ -17,6 +17,9 @@ public struct EnvironmentText: Sendable {
     public var classPrompts: [String]
     public var trainCaptions: [String]
     public var evaluationCaptions: [String]
+    /// The image files behind the samples (manifest worlds), for external methods; else nil.
+    public var trainFiles: [String]? = nil
+    public var evaluationFiles: [String]? = nil
 }
 
 /// A world rendered into matrices and token ids once, shared by every cell that uses it.
@@ -42,7 +45,12 @@ public struct WorldData: Sendable {
                                       classCount: info.classPrompts.count, trainCaptionTokens: t))
             let (xe, ye, te, ce) = Self.render(world, e, .evaluation, info.evaluationCount, tokenizer)
             ev.append(EvaluationSet(images: xe, labels: ye, captionTokens: te, promptTokens: prompts))
-            tx.append(EnvironmentText(classNames: info.classNames, classPrompts: info.classPrompts, trainCaptions: ct, evaluationCaptions: ce))
+            var text = EnvironmentText(classNames: info.classNames, classPrompts: info.classPrompts, trainCaptions: ct, evaluationCaptions: ce)
+            if world.sourceFile(environment: e, split: .train, index: 0) != nil {
+                text.trainFiles = (0..<info.trainCount).map { world.sourceFile(environment: e, split: .train, index: $0)! }
+                text.evaluationFiles = (0..<info.evaluationCount).map { world.sourceFile(environment: e, split: .evaluation, index: $0)! }
+            }
+            tx.append(text)
         }
         training = tr
         evaluation = ev

@@ -152,6 +152,66 @@ struct ManifestCLITests {
         #expect(r.status == 0, "\(r.stderr)")
     }
 
+    /// The same manifest suite with two external methods built on examples/external/numpy_clip.py:
+    /// one undeclared (protocol 1, as every method before version 2) and one declaring
+    /// protocol 2. Each writes what hello gave it for the image files; both runs must succeed.
+    @Test func protocolTwoMethodsSeeTheFilesAndVersionOneMethodsStillRun() throws {
+        let dir = try dataset()
+        let examples = CLI.packageRoot.appendingPathComponent("examples/external").path
+        let script = """
+            import json, os, sys
+            sys.path.insert(0, \(String(reflecting: examples)))
+            import clvbench_protocol as protocol
+            from numpy_clip import NumpyCLIP
+
+            class Recording(NumpyCLIP):
+                def __init__(self, run):
+                    super().__init__(run)
+                    seen = {"protocol": protocol.PROTOCOL,
+                            "files": {e.name: [e.train_files, e.eval_files] for e in run.environments}}
+                    json.dump(seen, open(run.parameters["out"], "w"))
+
+            protocol.serve(Recording)
+
+            """
+        try script.write(to: dir.appendingPathComponent("recording.py"), atomically: true, encoding: .utf8)
+        let suiteURL = dir.appendingPathComponent("suite.yaml")
+        let methods = """
+            methods:
+              - label: v1
+                external:
+                  command: [python3, recording.py]
+                  parameters: {out: v1.json, epochs: "1"}
+              - label: v2
+                external:
+                  command: [python3, recording.py]
+                  protocol: 2
+                  parameters: {out: v2.json, epochs: "1"}
+            """
+        let text = try String(contentsOf: suiteURL, encoding: .utf8).replacingOccurrences(of: "methods: [finetune]", with: methods)
+            .replacingOccurrences(of: "orders: [[a, b], [b, a]]", with: "orders: [[a, b]]")
+        try text.write(to: suiteURL, atomically: true, encoding: .utf8)
+        let db = dir.appendingPathComponent("r.sqlite").path
+        let r = try CLI.run(["run", suiteURL.path, "--db", db, "--json", "--quiet", "--no-report"], cwd: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        #expect(summary?["done"] as? Int == 2, "\(r.stdout)")
+        let v1 = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("v1.json"))) as! [String: Any]
+        let v2 = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("v2.json"))) as! [String: Any]
+        #expect(v1["protocol"] as? Int == 1 && v2["protocol"] as? Int == 2)
+        let none = (v1["files"] as! [String: [Any]]).values.flatMap { $0 }
+        #expect(none.count == 6 && none.allSatisfy { $0 is NSNull })
+        // The paths are the CSV rows' files, absolute, in row order.
+        let real = URL(fileURLWithPath: dir.path).resolvingSymlinksInPath().path
+        let files = v2["files"] as! [String: [[String]]]
+        for name in ["a", "b", "c"] {
+            #expect(files[name]?[0] == (0..<8).map { "\(real)/img/\(name)/train\($0).png" })
+            #expect(files[name]?[1] == (0..<4).map { "\(real)/img/\(name)/eval\($0).png" })
+        }
+        let export = try CLI.run(["export", "--format", "jsonl", "--db", db])
+        #expect(export.stdout.split(separator: "\n").count == 2 && !export.stdout.contains("\"failed\""), "\(export.stdout.prefix(400))")
+    }
+
     func refused(_ dir: URL, _ at: String, _ message: String, _ what: String) throws {
         let db = dir.appendingPathComponent("r.sqlite").path
         let r = try CLI.run(["run", dir.appendingPathComponent("suite.yaml").path, "--db", db, "--quiet"], cwd: dir)

@@ -1,4 +1,4 @@
-"""Helper for clvbench's external-method protocol (docs/protocol.md), protocol version 1.
+"""Helper for clvbench's external-method protocol (docs/protocol.md), versions 1 and 2.
 
 Write a class with `train(env)` and `evaluate(env)` (and optionally `shapley(env, envs)`),
 then call `serve(MyMethod)`. This module does the talking: it reads JSON lines on stdin,
@@ -11,7 +11,12 @@ import sys
 
 import numpy as np
 
-PROTOCOL = 1
+# The version the suite declared for this method (external.protocol), which clvbench passes
+# in CLVBENCH_PROTOCOL; every message both ways carries it. Version 2 adds image file paths.
+SUPPORTED = (1, 2)
+PROTOCOL = int(os.environ.get("CLVBENCH_PROTOCOL", "1"))
+if PROTOCOL not in SUPPORTED:
+    raise SystemExit(f"clvbench_protocol.py speaks protocols {SUPPORTED}, not {PROTOCOL}")
 
 
 def load_safetensors(path):
@@ -77,6 +82,16 @@ class Environment:
     @property
     def eval_captions(self):
         return self._load("eval_captions")
+
+    @property
+    def train_files(self):
+        """Protocol 2: absolute paths of the original image files, in sample order; None when
+        the world renders its images (or under protocol 1)."""
+        return self._spec.get("train_files")
+
+    @property
+    def eval_files(self):
+        return self._spec.get("eval_files")
 
 
 class Run:
