@@ -93,6 +93,22 @@ public protocol ContinualMethod: Sendable {
     init(validated: [String: Double])
     /// Trains `model` on `context.current`, updating the method's own state.
     mutating func train(_ model: inout DualEncoder, _ context: StageContext) throws
+    /// The protocols the method can run (default: adaptive only). A suite pairing the method
+    /// with another protocol fails at parse time.
+    static var protocols: [TrainingProtocol] { get }
+    /// The frozen protocol's stage: trains the shared head on `context.current` (encoders untouched).
+    mutating func trainHead(_ head: inout LinearHead, _ context: HeadStageContext) throws
+}
+
+extension ContinualMethod {
+    public static var protocols: [TrainingProtocol] { [.adaptive] }
+
+    public mutating func trainHead(_ head: inout LinearHead, _ context: HeadStageContext) throws {
+        throw MethodError("method '\(Self.name)' does not run under the frozen protocol (protocols: \(Self.protocols.map(\.rawValue).joined(separator: ", ")))")
+    }
+
+    /// Whether the method can run `p`.
+    public static func supports(_ p: TrainingProtocol) -> Bool { protocols.contains(p) }
 }
 
 extension ContinualMethod {

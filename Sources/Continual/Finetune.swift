@@ -11,4 +11,11 @@ public struct Finetune: ContinualMethod {
     public mutating func train(_ model: inout DualEncoder, _ context: StageContext) throws {
         try FineTuneLoop(objective: objective).run(&model, context)
     }
+
+    /// Frozen protocol: trains the head on the current environment alone.
+    public static let protocols: [TrainingProtocol] = [.adaptive, .frozen]
+
+    public mutating func trainHead(_ head: inout LinearHead, _ context: HeadStageContext) throws {
+        try HeadTrainingLoop(sources: [context.current]).run(&head, context)
+    }
 }

@@ -11,4 +11,11 @@ public struct Joint: ContinualMethod {
     public mutating func train(_ model: inout DualEncoder, _ context: StageContext) throws {
         try FineTuneLoop(sources: context.environments, objective: objective).run(&model, context)
     }
+
+    /// Frozen protocol: trains the head on the union of every environment seen so far.
+    public static let protocols: [TrainingProtocol] = [.adaptive, .frozen]
+
+    public mutating func trainHead(_ head: inout LinearHead, _ context: HeadStageContext) throws {
+        try HeadTrainingLoop(sources: context.environments).run(&head, context)
+    }
 }

@@ -73,6 +73,15 @@ public struct CheckpointEvaluation: Sendable {
         captions.append(u)
         summaries.append(EmbeddingSummary(EnvironmentEmbeddings(images: v, captions: u)))
     }
+
+    /// A reading of environment `e` whose embeddings are those of `other` (the frozen protocol).
+    mutating func append(accuracy a: Double, loss l: Double, reusing other: CheckpointEvaluation, environment e: Int) {
+        accuracy.append(a)
+        loss.append(l)
+        images.append(other.images[e])
+        captions.append(other.captions[e])
+        summaries.append(other.summaries[e])
+    }
 }
 
 /// Everything known after training a prefix of an order: the planner keeps one per trie node,
@@ -87,6 +96,8 @@ public struct PrefixState: Sendable {
     var contributions: [StageContribution] = []
     var attributions: [StageAttribution] = []
     var stats: [EmbeddingStats] = []
+    /// The frozen protocol's shared head (nil under adaptive, and before the first frozen stage).
+    var frozenHead: FrozenHeadState?
     public var seconds: Double = 0
 }
 
@@ -95,11 +106,18 @@ public struct CellRunner: Sendable {
     public var data: WorldData
     public var budget: TrainingBudget
     public var shapley: Bool
+    /// How stages train: adaptive (encoders) or frozen (the shared head).
+    public var trainingProtocol: TrainingProtocol
+    /// The world's frozen training embeddings, shared by the cells of the world.
+    public var frozenEmbeddings: FrozenEmbeddingCache
 
-    public init(data: WorldData, budget: TrainingBudget, shapley: Bool) {
+    public init(data: WorldData, budget: TrainingBudget, shapley: Bool, trainingProtocol: TrainingProtocol = .adaptive,
+                frozenEmbeddings: FrozenEmbeddingCache = FrozenEmbeddingCache()) {
         self.data = data
         self.budget = budget
         self.shapley = shapley
+        self.trainingProtocol = trainingProtocol
+        self.frozenEmbeddings = frozenEmbeddings
     }
 
     /// The stage key: a hash of (suite seed, cell seed, method identity, order prefix), so
@@ -127,6 +145,9 @@ public struct CellRunner: Sendable {
 
     /// Trains the next environment of a prefix and evaluates everything.
     public func advance(_ state: PrefixState, environment env: Int, suiteSeed: Int, seed: Int, methodIdentity: String) throws -> PrefixState {
+        if trainingProtocol == .frozen {
+            return try advanceFrozen(state, environment: env, suiteSeed: suiteSeed, seed: seed, methodIdentity: methodIdentity)
+        }
         let start = DispatchTime.now().uptimeNanoseconds
         var s = state
         let t = s.prefix.count

@@ -24,6 +24,8 @@ public struct PreparedWorld: Sendable {
     public var pretrained: DualEncoder
     /// The pretrained model evaluated on every environment: row 0 of every cell.
     public var baseline: CheckpointEvaluation
+    /// Training-image embeddings of the pretrained model, for the frozen protocol's stages.
+    public let frozenEmbeddings = FrozenEmbeddingCache()
 
     public init(settings: ExperimentSettings, similarity: SimilaritySetting, log: ((String) -> Void)? = nil) throws {
         let world = try settings.world.makeWorld(similarity: similarity)
@@ -44,7 +46,7 @@ public struct PreparedWorld: Sendable {
 
     /// Runs one cell. `order` names trained environments (by name); `method` a built-in method.
     public func runCell(settings: ExperimentSettings, order: [String], method: String, parameters: [String: Double],
-                        seed: Int) throws -> CellResult {
+                        seed: Int, trainingProtocol: TrainingProtocol = .adaptive) throws -> CellResult {
         var indices: [Int] = []
         for name in order {
             guard let i = data.names.firstIndex(of: name), !data.heldOut[i] else {
@@ -54,9 +56,15 @@ public struct PreparedWorld: Sendable {
             indices.append(i)
         }
         let m = try MethodCatalog.make(name: method, parameters: parameters)
+        guard type(of: m).supports(trainingProtocol) else {
+            throw MethodError("method '\(method)' does not run under protocol '\(trainingProtocol.rawValue)'")
+        }
         let spec = MethodSpec(label: method, name: method, parameters: parameters, external: nil)
-        return try CellRunner(data: data, budget: settings.budget, shapley: settings.shapley)
-            .run(order: indices, method: m, methodIdentity: spec.identity, seed: seed, pretrained: pretrained, baseline: baseline)
+        let frozen = trainingProtocol == .frozen
+        return try CellRunner(data: data, budget: settings.budget, shapley: settings.shapley && !frozen,
+                              trainingProtocol: trainingProtocol, frozenEmbeddings: frozenEmbeddings)
+            .run(order: indices, method: m, methodIdentity: frozen ? spec.identityWithoutObjective : spec.identity, seed: seed,
+                 pretrained: pretrained, baseline: baseline)
     }
 }
 

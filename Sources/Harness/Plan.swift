@@ -1,3 +1,4 @@
+import Continual
 import Environments
 import Foundation
 import Linalg
@@ -8,6 +9,7 @@ public struct PlannedCell: Sendable, Equatable {
     public var similarity: SimilaritySetting
     /// Index into the suite's models.
     public var modelIndex: Int
+    public var trainingProtocol: TrainingProtocol = .adaptive
     public var methodIndex: Int
     public var seed: Int
     public var order: [String]
@@ -20,6 +22,7 @@ public struct PlannedCell: Sendable, Equatable {
 public struct CellGroup: Sendable {
     public var similarity: SimilaritySetting
     public var modelIndex: Int
+    public var trainingProtocol: TrainingProtocol = .adaptive
     public var methodIndex: Int
     public var seed: Int
     public var cells: [PlannedCell]
@@ -34,7 +37,9 @@ public struct CellGroup: Sendable {
     public var unsharedStages: Int { cells.reduce(0) { $0 + $1.order.count } }
 }
 
-/// The deterministic grid of a suite: similarity x model x method x seed x order, grouped for sharing.
+/// The deterministic grid of a suite: similarity x model x protocol x method x seed x order,
+/// grouped for sharing. The protocol enters a cell's hash only when it is not adaptive, so
+/// suites without `protocols:` keep their hashes.
 public struct Plan: Sendable {
     public var suite: Suite
     public var cells: [PlannedCell]
@@ -46,20 +51,22 @@ public struct Plan: Sendable {
         let contexts = suite.models.map { Plan.context(suite, model: $0) }
         for sim in suite.similarities {
             for (model, context) in contexts.enumerated() {
+              for proto in suite.protocols {
                 for (mi, method) in suite.methods.enumerated() {
                     for seed in suite.seeds {
-                        var group = CellGroup(similarity: sim, modelIndex: model, methodIndex: mi, seed: seed, cells: [])
+                        var group = CellGroup(similarity: sim, modelIndex: model, trainingProtocol: proto, methodIndex: mi, seed: seed, cells: [])
                         for order in suite.orders {
                             let identity = [context, "sv=\(sim.sv) sl=\(sim.sl)", "method=\(method.identity)", "seed=\(seed)",
-                                            "order=\(order.joined(separator: ">"))"].joined(separator: "\n")
-                            let cell = PlannedCell(similarity: sim, modelIndex: model, methodIndex: mi, seed: seed, order: order,
-                                                   hash: StableHasher.hex(identity))
+                                            "order=\(order.joined(separator: ">"))"] + (proto == .adaptive ? [] : ["protocol=\(proto.rawValue)"])
+                            let cell = PlannedCell(similarity: sim, modelIndex: model, trainingProtocol: proto, methodIndex: mi, seed: seed,
+                                                   order: order, hash: StableHasher.hex(identity.joined(separator: "\n")))
                             cells.append(cell)
                             group.cells.append(cell)
                         }
                         groups.append(group)
                     }
                 }
+              }
             }
         }
         self.cells = cells

@@ -24,6 +24,7 @@ enum RunRecordBuilder {
             message: message, measuredSV: result?.measuredSV, measuredSL: result?.measuredSL,
             wallSeconds: seconds, finishedAt: iso.string(from: Date()), provenance: provenance)
         r.model = suite.models[cell.modelIndex].name
+        r.trainingProtocol = cell.trainingProtocol.rawValue
         guard let result else { return r }
         for (t, row) in result.accuracy.enumerated() {
             for (j, a) in row.enumerated() {

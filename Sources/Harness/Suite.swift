@@ -17,6 +17,13 @@ public struct MethodSpec: Sendable, Equatable {
         if let e = external { return "external " + e.identity }
         return name + parameters.keys.sorted().map { " \($0)=\(parameters[$0]!)" }.joined()
     }
+
+    /// The identity without the objective's λ: what seeds a frozen-protocol stage, where the CLIP
+    /// term has no gradient (encoders fixed), so cells differing only in λ train the same head.
+    public var identityWithoutObjective: String {
+        if let e = external { return "external " + e.identity }
+        return name + parameters.keys.sorted().filter { $0 != "clip_weight" }.map { " \($0)=\(parameters[$0]!)" }.joined()
+    }
 }
 
 /// An external method: a process speaking docs/protocol.md.
@@ -55,6 +62,8 @@ public struct Suite: Sendable {
     public var models: [ModelSpec]
     public var seeds: [Int]
     public var settings: ExperimentSettings
+    /// The protocols axis (`protocols:`, default adaptive alone).
+    public var protocols: [TrainingProtocol] = [.adaptive]
 
     /// The suite's world (one description, kept in the settings that build it).
     public var world: WorldDescription { settings.world }

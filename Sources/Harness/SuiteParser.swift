@@ -26,7 +26,8 @@ struct SuiteParser {
             throw yamlError(e)
         }
         let top = try mapping(root, "", keys: ["name", "description", "seed", "world", "orders", "similarity",
-                                               "methods", "seeds", "model", "models", "training", "pretraining", "analysis"],
+                                               "methods", "seeds", "model", "models", "training", "pretraining", "analysis",
+                                               "protocols"],
                               required: ["name", "world", "orders", "similarity", "methods", "seeds"])
         var settings = ExperimentSettings()
         let name = try string(top["name"]!, "name")
@@ -57,9 +58,44 @@ struct SuiteParser {
         let similarities = try parseSimilarity(top["similarity"]!)
         let methods = try parseMethods(top["methods"]!)
         let seeds = try parseSeeds(top["seeds"]!)
-        return Suite(name: name, description: description, path: file, text: text, hash: StableHasher.hex(text),
-                     seed: seed, environmentNames: names, orders: orders, similarities: similarities,
-                     methods: methods, models: models, seeds: seeds, settings: settings)
+        let protocols = try top["protocols"].map { try parseProtocols($0) } ?? [.adaptive]
+        try checkProtocols(protocols, methods: methods, top["protocols"], top["methods"]!)
+        var suite = Suite(name: name, description: description, path: file, text: text, hash: StableHasher.hex(text),
+                          seed: seed, environmentNames: names, orders: orders, similarities: similarities,
+                          methods: methods, models: models, seeds: seeds, settings: settings)
+        suite.protocols = protocols
+        return suite
+    }
+
+    /// `protocols: [adaptive, frozen]`: known names, no repeats, not empty.
+    func parseProtocols(_ node: Node) throws -> [TrainingProtocol] {
+        var out: [TrainingProtocol] = []
+        for (i, n) in try list(node, "protocols").enumerated() {
+            let field = "protocols[\(i)]"
+            let s = try string(n, field)
+            guard let p = TrainingProtocol(rawValue: s) else {
+                let hint = closest(s, among: TrainingProtocol.names).map { "; did you mean '\($0)'?" } ?? ""
+                throw fail(n, field, "unknown protocol '\(TextCheck.visible(s))'; expected \(TrainingProtocol.names.joined(separator: " or "))\(hint)")
+            }
+            guard !out.contains(p) else { throw fail(n, field, "protocol '\(s)' appears twice") }
+            out.append(p)
+        }
+        guard !out.isEmpty else { throw fail(node, "protocols", "the list is empty") }
+        return out
+    }
+
+    /// Every (method, protocol) pair of the grid must be one the method runs; external methods
+    /// run adaptive only (their protocol, docs/protocol.md, trains encoders).
+    func checkProtocols(_ protocols: [TrainingProtocol], methods: [MethodSpec], _ node: Node?, _ methodsNode: Node) throws {
+        let methodNodes = (try? list(methodsNode, "methods")) ?? []
+        for (i, m) in methods.enumerated() {
+            let supported: [TrainingProtocol] = m.external != nil ? [.adaptive] : (Methods.type(named: m.name)?.protocols ?? [.adaptive])
+            for p in protocols where !supported.contains(p) {
+                let at = i < methodNodes.count ? methodNodes[i] : node
+                throw fail(at, "methods[\(i)]", "method '\(m.label)' does not run under protocol '\(p.rawValue)' (it runs: "
+                    + supported.map(\.rawValue).joined(separator: ", ") + "); drop it or the protocol from protocols:")
+            }
+        }
     }
 
     func yamlError(_ e: YamlError) -> SuiteError {

@@ -125,11 +125,15 @@ public final class SuiteRunner: @unchecked Sendable {
     func runGroup(_ group: CellGroup, world: PreparedWorld, progress: ProgressReporter) throws {
         let suite = plan.suite
         let method = suite.methods[group.methodIndex]
-        let runner = CellRunner(data: world.data, budget: suite.settings.budget, shapley: suite.settings.shapley)
+        let frozen = group.trainingProtocol == .frozen
+        let runner = CellRunner(data: world.data, budget: suite.settings.budget, shapley: suite.settings.shapley && !frozen,
+                                trainingProtocol: group.trainingProtocol, frozenEmbeddings: world.frozenEmbeddings)
+        let stageIdentity = frozen ? method.identityWithoutObjective : method.identity
         let index = Dictionary(uniqueKeysWithValues: world.data.names.enumerated().map { ($1, $0) })
 
         func describe(_ c: PlannedCell) -> String {
-            (suite.models.count > 1 ? suite.models[c.modelIndex].name + " " : "") + "\(method.label) sv=\(c.similarity.sv) sl=\(c.similarity.sl) seed=\(c.seed) order=\(c.order.joined(separator: ">"))"
+            (suite.models.count > 1 ? suite.models[c.modelIndex].name + " " : "")
+                + (suite.protocols.count > 1 ? c.trainingProtocol.rawValue + " " : "") + "\(method.label) sv=\(c.similarity.sv) sl=\(c.similarity.sl) seed=\(c.seed) order=\(c.order.joined(separator: ">"))"
         }
         func store(_ cell: PlannedCell, _ result: CellResult?, _ status: RunRecord.Status, _ message: String?, _ seconds: Double,
                    log: String? = nil) {
@@ -190,7 +194,7 @@ public final class SuiteRunner: @unchecked Sendable {
                 let branch = deeper.filter { $0.order[depth] == name }
                 do {
                     let next = try runner.advance(state, environment: index[name]!, suiteSeed: suite.seed, seed: group.seed,
-                                                  methodIdentity: method.identity)
+                                                  methodIdentity: stageIdentity)
                     lock.lock(); summary.stagesTrained += 1; lock.unlock()
                     visit(next, branch)
                 } catch let d as TrainingDiverged {

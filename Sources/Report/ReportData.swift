@@ -45,12 +45,18 @@ struct ReportData {
         // pairs: the label pages group by becomes "model / method". A suite of one model keeps
         // its method labels (and its pages their bytes).
         var models: [String: Set<String>] = [:]
-        for s in stored { models[s.record.suiteName, default: []].insert(s.record.model) }
+        var protocols: [String: Set<String>] = [:]
+        for s in stored {
+            models[s.record.suiteName, default: []].insert(s.record.model)
+            protocols[s.record.suiteName, default: []].insert(s.record.trainingProtocol)
+        }
         runs = stored.map { s in
             var m: [ContinualMetric: Double] = [:]
             for (k, v) in s.record.metrics { if let v, let metric = ContinualMetric(rawValue: k) { m[metric] = v } }
             var r = s.record
             if (models[r.suiteName]?.count ?? 0) > 1 { r.method = Self.label(model: r.model, method: r.method) }
+            // Likewise for protocols: "frozen / method" when a suite's runs span both.
+            if (protocols[r.suiteName]?.count ?? 0) > 1 { r.method = Self.label(model: r.trainingProtocol, method: r.method) }
             return Run(id: s.id, record: r, metric: m)
         }
         suites = Array(Set(runs.map { $0.record.suiteName })).sorted()

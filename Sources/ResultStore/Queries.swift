@@ -58,6 +58,7 @@ extension Store {
                     r.importSource = ImportSource(file: file, sha256: sha)
                 }
                 r.model = try row["model"]
+                r.trainingProtocol = try row["protocol"]
                 let id: Int64 = try row["id"]
                 position[id] = runs.count
                 runs.append(StoredRun(id: id, record: r))

@@ -66,6 +66,9 @@ public struct RunRecord: Sendable, Equatable {
     public var methodParameters: String  // JSON object
     /// The model's name on the suite's `models:` axis ("mlp-bag" for suites without one).
     public var model = "mlp-bag"
+    /// The run's protocol on the suite's `protocols:` axis: "adaptive" (encoders tuned) or
+    /// "frozen" (encoders fixed, a shared linear head trained); "adaptive" before v6.
+    public var trainingProtocol = "adaptive"
     public var external: Bool
     public var externalCommand: String?
     public var sv: Double

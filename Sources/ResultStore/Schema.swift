@@ -5,7 +5,7 @@ import GRDB
 enum Schema {
     /// Identifiers of every migration this version knows, in order. A database that has
     /// applied one not in this list was written by a newer clvbench.
-    static let migrationIDs = ["v1", "v2-run-log", "v3-benchmark-context", "v4-method-version-import", "v5-run-model"]
+    static let migrationIDs = ["v1", "v2-run-log", "v3-benchmark-context", "v4-method-version-import", "v5-run-model", "v6-run-protocol"]
     static let version = migrationIDs.count
 
     static var migrator: DatabaseMigrator {
@@ -129,6 +129,11 @@ enum Schema {
         // had the one standard model.
         m.registerMigration("v5-run-model") { db in
             try db.execute(sql: "ALTER TABLE run ADD COLUMN model TEXT NOT NULL DEFAULT 'mlp-bag'")
+        }
+        // v6: the protocol of each run (protocols are an axis of the grid: adaptive tunes the
+        // encoders, frozen trains a shared head); runs stored before it were adaptive.
+        m.registerMigration("v6-run-protocol") { db in
+            try db.execute(sql: "ALTER TABLE run ADD COLUMN protocol TEXT NOT NULL DEFAULT 'adaptive'")
         }
         return m
     }

@@ -50,7 +50,7 @@ struct RunCLITests {
         #expect(s3["done"] as? Int == 6)
         #expect(try sqlite(db, "SELECT count(*) FROM run") == "6")
         let csv = try CLI.run(["export", "--db", db])
-        #expect(csv.stdout.split(separator: "\n").count == 7 && csv.stdout.hasPrefix("run_id,suite,model,method"))
+        #expect(csv.stdout.split(separator: "\n").count == 7 && csv.stdout.hasPrefix("run_id,suite,model,protocol,method"))
         let list = try CLI.run(["list", "methods", "--db", db])
         #expect(list.stdout.contains("replay(buffer=32)") && list.stdout.contains("finetune"))
     }
