@@ -1,4 +1,5 @@
 import Analysis
+import Continual
 import Environments
 import Foundation
 import Linalg
