@@ -3,7 +3,7 @@ import Model
 /// Sequential fine-tuning: the baseline every continual method is measured against.
 public struct Finetune: ContinualMethod {
     public static let name = "finetune"
-    public static let summary = "sequential fine-tuning of both towers (the baseline)"
+    public static let summary = "sequential fine-tuning of both towers (the baseline); under protocol frozen, of the shared head on the current environment"
     public static let parameters: [MethodParameter] = []
     let objective: TrainingObjective
     public init(validated p: [String: Double]) { objective = TrainingObjective(validated: p) }

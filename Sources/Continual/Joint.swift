@@ -3,7 +3,7 @@ import Model
 /// Joint training on the union of every environment seen so far: not continual, an upper bound.
 public struct Joint: ContinualMethod {
     public static let name = "joint"
-    public static let summary = "trains on the union of all seen environments (upper bound)"
+    public static let summary = "trains on the union of all seen environments (upper bound); under protocol frozen, the shared head on that union"
     public static let parameters: [MethodParameter] = []
     let objective: TrainingObjective
     public init(validated p: [String: Double]) { objective = TrainingObjective(validated: p) }

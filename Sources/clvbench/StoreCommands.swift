@@ -82,7 +82,7 @@ enum ListWhat: String, ExpressibleByArgument, CaseIterable {
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List suites, code versions, methods or runs of a database (or the built-in methods).",
-        discussion: "builtins lists the methods clvbench ships, with their parameters. Control characters in stored names are shown as U+FFFD.")
+        discussion: "builtins lists the methods clvbench ships, with their parameters and the protocols each runs (a suite's protocols: axis; frozen trains a shared head on fixed encoders). Control characters in stored names are shown as U+FFFD.")
 
     @Argument(help: "What to list.") var what: ListWhat = .runs
     @Option(help: "Results database.") var db = "results/clvbench.sqlite"
@@ -92,7 +92,7 @@ struct List: ParsableCommand {
         guard let listing = Store.Listing(rawValue: what.rawValue) else {
             var text = ""
             for m in BuiltinMethods.all {
-                text += "\(m.name): \(m.summary)\n"
+                text += "\(m.name): \(m.summary)\n    protocols: \(m.protocols.joined(separator: ", "))\n"
                 for p in m.parameters { text += "    \(p)\n" }
             }
             try StandardOutput.write(text)

@@ -29,10 +29,16 @@ struct StoreTests {
         let store = try Store(path: Self.temporaryPath())
         var r = Self.record()
         r.model = "vit-bag"
+        r.trainingProtocol = "frozen"
         #expect(try store.insert(r) == .inserted(id: 1))
         let back = try store.loadRuns()
-        #expect(back.count == 1 && back[0].record == r)
-        #expect(try store.export(.csv).split(separator: "\n")[1].hasPrefix("1,\(r.suiteName),vit-bag,\(r.method),"))
+        #expect(back.count == 1 && back[0].record == r && back[0].record.trainingProtocol == "frozen")
+        let csv = try store.export(.csv).split(separator: "\n")
+        #expect(csv[0].hasPrefix("run_id,suite,model,protocol,method,"))
+        #expect(csv[1].hasPrefix("1,\(r.suiteName),vit-bag,frozen,\(r.method),"))
+        let line = try store.export(.jsonl).split(separator: "\n")[0]
+        let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        #expect(object?["protocol"] as? String == "frozen")
         #expect(try store.integrityCheck() == "ok")
     }
 
