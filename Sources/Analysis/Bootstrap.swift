@@ -27,6 +27,14 @@ public struct Bootstrap: Sendable {
     /// CI of `statistic` over the values. `strata[i]` names the stratum of value i (nil: one stratum).
     public func interval(_ values: [Double], strata: [Int]? = nil,
                          statistic: ([Double]) -> Double = Descriptive.mean) -> Interval {
+        test(values, strata: strata, statistic: statistic).interval
+    }
+
+    /// The CI and, from the same resamples, a two-sided bootstrap p-value for "the statistic is 0":
+    /// p = min(1, 2 (1 + min(#{θ* ≤ 0}, #{θ* ≥ 0})) / (B + 1)). The +1 keeps p above 0 for a
+    /// finite B; with it, a 95% interval that excludes 0 goes with p below about 0.05.
+    public func test(_ values: [Double], strata: [Int]? = nil,
+                     statistic: ([Double]) -> Double = Descriptive.mean) -> (interval: Interval, p: Double) {
         precondition(!values.isEmpty, "bootstrap of no values")
         let groups = Bootstrap.groups(count: values.count, strata: strata)
         var rng = RandomStream(key: key)
@@ -44,8 +52,10 @@ public struct Bootstrap: Sendable {
         }
         let alpha = (1 - confidence) / 2
         stats.sort()
-        return Interval(estimate: statistic(values), low: Descriptive.quantile(stats, alpha, alreadySorted: true),
-                        high: Descriptive.quantile(stats, 1 - alpha, alreadySorted: true), n: values.count)
+        let atMost = stats.filter { $0 <= 0 }.count, atLeast = stats.filter { $0 >= 0 }.count
+        let p = min(1, 2 * Double(1 + min(atMost, atLeast)) / Double(resamples + 1))
+        return (Interval(estimate: statistic(values), low: Descriptive.quantile(stats, alpha, alreadySorted: true),
+                         high: Descriptive.quantile(stats, 1 - alpha, alreadySorted: true), n: values.count), p)
     }
 
     /// CIs of the means of several columns measured on the same records, from one set of

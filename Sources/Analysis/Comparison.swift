@@ -18,8 +18,12 @@ public enum Comparison {
     public struct Paired: Equatable, Sendable {
         /// head - base, with its bootstrap CI.
         public var difference: Interval
+        /// Two-sided bootstrap p-value of "no mean difference", from the interval's resamples.
+        public var p: Double
         /// Positive when head is better, in the metric's own units.
         public var improvement: Double
+        /// Significant (CI excludes zero) and at least `threshold` worse; uncorrected for other
+        /// metrics tested alongside (`VersionComparison` applies Holm to `p`).
         public var regression: Bool
         public var improved: Bool
     }
@@ -30,12 +34,27 @@ public enum Comparison {
                               threshold: Double, bootstrap: Bootstrap = Bootstrap()) -> Paired {
         precondition(base.count == head.count && !base.isEmpty, "paired comparison needs equal, non-empty lists")
         let diffs = zip(head, base).map { $0 - $1 }
-        let ci = bootstrap.interval(diffs)
+        let (ci, p) = bootstrap.test(diffs)
         let improvement = ci.estimate * direction.sign
         let significant = ci.excludesZero()
-        return Paired(difference: ci, improvement: improvement,
+        return Paired(difference: ci, p: p, improvement: improvement,
                       regression: significant && improvement <= -threshold,
                       improved: significant && improvement >= threshold)
+    }
+
+    /// Holm's step-down adjustment of p-values tested together (family-wise error control):
+    /// sorted ascending, the i-th (from 0) of m is multiplied by m - i, made non-decreasing by a
+    /// running maximum and capped at 1; returned in the input's order.
+    public static func holm(_ p: [Double]) -> [Double] {
+        let m = p.count
+        let order = p.indices.sorted { (p[$0], $0) < (p[$1], $1) }
+        var adjusted = [Double](repeating: 0, count: m)
+        var running = 0.0
+        for (i, k) in order.enumerated() {
+            running = max(running, min(1, Double(m - i) * p[k]))
+            adjusted[k] = running
+        }
+        return adjusted
     }
 }
 

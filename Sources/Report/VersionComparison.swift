@@ -4,8 +4,10 @@ import Linalg
 import ResultStore
 
 /// Two code versions compared on identical cells (same cell hash): paired differences with
-/// bootstrap CIs; a regression when the CI excludes zero and the change is worse than the
-/// metric's threshold.
+/// bootstrap CIs and p-values; the metrics of one (suite, method) are tested together, so their
+/// p-values get Holm's correction, and a regression is a change worse than the metric's
+/// threshold whose adjusted p is below `alpha`. Fewer than `minPairs` pairs: "insufficient",
+/// never a regression (3 pairs once made a CI of [0, 0.2] a Forgetting regression).
 public enum VersionComparison {
     public struct Row: Sendable, Equatable {
         public var suite: String
@@ -15,9 +17,24 @@ public enum VersionComparison {
         public var base: Double
         public var head: Double
         public var difference: Interval
+        /// Bootstrap p-value of "no change", uncorrected.
+        public var p: Double
+        /// `p` after Holm's correction over the group's tested metrics; nil when insufficient.
+        public var adjustedP: Double?
+        /// Fewer pairs than the comparison's minimum: not tested.
+        public var insufficient: Bool
         public var regression: Bool
         public var improved: Bool
+
+        public var verdict: String {
+            insufficient ? "insufficient" : regression ? "REGRESSION" : improved ? "improved" : "no significant change"
+        }
     }
+
+    /// Fewer matched pairs than this and a row is "insufficient" (`compare --min-pairs`).
+    public static let defaultMinPairs = 5
+    /// Family-wise error rate of one (suite, method) group's metrics.
+    public static let alpha = 0.05
 
     /// Default thresholds: one point of accuracy for every metric (fractions).
     public static let defaultThreshold = 0.01
@@ -92,7 +109,8 @@ public enum VersionComparison {
         return (m, v)
     }
 
-    public static func compare(_ runs: [RunRecord], base: String, head: String, thresholds: [ContinualMetric: Double] = [:]) -> [Row] {
+    public static func compare(_ runs: [RunRecord], base: String, head: String, thresholds: [ContinualMetric: Double] = [:],
+                               minPairs: Int = defaultMinPairs) -> [Row] {
         var baseCells: [String: RunRecord] = [:], headCells: [String: RunRecord] = [:]
         for r in runs where r.status == .done {
             let v = r.versionLabel
@@ -108,43 +126,88 @@ public enum VersionComparison {
         var groups: [Group: [(RunRecord, RunRecord)]] = [:]
         for (hash, h) in headCells { if let b = baseCells[hash] { groups[Group(suite: h.suiteName, method: h.method), default: []].append((b, h)) } }
         var rows: [Row] = []
-        for group in groups.keys.sorted() {
-            let pairs = groups[group]!.sorted { $0.0.cellHash < $1.0.cellHash }
-            let key = "\(group.suite)\u{1}\(group.method)"
+        for group_ in groups.keys.sorted() {
+            let pairs = groups[group_]!.sorted { $0.0.cellHash < $1.0.cellHash }
+            let key = "\(group_.suite)\u{1}\(group_.method)"
+            var group: [(row: Row, improvement: Double, threshold: Double)] = []
             for m in metrics {
                 let p = pairs.compactMap { b, h -> (Double, Double)? in
                     guard let x = b.metrics[m.rawValue] ?? nil, let y = h.metrics[m.rawValue] ?? nil else { return nil }
                     return (x, y)
                 }
                 guard !p.isEmpty else { continue }
-                let c = Comparison.paired(base: p.map(\.0), head: p.map(\.1), direction: m.direction,
-                                          threshold: thresholds[m] ?? defaultThreshold,
+                let threshold = thresholds[m] ?? defaultThreshold
+                let c = Comparison.paired(base: p.map(\.0), head: p.map(\.1), direction: m.direction, threshold: threshold,
                                           bootstrap: Bootstrap(resamples: 2000, key: RandomKey("compare", .string(key), .string(m.rawValue))))
-                rows.append(Row(suite: group.suite, method: group.method, metric: m, pairs: p.count,
-                                base: Descriptive.mean(p.map(\.0)), head: Descriptive.mean(p.map(\.1)),
-                                difference: c.difference, regression: c.regression, improved: c.improved))
+                group.append((Row(suite: group_.suite, method: group_.method, metric: m, pairs: p.count,
+                                  base: Descriptive.mean(p.map(\.0)), head: Descriptive.mean(p.map(\.1)),
+                                  difference: c.difference, p: c.p, adjustedP: nil, insufficient: p.count < minPairs,
+                                  regression: false, improved: false), c.improvement, threshold))
             }
+            // The family: this group's metrics with enough pairs to be tested.
+            let tested = group.indices.filter { !group[$0].row.insufficient }
+            for (i, q) in zip(tested, Comparison.holm(tested.map { group[$0].row.p })) {
+                group[i].row.adjustedP = q
+                group[i].row.regression = q < alpha && group[i].improvement <= -group[i].threshold
+                group[i].row.improved = q < alpha && group[i].improvement >= group[i].threshold
+            }
+            rows += group.map(\.row)
         }
         return rows
     }
 
-    /// A table as text or Markdown (for pull-request comments).
-    public static func table(_ rows: [Row], markdown: Bool) -> String {
-        let header = ["suite", "method", "metric", "pairs", "base", "head", "head - base [95% CI]", "verdict"]
+    /// A table as text or Markdown (for pull-request comments), with a footer that states the
+    /// minimum pairs and the correction.
+    public static func table(_ rows: [Row], markdown: Bool, minPairs: Int = defaultMinPairs) -> String {
+        let header = ["suite", "method", "metric", "pairs", "base", "head", "head - base [95% CI]", "p", "Holm p", "verdict"]
         let body = rows.map { r in
             [r.suite, r.method, r.metric.label, "\(r.pairs)", fmt(r.base, 4), fmt(r.head, 4),
              "\(fmt(r.difference.estimate, 4)) [\(fmt(r.difference.low, 4)), \(fmt(r.difference.high, 4))]",
-             r.regression ? "REGRESSION" : r.improved ? "improved" : "no significant change"]
+             fmt(r.p, 4), r.adjustedP.map { fmt($0, 4) } ?? "-", r.verdict]
         }
+        let footer = footnote(rows, minPairs: minPairs)
         if markdown {
             return (["| " + header.joined(separator: " | ") + " |", "|" + String(repeating: " --- |", count: header.count)]
                 + body.map { "| " + $0.enumerated().map { $0 < 2 ? markdownCell($1) : $1 }.joined(separator: " | ") + " |" })
-                .joined(separator: "\n") + "\n"
+                .joined(separator: "\n") + "\n\n" + footer + "\n"
         }
         let shown = body.map { $0.map { DisplayText.neutralised($0, singleLine: true) } }
         let widths = header.indices.map { i in max(header[i].count, shown.map { $0[i].count }.max() ?? 0) }
         func line(_ v: [String]) -> String { zip(v, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ") }
-        return ([line(header)] + shown.map(line)).joined(separator: "\n") + "\n"
+        return ([line(header)] + shown.map(line)).joined(separator: "\n") + "\n\n" + footer + "\n"
+    }
+
+    /// The rule in one paragraph: n, the family size, the correction, the minimum.
+    static func footnote(_ rows: [Row], minPairs: Int) -> String {
+        let tested = rows.filter { !$0.insufficient }
+        let families = Set(tested.map { [$0.suite, $0.method] }).count
+        let sizes = Set(rows.filter { !$0.insufficient }.map { r in tested.filter { $0.suite == r.suite && $0.method == r.method }.count }).sorted()
+        var s = "Pairs: \(rows.map(\.pairs).min() ?? 0)-\(rows.map(\.pairs).max() ?? 0) per row. "
+        if families > 0 {
+            s += "Holm correction over the \(sizes.map(String.init).joined(separator: "/")) metrics of each suite and method "
+                + "(\(families) group(s)); a regression needs Holm p < \(alpha) and a change at least the metric's threshold in the worse direction. "
+        }
+        let short = rows.filter(\.insufficient).count
+        s += short == 0 ? "No row has fewer than \(minPairs) pairs." : "\(short) row(s) with fewer than \(minPairs) pairs are insufficient and not tested (--min-pairs)."
+        return s
+    }
+
+    /// The comparison as JSON (`compare --format json`): versions, rule and one object per row.
+    public static func json(_ rows: [Row], base: String, head: String, minPairs: Int = defaultMinPairs) throws -> String {
+        let object: [String: Any] = [
+            "base": base, "head": head, "min_pairs": minPairs, "alpha": alpha, "correction": "holm",
+            "family": "metrics of one suite and method with at least min_pairs pairs",
+            "regressions": rows.filter(\.regression).count,
+            "rows": rows.map { r -> [String: Any] in
+                ["suite": r.suite, "method": r.method, "metric": r.metric.rawValue, "pairs": r.pairs,
+                 "base": r.base, "head": r.head, "difference": r.difference.estimate,
+                 "ci_low": r.difference.low, "ci_high": r.difference.high, "p": r.p,
+                 "holm_p": r.adjustedP.map { $0 as Any } ?? NSNull(), "verdict": r.verdict.lowercased(),
+                 "insufficient": r.insufficient, "regression": r.regression, "improved": r.improved]
+            },
+        ]
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        return String(decoding: data, as: UTF8.self) + "\n"
     }
 
     /// Text for one cell of a GitHub-flavoured markdown table (suite and method names; the other

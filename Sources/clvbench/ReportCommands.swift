@@ -54,10 +54,13 @@ struct Compare: ParsableCommand {
             BASE and HEAD are commit prefixes, `latest` or `previous` (by git ancestry for a \
             method's repository, else by the newest stored finish time; --method keeps one \
             method's runs, so its own versions are compared: docs/provenance.md). Cells run by both versions are paired; for each suite, method and \
-            metric the mean paired difference gets a 95% bootstrap CI. A regression is a change \
-            in the worse direction whose CI excludes zero and whose size passes the metric's \
-            threshold (default 0.01; --threshold last=0.02). Exit status: 1 on a regression, 0 \
-            otherwise, 2 on bad input.
+            metric the mean paired difference gets a 95% bootstrap CI and a bootstrap p-value. \
+            The metrics of one suite and method are tested together: their p-values get Holm's \
+            correction. A regression is a change in the worse direction whose Holm p is below \
+            0.05 and whose size passes the metric's threshold (default 0.01; --threshold \
+            last=0.02). A row with fewer than --min-pairs pairs is "insufficient" and never a \
+            regression. Exit status: 1 on a regression, 0 otherwise (also when insufficient), 2 \
+            on bad input.
 
             Example: clvbench compare previous latest --format markdown
             """)
@@ -65,15 +68,18 @@ struct Compare: ParsableCommand {
     @Argument(help: "Base code version.") var base: String
     @Argument(help: "Head code version.") var head: String
     @Option(help: "Results database.") var db = "results/clvbench.sqlite"
-    @Option(help: "Output format (markdown for a pull-request comment).") var format: CompareFormat = .text
+    @Option(help: "Output format (markdown for a pull-request comment, json for scripts).") var format: CompareFormat = .text
     @Option(name: .customLong("threshold"), help: "Per-metric threshold METRIC=VALUE (repeatable); METRIC is one of \(VersionComparison.metrics.map(\.rawValue).joined(separator: ", ")).")
     var thresholds: [String] = []
     @Option(help: "Compare only this method's runs (its own code versions, for an external or imported method).")
     var method: String?
+    @Option(help: "Fewest matched pairs for a row to be tested; fewer is \"insufficient\".")
+    var minPairs = VersionComparison.defaultMinPairs
 
-    enum CompareFormat: String, ExpressibleByArgument, CaseIterable { case text, markdown }
+    enum CompareFormat: String, ExpressibleByArgument, CaseIterable { case text, markdown, json }
 
     func validate() throws {
+        guard minPairs >= 2 else { throw ValidationError("--min-pairs must be at least 2, got \(minPairs)") }
         _ = try thresholdTable()
     }
 
@@ -111,11 +117,16 @@ struct Compare: ParsableCommand {
         guard b != h else {
             throw ValidationError("'\(base)' and '\(head)' are both \(VersionComparison.short(b)); compare two different code versions")
         }
-        let rows = VersionComparison.compare(runs, base: b, head: h, thresholds: t)
+        let rows = VersionComparison.compare(runs, base: b, head: h, thresholds: t, minPairs: minPairs)
         guard !rows.isEmpty else {
             throw ValidationError("no cells were run by both \(VersionComparison.short(b)) and \(VersionComparison.short(h)); nothing to compare")
         }
-        try StandardOutput.write("base \(VersionComparison.short(b)), head \(VersionComparison.short(h))\n\n" + VersionComparison.table(rows, markdown: format == .markdown))
+        if format == .json {
+            try StandardOutput.write(try VersionComparison.json(rows, base: b, head: h, minPairs: minPairs))
+        } else {
+            try StandardOutput.write("base \(VersionComparison.short(b)), head \(VersionComparison.short(h))\n\n"
+                + VersionComparison.table(rows, markdown: format == .markdown, minPairs: minPairs))
+        }
         let regressed = rows.filter(\.regression)
         if !regressed.isEmpty {
             FileHandle.standardError.write(Data("\(regressed.count) significant regression(s)\n".utf8))
