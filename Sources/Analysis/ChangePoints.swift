@@ -17,6 +17,9 @@ public enum ChangePoints {
         public var penalty: Double
     }
 
+    /// Measured versions a series needs before change points are looked for.
+    public static let defaultMinimumVersions = 5
+
     public static func detect(_ y: [Double], penalty: Double? = nil, minimumSegment: Int = 1) -> Result {
         let n = y.count
         guard n >= 2 else { return Result(changes: [], segmentMeans: y.isEmpty ? [] : [y[0]], sigma: 0, penalty: 0) }
@@ -52,10 +55,11 @@ public enum ChangePoints {
 
     /// Change points of a series with gaps (nil or non-finite: not measured at that position),
     /// found over the measured values and returned as positions in the whole series. Fewer
-    /// than three measured values give none.
-    public static func changes(alongGaps y: [Double?]) -> [Int] {
+    /// than `minimumVersions` measured values give none: with 3 or 4 points the noise level
+    /// rests on 2 or 3 differences and a single noisy version reads as a step (issue 19).
+    public static func changes(alongGaps y: [Double?], minimumVersions: Int = defaultMinimumVersions) -> [Int] {
         let present = y.indices.filter { y[$0]?.isFinite ?? false }
-        guard present.count >= 3 else { return [] }
+        guard present.count >= max(2, minimumVersions) else { return [] }
         return detect(present.map { y[$0]! }).changes.map { present[$0] }
     }
 

@@ -16,6 +16,9 @@ public struct SiteBuilder: Sendable {
     /// The pretrained model's Con scores per (suite, model, similarity), for the ordering
     /// analysis on the task-order page (computed by the caller: Report does not build models).
     public var orderingScores: [OrderingScoresKey: ConScores] = [:]
+    /// Code versions with runs a history series needs before its change points are marked
+    /// (`report --min-versions`).
+    public var changePointMinimumVersions = ChangePoints.defaultMinimumVersions
 
     public init(templateDirectory: String = "site-template", outputDirectory: String = "results/site", jobs: Int = 1) {
         self.templateDirectory = templateDirectory

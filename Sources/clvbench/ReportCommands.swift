@@ -6,9 +6,11 @@ import Report
 import ResultStore
 
 /// Renders the site; shared by `report` and the end of `run`.
-func renderSite(db: String, out: String, templates: String, jobs: Int) throws -> String {
+func renderSite(db: String, out: String, templates: String, jobs: Int,
+                minVersions: Int = ChangePoints.defaultMinimumVersions) throws -> String {
     let store = try Store(path: db, mode: .readOnly)
     var builder = SiteBuilder(templateDirectory: templates, outputDirectory: out, jobs: jobs)
+    builder.changePointMinimumVersions = minVersions
     builder.isAncestor = { a, b, repository in ProvenanceProbe.isAncestor(a, of: b, repository: repository) }
     // The task-order page's ordering analysis needs the pretrained model's scores (one pass each, pretraining cached).
     for p in OrderingChecks.pretrainedScores(runs: try store.loadRuns().map(\.record)) {
@@ -35,13 +37,17 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Output directory.") var out = "results/site"
     @Option(help: "Template directory (page.xhtml, style.css); found beside the executable unless set.") var templates: String?
     @Option(help: "Threads rendering pages; one per core unless set.") var jobs = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Code versions with runs a history series needs before change points are marked.")
+    var minVersions = ChangePoints.defaultMinimumVersions
 
     func validate() throws {
         guard (1...256).contains(jobs) else { throw ValidationError("--jobs must be in 1...256, got \(jobs)") }
+        guard minVersions >= 3 else { throw ValidationError("--min-versions must be at least 3, got \(minVersions)") }
     }
 
     func run() throws {
-        let index = try renderSite(db: db, out: out, templates: try TemplateLocation.find(explicit: templates), jobs: jobs)
+        let index = try renderSite(db: db, out: out, templates: try TemplateLocation.find(explicit: templates), jobs: jobs,
+                                   minVersions: minVersions)
         print("report: \(index)")
     }
 }

@@ -137,7 +137,24 @@ struct ChangePointTests {
         let dense = ChangePoints.detect([0.80, 0.81, 0.79, 0.80, 0.60, 0.61, 0.59, 0.60]).changes
         #expect(dense == [4])
         #expect(ChangePoints.changes(alongGaps: y) == [7])
-        #expect(ChangePoints.changes(alongGaps: [nil, 1, 5]).isEmpty)  // fewer than three measured
+        #expect(ChangePoints.changes(alongGaps: [nil, 1, 5]).isEmpty)  // fewer than five measured
+    }
+
+    /// A clear step over 4 measured versions: detect finds it, but the history needs 5 versions
+    /// by default and says none; with the minimum lowered to 4 (or 5 versions given) it is found.
+    /// By hand: differences 0, -0.2, 0 have MAD 0, so sigma = sqrt(pi/2) * mean|d| / sqrt 2 =
+    /// 1.25331 * 0.066667 / 1.41421 = 0.059082; penalty 3 sigma^2 ln 4 = 0.014517. One segment
+    /// costs 4 * 0.1^2 = 0.04; the split at 2 costs 0 + 0.014517 (the best other split, at 1,
+    /// 0.026667 + 0.014517), so the change is at 2.
+    @Test func changePointsNeedFiveVersionsByDefault() {
+        let four: [Double?] = [0.80, 0.80, 0.60, 0.60]
+        let r = ChangePoints.detect([0.80, 0.80, 0.60, 0.60])
+        #expect(r.changes == [2])
+        #expect(abs(r.sigma - 0.059082) < 1e-6 && abs(r.penalty - 0.014517) < 1e-6, "\(r)")
+        #expect(r.segmentMeans.count == 2 && abs(r.segmentMeans[0] - 0.8) < 1e-12 && abs(r.segmentMeans[1] - 0.6) < 1e-12)
+        #expect(ChangePoints.changes(alongGaps: four).isEmpty)
+        #expect(ChangePoints.changes(alongGaps: four, minimumVersions: 4) == [2])
+        #expect(ChangePoints.changes(alongGaps: [0.80, 0.80, nil, 0.60, 0.60, 0.60]) == [3])
     }
 
     /// Values on a coarse grid make most consecutive differences equal, so their median

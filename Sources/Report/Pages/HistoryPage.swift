@@ -7,7 +7,8 @@ extension SiteBuilder.Context {
     /// versions, and the same regressions as an Atom feed.
     mutating func history() throws {
         let (p, main) = try page("History across code versions")
-        explain(main, "Each point is a metric's mean over a suite's cells for one code version (oldest left). Dashed lines mark change points found by penalised least-squares segmentation; regressions compare consecutive versions on identical cells.")
+        let minimum = builder.changePointMinimumVersions
+        explain(main, "Each point is a metric's mean over a suite's cells for one code version (oldest left). Dashed lines mark change points found by penalised least-squares segmentation, looked for only in a series measured at \(minimum) or more code versions (fewer give a noise level from too few differences); regressions compare consecutive versions on identical cells.")
         var regressions: [(suite: String, base: String, head: String, updated: String, row: VersionComparison.Row)] = []
         let records = data.runs.map(\.record)
         for suite in data.suites {
@@ -28,8 +29,11 @@ extension SiteBuilder.Context {
                 var marks = Set<Int>()
                 for m in data.methods(suiteRuns) {
                     let means = versions.map { v in Descriptive.mean(suiteRuns.filter { $0.record.method == m && $0.version == v.id }.compactMap { $0.metric[metric] }) }
-                    ChangePoints.changes(alongGaps: means).forEach { marks.insert($0) }  // versions without runs are gaps
+                    ChangePoints.changes(alongGaps: means, minimumVersions: minimum).forEach { marks.insert($0) }  // versions without runs are gaps
                     series.append((m, means, means, means))
+                }
+                if versions.count >= 2 && versions.count < minimum && metric == .last {
+                    explain(main, "No change points marked: they need at least \(minimum) code versions with runs (report --min-versions); this suite has \(versions.count).")
                 }
                 if versions.count >= 2 {
                     Charts.lines(main, label: "\(metric.label) across code versions", xLabels: versions.map(\.short), xLabel: "code version (commit, oldest first)", yLabel: "\(metric.label) (accuracy, fraction)",
