@@ -53,18 +53,18 @@ struct ByoWalkthroughCLITests {
 
     @Test func runsResumeAndEachMethodVersionIsStored() throws {
         let w = try walked(), text = w.output
-        // First run: 2 methods x 2 seeds; the same command again trains nothing.
-        #expect(text.contains("byo: 4 runs done, 0 diverged, 0 failed, 0 already stored"), "\(text)")
-        #expect(text.contains("byo: 0 runs done, 0 diverged, 0 failed, 4 already stored; 0 stages trained"), "\(text)")
-        // Each new method version: its 2 runs, the baseline's 2 not retrained.
-        #expect(text.components(separatedBy: "byo: 2 runs done, 0 diverged, 0 failed, 2 already stored").count == 3, "\(text)")
+        // First run: 2 methods x 2 orders x 3 seeds; the same command again trains nothing.
+        #expect(text.contains("byo: 12 runs done, 0 diverged, 0 failed, 0 already stored"), "\(text)")
+        #expect(text.contains("byo: 0 runs done, 0 diverged, 0 failed, 12 already stored; 0 stages trained"), "\(text)")
+        // Each new method version: its 6 runs, the baseline's 6 not retrained.
+        #expect(text.components(separatedBy: "byo: 6 runs done, 0 diverged, 0 failed, 6 already stored").count == 3, "\(text)")
         let runs = try runs(w)
-        #expect(runs.count == 2 + 6 + 1)
+        #expect(runs.count == 6 + 18 + 1)
         let versions = runs.filter { $0["method"] as? String == "my-method" }.compactMap { $0["method_version"] as? String }
-        #expect(versions.count == 6 && Set(versions).count == 3, "\(versions)")
+        #expect(versions.count == 18 && Set(versions).count == 3, "\(versions)")
         let distinct = Array(Set(versions)).sorted { a, b in versions.firstIndex(of: a)! < versions.firstIndex(of: b)! }
         #expect(distinct.count == 3 && distinct[2].hasPrefix(distinct[1] + "+") && distinct[2].hasSuffix("+dirty"))
-        #expect(runs.filter { $0["method"] as? String == "finetune" }.count == 2)
+        #expect(runs.filter { $0["method"] as? String == "finetune" }.count == 6)
         #expect(text.contains("base \(distinct[0].prefix(12)), head \(distinct[1].prefix(12))"), "\(text)")
         // Every trained run has 3 stages (pretrained, colours, sides) x 3 environments (sizes held
         // out), and its stored Last is the mean of the final row's trained columns.
@@ -74,6 +74,33 @@ struct ByoWalkthroughCLITests {
             #expect(abs((metrics["last"] as! Double) - (acc[2][0] + acc[2][1]) / 2) < 1e-9)
             // Accuracies are counts over the evaluation split.
             for v in acc.joined() { #expect(abs(v * Double(Self.evaluation) - (v * Double(Self.evaluation)).rounded()) < 1e-9) }
+        }
+    }
+
+    /// compare between the two commits: 6 pairs (2 orders x 3 seeds), so no row is insufficient,
+    /// and each metric's difference is the mean over (order, seed) of head minus base, by hand.
+    @Test func compareOfTheTwoCommitsPairsEveryCell() throws {
+        let w = try walked()
+        #expect(w.output.contains("No row has fewer than 5 pairs"), "\(w.output)")
+        let mine = try runs(w).filter { $0["method"] as? String == "my-method" }
+        let versions = mine.compactMap { $0["method_version"] as? String }
+        let first = versions[0], second = versions.first { !$0.contains(first) && !$0.contains("+") }!
+        func metric(_ version: String, _ name: String) -> [String: Double] {
+            mine.filter { $0["method_version"] as? String == version }.reduce(into: [:]) { out, run in
+                out["\(run["order"]!)/\(run["seed"]!)"] = (run["metrics"] as! [String: Any])[name] as? Double
+            }
+        }
+        let r = try CLI.run(["compare", first, second, "--method", "my-method", "--format", "json",
+                             "--db", w.dir.appendingPathComponent("byo.sqlite").path])
+        #expect(r.status == 0 || r.status == 1, "\(r.stderr)")
+        let rows = (try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any])["rows"] as! [[String: Any]]
+        #expect(rows.count == 7)
+        for row in rows {
+            let name = row["metric"] as! String, base = metric(first, name), head = metric(second, name)
+            #expect(base.count == 6 && Set(base.keys) == Set(head.keys), "\(name)")
+            let mean = base.keys.map { head[$0]! - base[$0]! }.reduce(0, +) / 6
+            #expect(row["pairs"] as? Int == 6 && row["insufficient"] as? Bool == false, "\(row)")
+            #expect(abs((row["difference"] as! Double) - mean) < 1e-9, "\(name): \(row) vs \(mean)")
         }
     }
 
@@ -104,7 +131,7 @@ struct ByoWalkthroughCLITests {
         let versions = try runs(w).filter { $0["method"] as? String == "my-method" }.compactMap { $0["method_version"] as? String }
         let history = try String(contentsOf: site.appendingPathComponent("history.html"), encoding: .utf8)
         for v in Set(versions) { #expect(history.contains(String(v.prefix(10))), "\(v)") }
-        #expect(FileManager.default.fileExists(atPath: site.appendingPathComponent("runs/9.html").path))
+        #expect(FileManager.default.fileExists(atPath: site.appendingPathComponent("runs/25.html").path))
         // The pretraining cache went to the work directory, where the walk-through runs.
         #expect(FileManager.default.fileExists(atPath: w.dir.appendingPathComponent("results/cache").path))
     }

@@ -74,7 +74,7 @@ step "the pages"
 "$clvbench" report --db byo.sqlite --out site
 cat <<EOF
 Open $work/site/index.html. Where to look:
-  leaderboard-byo.html     finetune, my-method (each version) and paper-baseline (imported), with CIs over seeds
+  leaderboard-byo.html     finetune, my-method (latest version) and paper-baseline (imported), CIs over cells
   history.html             my-method across its three versions
   runs/                    one page per run: accuracy matrix, code versions, the imported file's sha256
   contributions-byo.html   contribution scores and Shapley attribution per method
