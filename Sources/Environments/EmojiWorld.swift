@@ -98,12 +98,12 @@ public struct EmojiWorld: EnvironmentWorld {
         let chosen = try Self.environments(config, catalog) { font.hasGlyph($0) }
         let worldKey = RandomKey("clvbench-emoji", .int(config.seed))
         var infos: [EnvironmentInfo] = [], cls: [[EmojiCatalog.Emoji]] = [], ds: [EmojiDomain] = [], own: [Int] = [], keys: [RandomKey] = []
-        for (e, (source, pool)) in chosen.enumerated() {
+        for (e, (_, pool)) in chosen.enumerated() {
             let held = e >= config.trained
             let name = held ? EnvironmentNames.heldOut(e - config.trained) : EnvironmentNames.trained(e)
             let envKey = worldKey.child("environment", .string(name))
             var classStream = RandomStream(key: envKey.child("classes"))
-            let picked = classStream.permutation(pool.count).prefix(config.classes).sorted().map { pool[$0] }
+            let picked = Self.pickClasses(pool, count: config.classes, &classStream)
             var langStream = RandomStream(key: envKey.child("language"))
             cls.append(picked)
             ds.append(EmojiDomain.base.interpolated(toward: EmojiDomain.own(key: envKey.child("vision")), by: Float(1 - similarity.sv)))
@@ -170,6 +170,23 @@ public struct EmojiWorld: EnvironmentWorld {
             }
             return (source, pool)
         }
+    }
+
+    /// An environment's classes: its source's subgroups in a seeded order, each subgroup's emoji
+    /// in a seeded order, the first `count` of that sequence (so they fill from one subgroup and
+    /// spill into the next only when it runs out), returned in catalog order. A semantic
+    /// environment is then a coherent set inside its group ("faces of concern", "ground
+    /// transport"), as a COCO supercategory is, rather than a sample that averages its group out;
+    /// a taxonomic environment is one subgroup, so this is a plain seeded draw from it.
+    static func pickClasses(_ pool: [EmojiCatalog.Emoji], count: Int, _ s: inout RandomStream) -> [EmojiCatalog.Emoji] {
+        var subgroups: [String] = []
+        for e in pool where subgroups.last != e.subgroup && !subgroups.contains(e.subgroup) { subgroups.append(e.subgroup) }
+        var order: [Int] = []
+        for g in s.permutation(subgroups.count) {
+            let members = pool.indices.filter { pool[$0].subgroup == subgroups[g] }
+            order += s.permutation(members.count).map { members[$0] }
+        }
+        return order.prefix(count).sorted().map { pool[$0] }
     }
 
     /// Every check `init` makes that needs the catalog and the font file but no rendering.
