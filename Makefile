@@ -4,7 +4,7 @@
 #
 # System packages the build and the suites need, and those the tests add (a one-node Slurm
 # cluster). .ci/run installs the same lists.
-PACKAGES := pkg-config libopenblas-dev libsqlite3-dev libxml2-dev zlib1g-dev libpng-dev dataset-fashion-mnist python3-pip \
+PACKAGES := pkg-config libopenblas-dev libsqlite3-dev libxml2-dev zlib1g-dev libpng-dev libjpeg62-turbo-dev dataset-fashion-mnist python3-pip \
   libfreetype-dev fonts-noto-color-emoji unicode-data
 TEST_PACKAGES := munge slurmctld slurmd slurm-client chromium python3-numpy
 SWIFT ?= swift

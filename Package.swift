@@ -35,6 +35,9 @@ let package = Package(
         .systemLibrary(
             name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
+            providers: [.apt(["libjpeg62-turbo-dev"])]),
 
         // prctl(PR_SET_CHILD_SUBREAPER) for containing external methods' descendants (no library to link).
         .systemLibrary(name: "CProcessControl", path: "Sources/CProcessControl"),
@@ -47,7 +50,7 @@ let package = Package(
         .target(name: "Report", dependencies: ["ResultStore", "Analysis", "CLibXML2"]),
         .target(name: "Harness", dependencies: ["Continual", "Model", "Environments", "Analysis", "ResultStore", "Linalg", "Yams", "CProcessControl",
                                              .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Environments", dependencies: ["Linalg", "CZlib", "CFreeType", "CPNG"]),
+        .target(name: "Environments", dependencies: ["Linalg", "CZlib", "CFreeType", "CPNG", "CJPEG"]),
         // Performance figures for `clvbench bench`; lives beside the benchmark suites.
         .target(name: "Benchmarks", dependencies: ["Linalg", "Environments", "Model", "Continual", "Analysis", "Harness", "ResultStore", "Report"], path: "benchmarks/perf",
                 exclude: ["README.md", "peer_numpy.py", "minilm_numpy.py"]),

@@ -72,7 +72,7 @@ public struct ManifestWorld: EnvironmentWorld {
         var images: [String: [Float]] = [:]
         let all = config.environments.flatMap { $0.train + $0.evaluation } + config.pretraining
         for entry in all where images[entry.path] == nil {
-            images[entry.path] = try PNG.decode(file: entry.path).modelInput(size: config.imageSize)
+            images[entry.path] = try ImageFile.decode(file: entry.path).modelInput(size: config.imageSize)
         }
         self.images = images
         environments = config.environments.map {

@@ -142,7 +142,7 @@ struct ManifestReader {
             }
             if files[path] == nil {
                 guard let bytes = FileManager.default.contents(atPath: path) else { throw fail(n, "path", "\(path): no such file") }
-                do { _ = try PNG.decode(bytes, path: path) } catch let e as ImageFileError { throw fail(n, "path", e.description) }
+                do { _ = try ImageFile.decode(bytes, path: path) } catch let e as ImageFileError { throw fail(n, "path", e.description) }
                 files[path] = hex(SHA256.hash(data: bytes))
             }
             hasher.update(data: Data("\(row["path"]!.utf8.count) \(row["path"]!) \(files[path]!)\n".utf8))
