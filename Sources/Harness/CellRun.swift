@@ -3,6 +3,7 @@ import Continual
 import Foundation
 import Linalg
 import Model
+import ResultStore
 
 /// What stage t did to an earlier environment s: the contribution scores (DESIGN.md section 5)
 /// and the forgetting f(s, t) = R[t-1][s] - R[t][s].
@@ -25,13 +26,9 @@ public struct StageAttribution: Sendable, Codable, Equatable {
     public var loss: [Double]
 }
 
-/// Per environment and stage: the embedding summaries the report shows.
-public struct EmbeddingStats: Sendable, Codable, Equatable {
-    public var stage: Int
-    public var environment: String
-    public var alignment: Double
-    public var modalityGap: Double
-}
+/// Per environment and stage: the embedding summaries the report shows (one type from the
+/// trainer to the store).
+public typealias EmbeddingStats = RunRecord.EmbeddingRow
 
 /// The outcome of one cell.
 public struct CellResult: Sendable {
@@ -62,15 +59,19 @@ public struct CheckpointEvaluation: Sendable {
     private(set) var loss: [Double] = []
     private(set) var images: [Matrix] = []
     private(set) var captions: [Matrix] = []
+    /// Symmetric InfoNCE of each environment's evaluation pairs at the checkpoint's logit scale
+    /// (nil when the checkpoint has none: external methods).
+    private(set) var clipLoss: [Double?] = []
     /// Each environment's embedding summary, made once here: the embedding statistics of this
     /// stage and the contribution scores of the next both read it.
     private(set) var summaries: [EmbeddingSummary] = []
 
-    mutating func append(accuracy a: Double, loss l: Double, images v: Matrix, captions u: Matrix) {
+    mutating func append(accuracy a: Double, loss l: Double, images v: Matrix, captions u: Matrix, clipLoss c: Double? = nil) {
         accuracy.append(a)
         loss.append(l)
         images.append(v)
         captions.append(u)
+        clipLoss.append(c)
         summaries.append(EmbeddingSummary(EnvironmentEmbeddings(images: v, captions: u)))
     }
 
@@ -80,6 +81,7 @@ public struct CheckpointEvaluation: Sendable {
         loss.append(l)
         images.append(other.images[e])
         captions.append(other.captions[e])
+        clipLoss.append(other.clipLoss[e])
         summaries.append(other.summaries[e])
     }
 }
@@ -132,7 +134,9 @@ public struct CellRunner: Sendable {
         for ev in data.evaluation {
             let r = evaluate(model: model, images: ev.images, labels: ev.labels, promptTokens: ev.promptTokens,
                              captionTokens: ev.captionTokens)
-            c.append(accuracy: r.accuracy, loss: r.loss, images: r.imageEmbeddings!, captions: r.captionEmbeddings!)
+            let v = r.imageEmbeddings!, u = r.captionEmbeddings!
+            c.append(accuracy: r.accuracy, loss: r.loss, images: v, captions: u,
+                     clipLoss: contrastiveLossValue(images: v, captions: u, logScale: model.logScale.storage[0]))
         }
         return c
     }
@@ -226,7 +230,8 @@ public struct CellRunner: Sendable {
     func embeddingStats(stage: Int, _ cp: CheckpointEvaluation) -> [EmbeddingStats] {
         data.names.indices.map { i in
             let s = cp.summaries[i]
-            return EmbeddingStats(stage: stage, environment: data.names[i], alignment: s.matchedAlignment, modalityGap: s.modalityGap)
+            return EmbeddingStats(stage: stage, environment: data.names[i], alignment: s.matchedAlignment, modalityGap: s.modalityGap,
+                                  clipLoss: cp.clipLoss[i])
         }
     }
 

@@ -9,6 +9,8 @@ import ResultStore
 /// the four contribution scores between its trained environments, their spread σ, the
 /// distribution similarity beside the old mean cosine, and pairwise OOD detection (MCM AUROC).
 public struct PretrainedChecks: Sendable {
+    /// The model's name on the suite's `models:` axis.
+    public var model: String
     public var similarity: SimilaritySetting
     /// Trained environments, world order.
     public var environments: [String]
@@ -22,7 +24,8 @@ public struct PretrainedChecks: Sendable {
     /// Pearson over ordered pairs between Con_I→T(a,b) and AUROC(a,b) (the paper reports it negative).
     public var pearsonConAUROC: Double
 
-    public init(world: PreparedWorld, similarity: SimilaritySetting, temperature: Double = 1) {
+    public init(world: PreparedWorld, model: String = "mlp-bag", similarity: SimilaritySetting, temperature: Double = 1) {
+        self.model = model
         self.similarity = similarity
         let trained = world.trainedEnvironments
         environments = trained.map { world.data.names[$0] }
@@ -56,62 +59,75 @@ public struct PretrainedChecks: Sendable {
 }
 
 /// The paper's checks over a suite's stored runs, with the pretrained model's scores of each
-/// similarity setting: T1 on the cross-entropy drift, T2 (CLV against λ), σ and pairwise OOD.
+/// (model, similarity setting): T1 on the drift of CE, CLIP and their sum, T2 (CLV against λ),
+/// σ and pairwise OOD. Protocols and models never pool (PaperCheckGroup).
 public struct PaperChecks: Sendable {
-    /// T1 for one method (label, so each λ is its own group): ΔCE(t→t') on Con_I→T and Con_T→I.
+    /// T1 for one (protocol, model, method label), so each λ is its own fit.
     public struct LossDrift: Sendable {
-        public var method: String
+        public var group: PaperCheckGroup
         public var clipWeight: Double
         public var runs: Int
         public var decomposition: LossDecomposition
+        /// Every run of the group stored its per-checkpoint CLIP losses. When not (external,
+        /// imported, or stored before schema v7), only the ΔCE fit means anything.
+        public var clipLossKnown: Bool
+        public var method: String { group.method }
     }
 
-    /// T2 for one method family (the method and its parameters other than clip_weight).
+    /// T2 for one (protocol, model, method family): the method and its parameters but λ.
     public struct AlignmentByWeight: Sendable {
-        public var family: String
+        public var group: PaperCheckGroup
         /// (λ, mean CLV, n stages) per level, ascending λ.
         public var levels: [(clipWeight: Double, clv: Double, n: Int)]
         public var runs: Int
         public var spearman: RankCorrelationInterval
+        public var family: String { group.method }
     }
 
     public var suite: String
     public var pretrained: [PretrainedChecks]
     public var lossDrift: [LossDrift]
     public var alignment: [AlignmentByWeight]
+    /// Done built-in runs without per-checkpoint CLIP losses (stored before schema v7): their
+    /// groups fit ΔCE only.
+    public var runsWithoutCLIPLoss: Int
 
-    /// `worlds`: the pretrained checks of each similarity setting the runs use.
+    /// `pretrained`: the checks of each (model, similarity setting) the runs use.
     public static func compute(suite: String, runs: [RunRecord], pretrained: [PretrainedChecks],
                                bootstrap: Bootstrap = Bootstrap()) -> PaperChecks {
         let done = runs.filter { $0.status == .done && !$0.external }
-        let strata = Dictionary(uniqueKeysWithValues: pretrained.enumerated().map { ("\($1.similarity.sv) \($1.similarity.sl)", $0) })
+        func key(_ model: String, _ sv: Double, _ sl: Double) -> String { "\(model) \(sv) \(sl)" }
+        let strata = Dictionary(pretrained.enumerated().map { (key($1.model, $1.similarity.sv, $1.similarity.sl), $0) }, uniquingKeysWith: { a, _ in a })
 
         // T1: one transition per consecutive pair of stages of every run.
-        var transitions: [String: [LossTransition]] = [:], weights: [String: Double] = [:], cellsOf: [String: Set<Int>] = [:]
+        var transitions: [PaperCheckGroup: [LossTransition]] = [:], weights: [PaperCheckGroup: Double] = [:]
+        var cellsOf: [PaperCheckGroup: Set<Int>] = [:], withoutCLIP = 0, unknownCLIP: Set<PaperCheckGroup> = []
         for (cell, r) in done.enumerated() {
-            guard let s = strata["\(r.sv) \(r.sl)"] else { continue }
+            guard let s = strata[key(r.model, r.sv, r.sl)] else { continue }
             let p = pretrained[s]
-            for tr in r.lossTransitions {
+            let steps = r.lossTransitions
+            if !steps.allSatisfy({ $0.deltaCLIP != nil }) { withoutCLIP += 1; unknownCLIP.insert(r.lossDriftGroup) }
+            for tr in steps {
                 guard let a = p.environments.firstIndex(of: tr.from), let b = p.environments.firstIndex(of: tr.to) else { continue }
-                transitions[r.method, default: []].append(LossTransition(
-                    cell: cell, stratum: s, deltaCE: tr.deltaCE, deltaCLIP: 0, clipWeight: 0,
+                transitions[r.lossDriftGroup, default: []].append(LossTransition(
+                    cell: cell, stratum: s, deltaCE: tr.deltaCE, deltaCLIP: tr.deltaCLIP ?? 0, clipWeight: r.clipWeight,
                     conImageToText: p.con.value(.imageToText, a, b), conTextToImage: p.con.value(.textToImage, a, b)))
-                weights[r.method] = r.clipWeight
-                cellsOf[r.method, default: []].insert(cell)
+                weights[r.lossDriftGroup] = r.clipWeight
+                cellsOf[r.lossDriftGroup, default: []].insert(cell)
             }
         }
-        let drift = transitions.keys.sorted().map { m in
-            LossDrift(method: m, clipWeight: weights[m]!, runs: cellsOf[m]!.count,
-                      decomposition: LossDecomposition.analyse(transitions[m]!, bootstrap: bootstrap))
+        let drift = transitions.keys.sorted().map { g in
+            LossDrift(group: g, clipWeight: weights[g]!, runs: cellsOf[g]!.count,
+                      decomposition: LossDecomposition.analyse(transitions[g]!, bootstrap: bootstrap), clipLossKnown: !unknownCLIP.contains(g))
         }
 
         // T2: CLV(t) = matched alignment of t's evaluation pairs just after training t.
-        var byFamily: [String: [(lambda: Double, clv: Double, cell: Int)]] = [:]
+        var byFamily: [PaperCheckGroup: [(lambda: Double, clv: Double, cell: Int)]] = [:]
         for (cell, r) in done.enumerated() {
-            for a in r.alignmentAfterTraining { byFamily[r.methodFamily, default: []].append((r.clipWeight, a.clv, cell)) }
+            for a in r.alignmentAfterTraining { byFamily[r.alignmentGroup, default: []].append((r.clipWeight, a.clv, cell)) }
         }
-        let alignment = byFamily.keys.sorted().map { f -> AlignmentByWeight in
-            let rows = byFamily[f]!
+        let alignment = byFamily.keys.sorted().map { g -> AlignmentByWeight in
+            let rows = byFamily[g]!
             let lambdas = Array(Set(rows.map(\.lambda))).sorted()
             let levels = lambdas.map { l -> (clipWeight: Double, clv: Double, n: Int) in
                 let c = rows.filter { $0.lambda == l }.map(\.clv)
@@ -119,9 +135,9 @@ public struct PaperChecks: Sendable {
             }
             let rho = RankCorrelationInterval.spearman(rows.map(\.lambda), rows.map(\.clv), clusters: rows.map(\.cell),
                                                        strata: rows.map { lambdas.firstIndex(of: $0.lambda)! }, bootstrap: bootstrap)
-            return AlignmentByWeight(family: f, levels: levels, runs: Set(rows.map(\.cell)).count, spearman: rho)
+            return AlignmentByWeight(group: g, levels: levels, runs: Set(rows.map(\.cell)).count, spearman: rho)
         }
-        return PaperChecks(suite: suite, pretrained: pretrained, lossDrift: drift, alignment: alignment)
+        return PaperChecks(suite: suite, pretrained: pretrained, lossDrift: drift, alignment: alignment, runsWithoutCLIPLoss: withoutCLIP)
     }
 }
 

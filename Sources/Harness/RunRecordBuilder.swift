@@ -39,7 +39,7 @@ enum RunRecordBuilder {
                   driftVision: $0.driftVision, driftLanguage: $0.driftLanguage, forgetting: $0.forgetting)
         }
         r.attributions = result.attributions.map { .init(stage: $0.stage, environment: $0.environment, accuracy: $0.accuracy, loss: $0.loss) }
-        r.embeddings = result.embeddingStats.map { .init(stage: $0.stage, environment: $0.environment, alignment: $0.alignment, modalityGap: $0.modalityGap) }
+        r.embeddings = result.embeddingStats
         return r
     }
 }

@@ -28,7 +28,7 @@ struct SuiteParser {
         }
         let top = try mapping(root, "", keys: ["name", "description", "seed", "world", "orders", "similarity",
                                                "methods", "seeds", "model", "models", "training", "pretraining", "analysis",
-                                               "protocols"],
+                                               "protocols", "clip_weights"],
                               required: ["name", "world", "orders", "similarity", "methods", "seeds"])
         var settings = ExperimentSettings()
         let name = try string(top["name"]!, "name")
@@ -57,10 +57,11 @@ struct SuiteParser {
         let trained = names
         let orders = try parseOrders(top["orders"]!, trained: trained)
         let similarities = try parseSimilarity(top["similarity"]!)
-        let methods = try parseMethods(top["methods"]!)
+        var methods = try parseMethods(top["methods"]!)
         let seeds = try parseSeeds(top["seeds"]!)
         let protocols = try top["protocols"].map { try parseProtocols($0) } ?? [.adaptive]
         try checkProtocols(protocols, methods: methods, top["protocols"], top["methods"]!)
+        if let weights = top["clip_weights"] { methods = try expandClipWeights(weights, methods: methods, top["methods"]!) }
         var suite = Suite(name: name, description: description, path: file, text: text, hash: StableHasher.hex(text),
                           seed: seed, environmentNames: names, orders: orders, similarities: similarities,
                           methods: methods, models: models, seeds: seeds, settings: settings)
@@ -420,8 +421,7 @@ struct SuiteParser {
                     for (k, v) in map where k != "name" && k != "label" {
                         params[k] = try double(v, "\(field).\(k)", -1e12...1e12)
                     }
-                    let defaultLabel = params.isEmpty ? name : name + "(" + params.keys.sorted().map { "\($0)=\(format(params[$0]!))" }.joined(separator: ",") + ")"
-                    spec = MethodSpec(label: label ?? defaultLabel, name: name, parameters: params, external: nil)
+                    spec = MethodSpec(label: label ?? defaultLabel(name, params), name: name, parameters: params, external: nil)
                     try checkBuiltIn(spec, nameNode, field)
                 }
             }
@@ -435,6 +435,49 @@ struct SuiteParser {
             out.append(spec)
         }
         guard !out.isEmpty else { throw fail(node, "methods", "the list is empty") }
+        return out
+    }
+
+    /// A built-in method's label when the suite gives none: its name and parameters.
+    func defaultLabel(_ name: String, _ params: [String: Double]) -> String {
+        params.isEmpty ? name : name + "(" + params.keys.sorted().map { "\($0)=\(format(params[$0]!))" }.joined(separator: ",") + ")"
+    }
+
+    /// `clip_weights: [0, 1, 5]`: every built-in method once per λ (issue 16's grid axis). λ = 0
+    /// leaves the method as written, so its cells keep the hashes of a suite without the axis; a
+    /// λ > 0 adds `clip_weight` as if the method listed it. External methods appear once (their
+    /// objective is their own). A method that sets clip_weight itself conflicts with the axis.
+    func expandClipWeights(_ node: Node, methods: [MethodSpec], _ methodsNode: Node) throws -> [MethodSpec] {
+        let range = TrainingObjective.parameter.range
+        var weights: [Double] = []
+        for (i, n) in try list(node, "clip_weights").enumerated() {
+            let field = "clip_weights[\(i)]"
+            let w = try double(n, field, range)
+            guard !weights.contains(w) else { throw fail(n, field, "λ = \(format(w)) appears twice") }
+            weights.append(w)
+        }
+        guard !weights.isEmpty else { throw fail(node, "clip_weights", "the list is empty") }
+        let methodNodes = (try? list(methodsNode, "methods")) ?? []
+        var out: [MethodSpec] = []
+        for (i, m) in methods.enumerated() {
+            guard m.external == nil else { out.append(m); continue }
+            if m.parameters[TrainingObjective.parameter.name] != nil {
+                throw fail(i < methodNodes.count ? methodNodes[i] : node, "methods[\(i)].clip_weight",
+                           "method '\(m.label)' sets clip_weight itself and clip_weights: sets it for every method; keep one of the two")
+            }
+            let labelled = m.label != defaultLabel(m.name, m.parameters)
+            for w in weights {
+                var copy = m
+                if w != 0 {
+                    copy.parameters[TrainingObjective.parameter.name] = w
+                    copy.label = labelled ? "\(m.label)(clip_weight=\(format(w)))" : defaultLabel(m.name, copy.parameters)
+                }
+                if let clash = out.first(where: { $0.label == copy.label }) {
+                    throw fail(node, "clip_weights", "clip_weights: makes a second method labelled '\(clash.label)'; give the methods different labels")
+                }
+                out.append(copy)
+            }
+        }
         return out
     }
 

@@ -45,6 +45,18 @@ public func oneHot(_ labels: [Int], classes: Int) -> Matrix {
     return m
 }
 
+/// The symmetric InfoNCE of `contrastiveLoss` without gradients, accumulated in Double: what
+/// evaluation reports of a checkpoint (the whole evaluation set is the batch).
+public func contrastiveLossValue(images v: Matrix, captions u: Matrix, logScale t: Float) -> Double {
+    precondition(v.rows == u.rows && v.cols == u.cols, "one caption per image")
+    let n = v.rows
+    let logits = expf(t) * matmul(v, .none, u, .transposed)
+    let byImage = logits.logSoftmaxRows(), byCaption = logits.transposed().logSoftmaxRows()
+    var total = 0.0
+    for i in 0..<n { total -= Double(byImage.storage[i * n + i]) + Double(byCaption.storage[i * n + i]) }
+    return total / Double(2 * n)
+}
+
 /// Symmetric InfoNCE (CLIP's pretraining loss): image i should pick caption i among the batch,
 /// and caption i image i. Returns the loss and gradients for both unit-embedding sets and t.
 public func contrastiveLoss(images v: Matrix, captions u: Matrix, logScale t: Float)

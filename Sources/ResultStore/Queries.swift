@@ -93,9 +93,9 @@ extension Store {
                                                          accuracy: [try row[4], try row[5], try row[6]],
                                                          loss: [try row[7], try row[8], try row[9]]))
             }
-            try each("stage, environment, alignment, modality_gap", "embedding_stat", "stage, environment") { i, row in
+            try each("stage, environment, alignment, modality_gap, clip_loss", "embedding_stat", "stage, environment") { i, row in
                 runs[i].record.embeddings.append(.init(stage: try row.index("stage"), environment: try row[3], alignment: try row[4],
-                                                       modalityGap: try row[5]))
+                                                       modalityGap: try row[5], clipLoss: try row[6] as Double?))
             }
             for run in runs { try Self.checkMatrix(run, path: path) }
             return runs

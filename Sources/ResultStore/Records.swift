@@ -48,10 +48,16 @@ public struct RunRecord: Sendable, Equatable {
         }
     }
 
-    public struct EmbeddingRow: Sendable, Equatable {
+    /// One environment's evaluation pairs at one stage's checkpoint: what the embeddings say
+    /// beyond accuracy (the harness makes these, the store keeps them, pages show them).
+    public struct EmbeddingRow: Sendable, Equatable, Codable {
         public var stage: Int, environment: String, alignment: Double, modalityGap: Double
-        public init(stage: Int, environment: String, alignment: Double, modalityGap: Double) {
+        /// Symmetric InfoNCE over the environment's evaluation pairs at the checkpoint's logit
+        /// scale: the CLIP term of T1's ΔCLIP. Nil for external and imported runs (no logit scale).
+        public var clipLoss: Double?
+        public init(stage: Int, environment: String, alignment: Double, modalityGap: Double, clipLoss: Double? = nil) {
             self.stage = stage; self.environment = environment; self.alignment = alignment; self.modalityGap = modalityGap
+            self.clipLoss = clipLoss
         }
     }
 

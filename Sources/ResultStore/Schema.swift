@@ -5,7 +5,8 @@ import GRDB
 enum Schema {
     /// Identifiers of every migration this version knows, in order. A database that has
     /// applied one not in this list was written by a newer clvbench.
-    static let migrationIDs = ["v1", "v2-run-log", "v3-benchmark-context", "v4-method-version-import", "v5-run-model", "v6-run-protocol"]
+    static let migrationIDs = ["v1", "v2-run-log", "v3-benchmark-context", "v4-method-version-import", "v5-run-model", "v6-run-protocol",
+                                "v7-embedding-clip-loss"]
     static let version = migrationIDs.count
 
     static var migrator: DatabaseMigrator {
@@ -134,6 +135,11 @@ enum Schema {
         // encoders, frozen trains a shared head); runs stored before it were adaptive.
         m.registerMigration("v6-run-protocol") { db in
             try db.execute(sql: "ALTER TABLE run ADD COLUMN protocol TEXT NOT NULL DEFAULT 'adaptive'")
+        }
+        // v7: the CLIP loss of each environment's evaluation pairs at each checkpoint (T1's
+        // ΔCLIP); NULL for runs stored before it and for external or imported runs.
+        m.registerMigration("v7-embedding-clip-loss") { db in
+            try db.execute(sql: "ALTER TABLE embedding_stat ADD COLUMN clip_loss REAL")
         }
         return m
     }

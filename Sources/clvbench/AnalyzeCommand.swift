@@ -12,10 +12,11 @@ struct Analyze: ParsableCommand {
             For each suite in the database: the pretrained model's four contribution scores \
             (Con_I→T, Con_T→I, Con_I→I, Con_T→T) between its trained environments and their spread σ, \
             the distribution similarity beside the old mean cosine, pairwise MCM AUROC (environment a's \
-            images and prompts against b's images) and its Pearson with Con_I→T; T1, the fit \
-            ΔCE(t→t') = β1·Con_I→T + β2·Con_T→I + α per method with bootstrap CIs over runs and R²; T2, \
-            CLV (matched alignment of t's evaluation pairs after training t) per clip_weight λ and \
-            Spearman(λ, CLV) with a CI per method family; T3, wherever a (model, method, similarity) \
+            images and prompts against b's images) and its Pearson with Con_I→T; T1, the fits \
+            ΔX(t→t') = β1·Con_I→T + β2·Con_T→I + α for X = CE, CLIP and LOSS = CE + λ·CLIP per \
+            (protocol, model, method) with bootstrap CIs over runs and R², and how often the CLIP term \
+            flips the sign of ΔCE; T2, CLV (matched alignment of t's evaluation pairs after training t) \
+            per clip_weight λ and Spearman(λ, CLV) with a CI per (protocol, model, method family); T3, wherever a (model, method, similarity) \
             group ran all orders or at least 12, the ordering validation: forgetting, BWT and Last per \
             order, their Pearson and Spearman with the order cost C(π) (CIs over orders), best and worst \
             orders, the guided (cheapest) order's rank and regret (CIs over seeds), and which cost \
@@ -47,13 +48,17 @@ struct Analyze: ParsableCommand {
             do { parsed = try Suite.parse(text: mine[0].suiteText, file: "suite '\(mine[0].suiteName)' stored in \(db)") } catch {
                 throw CLIError("\(error)")
             }
-            let used = Set(mine.map { "\($0.sv) \($0.sl)" })
+            let used = Set(mine.map { "\($0.model) \($0.sv) \($0.sl)" })
             var pretrained: [PretrainedChecks] = []
-            for sim in parsed.similarities where used.contains("\(sim.sv) \(sim.sl)") {
-                do {
-                    let world = try PreparedWorld(settings: parsed.settings, similarity: sim)
-                    pretrained.append(PretrainedChecks(world: world, similarity: sim, temperature: temperature))
-                } catch { throw CLIError("\(error)") }
+            for model in parsed.models {
+                var settings = parsed.settings
+                settings.model = model.description
+                for sim in parsed.similarities where used.contains("\(model.name) \(sim.sv) \(sim.sl)") {
+                    do {
+                        let world = try PreparedWorld(settings: settings, similarity: sim)
+                        pretrained.append(PretrainedChecks(world: world, model: model.name, similarity: sim, temperature: temperature))
+                    } catch { throw CLIError("\(error)") }
+                }
             }
             results.append(PaperChecks.compute(suite: parsed.name, runs: mine, pretrained: pretrained,
                                                bootstrap: Bootstrap(resamples: resamples)))
@@ -95,22 +100,28 @@ struct Analyze: ParsableCommand {
                     scores[s.key] = p.con.values[s]!.map { $0.map(num) }
                     sigma[s.key] = num(p.con.spread(s))
                 }
-                return ["sv": p.similarity.sv, "sl": p.similarity.sl, "environments": p.environments,
+                return ["model": p.model, "sv": p.similarity.sv, "sl": p.similarity.sl, "environments": p.environments,
                         "con": scores, "sigma": sigma,
                         "distribution_similarity": ["images": num(p.distributionSimilarity.images), "captions": num(p.distributionSimilarity.captions)],
                         "mean_cosine": ["images": num(p.meanCosine.images), "captions": num(p.meanCosine.captions)],
                         "pairwise_auroc": p.pairwiseAUROC.map { $0.map(num) },
                         "pearson_con_i_t_auroc": num(p.pearsonConAUROC)]
             },
+            "runs_without_clip_loss": r.runsWithoutCLIPLoss,
             "t1": r.lossDrift.map { d -> [String: Any] in
-                let f = d.decomposition.fits[.ce]!
-                return ["method": d.method, "clip_weight": d.clipWeight, "runs": d.runs, "transitions": d.decomposition.n,
-                        "component": LossComponent.ce.key,
-                        "beta1_con_i_t": interval(f.beta1), "beta2_con_t_i": interval(f.beta2), "alpha": interval(f.alpha),
-                        "r_squared": interval(f.rSquared)]
+                var fits: [String: Any] = [:]
+                for c in LossComponent.allCases where c == .ce || d.clipLossKnown {
+                    let f = d.decomposition.fits[c]!
+                    fits[c.key] = ["beta1_con_i_t": interval(f.beta1), "beta2_con_t_i": interval(f.beta2), "alpha": interval(f.alpha),
+                                   "r_squared": interval(f.rSquared), "constant": f.constantResponse] as [String: Any]
+                }
+                return ["protocol": d.group.trainingProtocol, "model": d.group.model, "method": d.method,
+                        "clip_weight": d.clipWeight, "runs": d.runs, "transitions": d.decomposition.n,
+                        "fits": fits, "clip_loss_known": d.clipLossKnown,
+                        "sign_flips": d.clipLossKnown ? d.decomposition.signFlips as Any : NSNull()]
             },
             "t2": r.alignment.map { a -> [String: Any] in
-                ["family": a.family, "runs": a.runs,
+                ["protocol": a.group.trainingProtocol, "model": a.group.model, "family": a.family, "runs": a.runs,
                  "levels": a.levels.map { ["clip_weight": $0.clipWeight, "clv": num($0.clv), "n": $0.n] as [String: Any] },
                  "spearman": interval(a.spearman.rho), "defined_resamples": a.spearman.defined]
             },
@@ -142,20 +153,27 @@ struct Analyze: ParsableCommand {
     static func text(_ r: PaperChecks) -> String {
         var out = ["suite \(r.suite)"]
         for p in r.pretrained {
-            out.append("  pretrained, sv \(p.similarity.sv) sl \(p.similarity.sl): σ " + ConScore.allCases.map { "\($0.paperName) \(f(p.con.spread($0)))" }.joined(separator: "  "))
+            out.append("  pretrained \(p.model), sv \(p.similarity.sv) sl \(p.similarity.sl): σ " + ConScore.allCases.map { "\($0.paperName) \(f(p.con.spread($0)))" }.joined(separator: "  "))
             out.append("    distribution similarity images \(f(p.distributionSimilarity.images)) captions \(f(p.distributionSimilarity.captions))"
                        + " (mean cosine \(f(p.meanCosine.images)), \(f(p.meanCosine.captions)))")
             let off = p.pairwiseAUROC.enumerated().flatMap { a, row in row.enumerated().filter { $0.offset != a }.map(\.element) }
             out.append("    pairwise MCM AUROC mean \(f(Descriptive.mean(off))) (n \(off.count)), Pearson(Con_I→T, AUROC) \(f(p.pearsonConAUROC))")
         }
         for d in r.lossDrift {
-            let fit = d.decomposition.fits[.ce]!
-            out.append("  T1 \(d.method): ΔCE = β1·Con_I→T + β2·Con_T→I + α over \(d.decomposition.n) transitions of \(d.runs) runs: "
-                       + "β1 \(ci(fit.beta1))  β2 \(ci(fit.beta2))  α \(ci(fit.alpha))  R² \(ci(fit.rSquared))")
+            out.append("  T1 \(d.group.label) (λ \(d.clipWeight)): Δ = β1·Con_I→T + β2·Con_T→I + α over \(d.decomposition.n) transitions of \(d.runs) runs"
+                       + (d.clipLossKnown ? ", CLIP flips the sign of ΔCE in \(d.decomposition.signFlips)" : ", ΔCE only (CLIP losses not stored)"))
+            for c in LossComponent.allCases where c == .ce || d.clipLossKnown {
+                let fit = d.decomposition.fits[c]!
+                out.append("    \(c.rawValue): " + (fit.constantResponse ? "the same value in every transition (nothing to fit)"
+                    : "β1 \(ci(fit.beta1))  β2 \(ci(fit.beta2))  α \(ci(fit.alpha))  R² \(ci(fit.rSquared))"))
+            }
+        }
+        if r.runsWithoutCLIPLoss > 0 {
+            out.append("  T1: \(r.runsWithoutCLIPLoss) runs were stored without per-checkpoint CLIP losses (before schema v7); their groups fit ΔCE only")
         }
         for a in r.alignment {
             let levels = a.levels.map { "λ \($0.clipWeight): \(f($0.clv)) (n \($0.n))" }.joined(separator: ", ")
-            out.append("  T2 \(a.family): CLV \(levels); Spearman(λ, CLV) \(ci(a.spearman.rho)) over \(a.runs) runs")
+            out.append("  T2 \(a.group.label): CLV \(levels); Spearman(λ, CLV) \(ci(a.spearman.rho)) over \(a.runs) runs")
         }
         return out.joined(separator: "\n")
     }

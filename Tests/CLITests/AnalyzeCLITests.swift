@@ -19,7 +19,8 @@ struct AnalyzeCLITests {
     }
 
     @Test func analyzeReportsT1T2AndThePretrainedChecks() throws {
-        let file = try Self.suite(methods: "  - finetune\n  - {name: finetune, clip_weight: 1}\n  - {name: finetune, clip_weight: 5}")
+        // Both protocols x three CLIP weights (issue 16's done-when grid, at smoke size).
+        let file = try Self.suite(methods: "  - finetune\nclip_weights: [0, 1, 5]\nprotocols: [adaptive, frozen]")
         let db = try CLI.temporaryDirectory().appendingPathComponent("a.sqlite").path
         let run = try CLI.run(["run", file, "--db", db, "--quiet", "--no-report"])
         #expect(run.status == 0, "\(run.stderr)")
@@ -34,14 +35,29 @@ struct AnalyzeCLITests {
         let auroc = p["pairwise_auroc"] as! [[Any]]
         #expect(auroc.count == 3 && auroc[0][0] is NSNull && (auroc[0][1] as! Double) >= 0 && (auroc[0][1] as! Double) <= 1)
         let t1 = all[0]["t1"] as! [[String: Any]]
-        #expect(t1.count == 3 && t1.allSatisfy { $0["transitions"] as? Int == 6 && $0["runs"] as? Int == 3 })  // 3 latin orders x 2 transitions
+        #expect(t1.count == 6 && t1.allSatisfy { $0["transitions"] as? Int == 6 && $0["runs"] as? Int == 3 })  // 3 latin orders x 2 transitions
+        #expect(t1.map { $0["protocol"] as! String } == ["adaptive", "adaptive", "adaptive", "frozen", "frozen", "frozen"])
+        #expect(t1.allSatisfy { $0["clip_loss_known"] as? Bool == true && ($0["fits"] as! [String: Any]).count == 3 })
+        func fit(_ e: [String: Any], _ c: String) -> [String: Any] { (e["fits"] as! [String: Any])[c] as! [String: Any] }
+        // Frozen: ΔCLIP exactly 0 everywhere (constant), and λ changes nothing, so ΔCE fits agree bit for bit.
+        let frozen = t1.filter { $0["protocol"] as? String == "frozen" }, adaptive = t1.filter { $0["protocol"] as? String == "adaptive" }
+        #expect(frozen.allSatisfy { fit($0, "delta_clip")["constant"] as? Bool == true })
+        let r2 = { (e: [String: Any]) in (fit(e, "delta_ce")["r_squared"] as! [String: Any])["estimate"] as? Double }
+        #expect(Set(frozen.map(r2)).count == 1)
+        #expect(adaptive.allSatisfy { fit($0, "delta_clip")["constant"] as? Bool == false })
         let t2 = all[0]["t2"] as! [[String: Any]]
-        #expect(t2.count == 1 && t2[0]["family"] as? String == "finetune")
-        let levels = t2[0]["levels"] as! [[String: Any]]
-        #expect(levels.map { $0["clip_weight"] as! Double } == [0, 1, 5] && levels.allSatisfy { $0["n"] as? Int == 9 })
+        #expect(t2.map { $0["protocol"] as! String } == ["adaptive", "frozen"] && t2.allSatisfy { $0["family"] as? String == "finetune" })
+        for e in t2 {
+            let levels = e["levels"] as! [[String: Any]]
+            #expect(levels.map { $0["clip_weight"] as! Double } == [0, 1, 5] && levels.allSatisfy { $0["n"] as? Int == 9 })
+            // CLV under frozen is the pretrained alignment whatever λ; under adaptive λ moves it.
+            let clv = Set(levels.map { $0["clv"] as! Double })
+            #expect(e["protocol"] as? String == "frozen" ? clv.count == 1 : clv.count == 3)
+        }
         // The text form says the same.
         let text = try CLI.run(["analyze", "--db", db, "--resamples", "200"])
         #expect(text.status == 0 && text.stdout.contains("Spearman(λ, CLV)") && text.stdout.contains("σ Con_I→T"))
+        #expect(text.stdout.contains("T1 frozen · mlp-bag · finetune(clip_weight=5)") && text.stdout.contains("ΔCLIP: the same value in every transition"))
     }
 
     @Test func badInputExitsTwoWithTheLocation() throws {

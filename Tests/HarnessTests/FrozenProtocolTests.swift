@@ -61,10 +61,36 @@ struct FrozenProtocolTests {
                 let clipAfter: Double = contrastiveLoss(images: st.checkpoints[k].images[t], captions: st.checkpoints[k].captions[t],
                                             logScale: st.model!.logScale.storage[0]).loss
                 #expect(clipAfter - clipBefore == 0, "seed \(seed), transition \(k)")
+                // What the run stores for T1 (embedding_stat.clip_loss) says the same.
+                let stored = { (stage: Int) in st.stats.first { $0.stage == stage && $0.environment == p.data.names[t] }!.clipLoss! }
+                #expect(stored(k) == stored(k - 1) && abs(stored(k) - clipAfter) < 1e-5)
                 if st.checkpoints[k].loss[t] != st.checkpoints[k - 1].loss[t] { ceMoved = true }
             }
         }
         #expect(ceMoved)
+    }
+
+    /// The stored CLIP loss of each environment at a checkpoint is the symmetric InfoNCE of its
+    /// evaluation pairs embedded afresh by that checkpoint's model, at its logit scale; under
+    /// adaptive it moves from stage to stage.
+    @Test func storedCLIPLossIsTheEvaluationPairsInfoNCE() throws {
+        let s = TinySettings.make(), p = TinySettings.prepared
+        let r = CellRunner(data: p.data, budget: s.budget, shapley: false)
+        var st = r.initial(method: try MethodCatalog.make(name: "finetune", parameters: ["clip_weight": 1]), pretrained: p.pretrained, baseline: p.baseline)
+        var losses: [[Double]] = []
+        for e in Self.trained {
+            st = try r.advance(st, environment: e, suiteSeed: 0, seed: 0, methodIdentity: "finetune")
+            let model = st.model!, stage = st.prefix.count
+            losses.append(p.data.names.indices.map { env in
+                let fresh = Self.embed(model, p.data, env)
+                let expected = contrastiveLoss(images: fresh.images, captions: fresh.captions,
+                                               logScale: model.logScale.storage[0]).loss
+                let got = st.stats.first { $0.stage == stage && $0.environment == p.data.names[env] }!.clipLoss!
+                #expect(abs(got - expected) < 1e-5, "stage \(stage), \(p.data.names[env])")
+                return got
+            })
+        }
+        #expect(losses[0] != losses[1])
     }
 
     /// CLV and every accuracy and loss are bit-identical for λ = 0, 1, 5 under frozen; under

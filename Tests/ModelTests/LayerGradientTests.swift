@@ -97,6 +97,24 @@ struct LayerGradientTests {
         #expect(abs(hand - log(1 + exp(-1.0))) < 1e-6)
     }
 
+    /// The evaluation's loss-only InfoNCE against the definition in Double (naive loops) and
+    /// against the training loss's value.
+    @Test func contrastiveLossValueFollowsTheDefinition() {
+        var rng = RandomStream(key: RandomKey("value", "infonce"))
+        let v = rng.normalMatrix(rows: 7, cols: 5).l2NormalizedRows().normalized
+        let u = rng.normalMatrix(rows: 7, cols: 5).l2NormalizedRows().normalized
+        let t: Float = 2.3, s = exp(Double(t))
+        var ref = 0.0
+        for i in 0..<7 {
+            func logit(_ a: Int, _ b: Int) -> Double { s * (0..<5).reduce(0.0) { $0 + Double(v[a, $1]) * Double(u[b, $1]) } }
+            let rowSum = (0..<7).reduce(0.0) { $0 + exp(logit(i, $1)) }, colSum = (0..<7).reduce(0.0) { $0 + exp(logit($1, i)) }
+            ref += (log(rowSum) - logit(i, i)) + (log(colSum) - logit(i, i))
+        }
+        ref /= 14
+        #expect(abs(contrastiveLossValue(images: v, captions: u, logScale: t) - ref) < 1e-5)
+        #expect(abs(contrastiveLossValue(images: v, captions: u, logScale: t) - contrastiveLoss(images: v, captions: u, logScale: t).loss) < 1e-5)
+    }
+
     @Test func softCrossEntropyGradientsAndValues() {
         var rng = RandomStream(key: RandomKey("grad", "ce"))
         let z = rng.normalMatrix(rows: 3, cols: 4, std: 2)

@@ -15,8 +15,11 @@ struct PaperChecksPageTests {
         let (doc, error) = site.parse(path)
         try #require(doc != nil, "\(error ?? "")")
         defer { xmlFreeDoc(doc) }
-        let row = site.xpath(doc!, "(//h:table)[1]//h:tr[h:td[1]='finetune']/h:td")
-        try #require(row.count == 9, "\(row)")
+        let row = site.xpath(doc!, "(//h:table)[1]//h:tr[h:td[1]='adaptive · mlp-bag · finetune']/h:td")
+        try #require(row.count == 11, "\(row)")
+        // The synthetic runs store no CLIP losses: ΔCE alone, and the page says why.
+        #expect(row[4] == "ΔCE" && row[9] == "CLIP losses not stored")
+        #expect(site.xpath(doc!, "(//h:table)[1]//h:tr[h:td[5]='ΔCLIP']").isEmpty)
         // 2 seeds x 3 orders x 2 similarities, two transitions each.
         #expect(row[2] == "12" && row[3] == "24")
         // The synthetic scores are constants (0.2, 0.1): both slopes drop, α is the mean ΔCE, with
@@ -28,11 +31,11 @@ struct PaperChecksPageTests {
         }
         #expect(drift.count == 24)
         let mean = drift.reduce(0, +) / Double(drift.count)
-        #expect(row[4].hasPrefix("0 [") && row[5].hasPrefix("0 ["))
-        #expect(row[6].hasPrefix(fmt(mean, 3) + " ["), "\(row[6]) vs \(mean)")
-        #expect(row[7].hasPrefix("0 ["))  // constant predictors explain nothing
+        #expect(row[5].hasPrefix("0 [") && row[6].hasPrefix("0 ["))
+        #expect(row[7].hasPrefix(fmt(mean, 3) + " ["), "\(row[7]) vs \(mean)")
+        #expect(row[8].hasPrefix("0 ["))  // constant predictors explain nothing
         // T2: no stored alignment in the synthetic runs, one λ.
-        let t2 = site.xpath(doc!, "(//h:table)[2]//h:tr[h:td[1]='finetune']/h:td")
+        let t2 = site.xpath(doc!, "(//h:table)[2]//h:tr[h:td[1]='adaptive · mlp-bag · finetune']/h:td")
         #expect(t2.count == 4 && t2[3] == "one λ only")
     }
 }

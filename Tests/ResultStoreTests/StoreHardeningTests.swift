@@ -31,7 +31,8 @@ struct StoreHardeningTests {
         ("PRAGMA ignore_check_constraints = ON; UPDATE run SET status = 'weird'", "table run, row 1: status is 'weird', expected done, failed or diverged"),
         ("UPDATE contribution SET stage = 99999", "table contribution, row 1: stage = 99999 is outside"),
         ("UPDATE attribution SET vision_accuracy = X'00ff'", "table attribution, row 1: vision_accuracy holds a blob of 2 bytes"),
-        ("UPDATE embedding_stat SET stage = 1.5", "table embedding_stat, row 1: stage holds the number 1.5, expected an integer"),
+        ("UPDATE embedding_stat SET stage = 1.5 WHERE stage = 0", "table embedding_stat, row 1: stage holds the number 1.5, expected an integer"),
+        ("UPDATE embedding_stat SET clip_loss = 'low'", "table embedding_stat, row 1: clip_loss holds the text 'low', expected a number or NULL"),
         ("UPDATE metric SET value = 'NaN?' WHERE name = 'last'", "table metric, row"),
         ("UPDATE accuracy SET environment = 'zz' WHERE stage = 1", "table accuracy: run 1, column 0 names 'a' and 'zz'"),
     ])

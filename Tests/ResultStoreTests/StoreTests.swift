@@ -21,7 +21,8 @@ struct StoreTests {
         r.contributions = [.init(stage: 2, trained: "b", earlier: "a", sv: 0.1, sl: 0.2, sxEarlierTrained: 0.3,
                                  sxTrainedEarlier: 0.4, driftVision: 0.9, driftLanguage: 0.95, forgetting: 0.05)]
         r.attributions = [.init(stage: 1, environment: "a", accuracy: [0.1, 0.2, 0.0], loss: [-0.1, -0.2, 0])]
-        r.embeddings = [.init(stage: 0, environment: "a", alignment: 0.3, modalityGap: 0.7)]
+        r.embeddings = [.init(stage: 0, environment: "a", alignment: 0.3, modalityGap: 0.7, clipLoss: 1.25),
+                        .init(stage: 1, environment: "a", alignment: 0.4, modalityGap: 0.6)]
         return r
     }
 
@@ -33,6 +34,8 @@ struct StoreTests {
         #expect(try store.insert(r) == .inserted(id: 1))
         let back = try store.loadRuns()
         #expect(back.count == 1 && back[0].record == r && back[0].record.trainingProtocol == "frozen")
+        // A stored CLIP loss and a missing one (external runs) both survive: 1.25 and NULL.
+        #expect(back[0].record.embeddings.map(\.clipLoss) == [1.25, nil])
         let csv = try store.export(.csv).split(separator: "\n")
         #expect(csv[0].hasPrefix("run_id,suite,model,protocol,method,"))
         #expect(csv[1].hasPrefix("1,\(r.suiteName),vit-bag,frozen,\(r.method),"))

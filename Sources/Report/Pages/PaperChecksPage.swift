@@ -6,7 +6,7 @@ import ResultStore
 extension SuitePage {
     static let paperChecks = SuitePage(
         title: "Paper checks", link: "Paper checks", file: "paper-checks",
-        explanation: "The seed paper's T1 and T2 checks (Sekeh & Wisell; definitions and which parts are our reading: docs/metrics.md) from the stored runs. T1: the cross-entropy drift ΔCE(t→t') of environment t when the next stage trains t', fitted on Con_I→T(t,t') and Con_T→I(t,t'). T2: CLV(t), the matched alignment of t's evaluation pairs just after training t, against the CLIP weight λ of the objective CE + λ·CLIP. Only the adaptive protocol exists so far. The pretrained-pass figures (σ of the four scores, pairwise OOD AUROC, T1 on the pretrained scores) come from `clvbench analyze`.",
+        explanation: "The seed paper's T1 and T2 checks (Sekeh & Wisell; definitions and which parts are our reading: docs/metrics.md) from the stored runs. T1: the cross-entropy drift ΔCE(t→t') of environment t when the next stage trains t', fitted on Con_I→T(t,t') and Con_T→I(t,t'). T2: CLV(t), the matched alignment of t's evaluation pairs just after training t, against the CLIP weight λ of the objective CE + λ·CLIP. Protocols (adaptive, frozen) and models are never pooled. The pretrained-pass figures (σ of the four scores, pairwise OOD AUROC, T1 on the pretrained scores) come from `clvbench analyze`.",
         render: { ctx, main, suite, runs in try ctx.paperChecks(main, suite: suite, runs) })
 }
 
@@ -23,46 +23,56 @@ extension SiteBuilder.Context {
 
         // T1: scores from the stored contribution rows, at the checkpoint before the transition.
         main.add("h2", text: "T1: loss drift on the cross-modal scores")
-        explain(main, "Per method, least squares ΔCE = β1·Con_I→T(t,t') + β2·Con_T→I(t,t') + α over every consecutive transition of every run; scores at the checkpoint just before the transition (clvbench's extension; the paper's uses the pretrained model, see clvbench analyze). 95% bootstrap CIs resample whole runs within similarity settings. The paper (digest): R² ≈ 0 under a frozen encoder, 0.12 (COCO) and 0.16 (CUB) adaptive at epoch 10. ΔCLIP and ΔLOSS need per-checkpoint CLIP losses, which runs do not store yet.")
+        explain(main, "Per protocol, model and method, least squares ΔX = β1·Con_I→T(t,t') + β2·Con_T→I(t,t') + α over every consecutive transition of every run, for X = CE, CLIP (symmetric InfoNCE of t's evaluation pairs) and LOSS = CE + λ·CLIP; scores at the checkpoint just before the transition (clvbench's extension; the paper's uses the pretrained model, see clvbench analyze). 95% bootstrap CIs resample whole runs within similarity settings. A component that is the same in every transition (ΔCLIP under frozen encoders is exactly 0) has nothing to fit. The paper (digest): R² ≈ 0 under a frozen encoder, 0.12 (COCO) and 0.16 (CUB) adaptive at epoch 10.")
         let table = main.add("table")
         let head = table.add("tr")
-        for h in ["method", "λ", "runs", "transitions", "β1 (Con_I→T)", "β2 (Con_T→I)", "α", "R²", "paper R² (adaptive)"] { head.add("th", text: h) }
-        var any = false
-        for m in data.methods(builtIn) {
-            let mr = builtIn.filter { $0.record.method == m }
-            var t: [LossTransition] = []
+        for h in ["protocol · model · method", "λ", "runs", "transitions", "component", "β1 (Con_I→T)", "β2 (Con_T→I)", "α", "R²", "CLIP flips ΔCE", "paper R²"] { head.add("th", text: h) }
+        var groups: [PaperCheckGroup: [ReportData.Run]] = [:]
+        for r in builtIn { groups[r.record.lossDriftGroup, default: []].append(r) }
+        var any = false, withoutCLIP = 0
+        for g in groups.keys.sorted() {
+            let mr = groups[g]!
+            var t: [LossTransition] = [], clipKnown = true
             for r in mr {
-                for tr in r.record.lossTransitions {
+                let steps = r.record.lossTransitions
+                if !steps.allSatisfy({ $0.deltaCLIP != nil }) { withoutCLIP += 1; clipKnown = false }
+                for tr in steps {
                     guard let c = r.record.contributions.first(where: { $0.stage == tr.stage + 1 && $0.earlier == tr.from && $0.trained == tr.to }) else { continue }
                     t.append(LossTransition(cell: Int(r.id), stratum: settings.firstIndex(of: "\(r.record.sv) \(r.record.sl)") ?? 0,
-                                            deltaCE: tr.deltaCE, deltaCLIP: 0, clipWeight: 0,
+                                            deltaCE: tr.deltaCE, deltaCLIP: tr.deltaCLIP ?? 0, clipWeight: r.record.clipWeight,
                                             conImageToText: c.sxEarlierTrained, conTextToImage: c.sxTrainedEarlier))
                 }
             }
             guard t.count >= 4 else { continue }
             any = true
-            let d = LossDecomposition.analyse(t, bootstrap: Bootstrap(resamples: 1000, key: RandomKey("t1", .string(suite), .string(m))))
-            let f = d.fits[.ce]!
-            let row = table.add("tr")
-            row.add("td", text: m)
-            row.add("td", text: fmt(mr[0].record.clipWeight))
-            row.add("td", text: "\(d.cells)")
-            row.add("td", text: "\(d.n)")
-            for i in [f.beta1, f.beta2, f.alpha, f.rSquared] { row.add("td", text: Self.withInterval(i)) }
-            row.add("td", text: "0.12 (COCO), 0.16 (CUB)")
+            let d = LossDecomposition.analyse(t, bootstrap: Bootstrap(resamples: 1000, key: RandomKey("t1", .string(suite), .string(g.label))))
+            for (k, c) in LossComponent.allCases.filter({ $0 == .ce || clipKnown }).enumerated() {
+                let f = d.fits[c]!
+                let row = table.add("tr")
+                for cell in k == 0 ? [g.label, fmt(mr[0].record.clipWeight), "\(d.cells)", "\(d.n)"] : ["", "", "", ""] { row.add("td", text: cell) }
+                row.add("td", text: c.rawValue)
+                if f.constantResponse {
+                    row.add("td", text: "the same in every transition: nothing to fit").set("colspan", "4")
+                } else {
+                    for i in [f.beta1, f.beta2, f.alpha, f.rSquared] { row.add("td", text: Self.withInterval(i)) }
+                }
+                row.add("td", text: k == 0 ? (clipKnown ? "\(d.signFlips) of \(d.n)" : "CLIP losses not stored") : "")
+                row.add("td", text: k == 0 ? (g.trainingProtocol == "frozen" ? "≈ 0 (frozen)" : "0.12 (COCO), 0.16 (CUB)") : "")
+            }
         }
-        if !any { explain(main, "No method has 4 transitions with stored scores (runs need at least two stages).") }
+        if !any { explain(main, "No group has 4 transitions with stored scores (runs need at least two stages).") }
+        if withoutCLIP > 0 { explain(main, "\(withoutCLIP) runs have no per-checkpoint CLIP losses (stored before schema v7, or trained elsewhere): their groups show ΔCE only.") }
 
         // T2: CLV against λ per method family.
         main.add("h2", text: "T2: alignment against the CLIP weight λ")
         explain(main, "Mean CLV per λ over every (run, trained environment), and Spearman ρ(λ, CLV) with a 95% bootstrap CI resampling whole runs within λ levels. The paper (digest): under adaptive fine-tuning λ raises CLV monotonically, ≈0.04 at λ = 0 to ≈0.50 at λ = 5 on CUB, 0.27–0.36 on COCO; no effect under a frozen encoder.")
         let t2 = main.add("table")
         let h2 = t2.add("tr")
-        for h in ["method family", "λ: mean CLV (n)", "runs", "Spearman ρ(λ, CLV)"] { h2.add("th", text: h) }
-        var families: [String] = []
-        for r in builtIn where !families.contains(r.record.methodFamily) { families.append(r.record.methodFamily) }
-        for fam in families {
-            let fr = builtIn.filter { $0.record.methodFamily == fam }
+        for h in ["protocol · model · method family", "λ: mean CLV (n)", "runs", "Spearman ρ(λ, CLV)"] { h2.add("th", text: h) }
+        var byFamily: [PaperCheckGroup: [ReportData.Run]] = [:]
+        for r in builtIn { byFamily[r.record.alignmentGroup, default: []].append(r) }
+        for g in byFamily.keys.sorted() {
+            let fam = g.label, fr = byFamily[g]!
             var lambda: [Double] = [], clv: [Double] = [], cell: [Int?] = []
             for r in fr { for a in r.record.alignmentAfterTraining { lambda.append(r.record.clipWeight); clv.append(a.clv); cell.append(Int(r.id)) } }
             let levels = Array(Set(lambda)).sorted()
