@@ -81,6 +81,7 @@ public struct SiteBuilder: Sendable {
     func render(data: ReportData, style: Data, benchmarks: [BenchmarkMeasurement], templatePath: String) throws -> [String] {
         try FileManager.default.createDirectory(atPath: outputDirectory + "/runs", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: outputDirectory + "/figures", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: outputDirectory + "/tables", withIntermediateDirectories: true)
         try Page.writeFile(outputDirectory + "/style.css", Array(style))
         let speedHistory = SpeedHistory(benchmarks)
         // The statistics-heavy suite pages first, then run pages in blocks: workers that finish

@@ -30,14 +30,22 @@ extension SiteBuilder {
             return (p, main)
         }
 
-        mutating func save(_ p: Page, _ name: String) throws {
+        /// Writes a page with its charts as figures/PAGE-K.svg and, with `tables`, each table
+        /// as tables/PAGE-K.csv and .tex, linked below it. Run pages pass false: thousands of
+        /// small files, and `export --format jsonl` holds their data.
+        mutating func save(_ p: Page, _ name: String, tables: Bool = true) throws {
             let path = builder.outputDirectory + "/" + name
-            // Each chart also as figures/PAGE-K.svg, linked below it.
             let depth = name.filter { $0 == "/" }.count
+            let up = String(repeating: "../", count: depth)
             let base = String(name.dropLast(name.hasSuffix(".html") ? 5 : 0)).replacingOccurrences(of: "/", with: "-")
-            let figures = p.extractFigures(base: base, hrefPrefix: String(repeating: "../", count: depth) + "figures/")
+            let figures = p.extractFigures(base: base, hrefPrefix: up + "figures/")
+            let copies = tables ? p.extractTables(base: base, hrefPrefix: up + "tables/", pageFile: name) : []
             try p.write(to: path)
             for f in figures { try Page.writeFile(builder.outputDirectory + "/figures/" + f.file, f.bytes) }
+            for t in copies {
+                try Page.writeFile(builder.outputDirectory + "/tables/" + t.stem + ".csv", Array(t.table.csv().utf8))
+                try Page.writeFile(builder.outputDirectory + "/tables/" + t.stem + ".tex", Array(t.table.latex().utf8))
+            }
             written.append(path)
         }
 
@@ -46,13 +54,18 @@ extension SiteBuilder {
         /// The frame every suite page shares: title, the suite's navigation, the explanation,
         /// the page's body, the links to the runs behind it, and the file.
         mutating func render(_ page: SuitePage, suite: String) throws {
+            try save(try draw(page, suite: suite), page.fileName(suite: suite, data.suiteSlugs))
+        }
+
+        /// A suite page, not yet saved (`SiteBuilder.leaderboardLaTeX` reads its tables).
+        func draw(_ page: SuitePage, suite: String) throws -> Page {
             let (p, main) = try self.page("\(page.title): \(suite)")
             suiteNav(main, suite)
             let cur = data.current(suite: suite)
             explain(main, page.explanation)
             try page.render(self, main, suite, cur)
             runLinks(main, cur)
-            try save(p, page.fileName(suite: suite, data.suiteSlugs))
+            return p
         }
 
         func suiteNav(_ main: Element, _ suite: String) {

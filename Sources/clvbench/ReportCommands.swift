@@ -28,8 +28,9 @@ struct ReportCommand: ParsableCommand {
         discussion: """
             Writes leaderboards (mean, 95% bootstrap CI and n, IQM, worst order, rank), task-order \
             robustness, similarity sweeps, modality contributions, generalization, history \
-            across code versions with change points, a page per run, and regressions.xml (Atom). \
-            Pages open from file:// with no network; the same database renders byte-identical \
+            across code versions with change points, a page per run, and regressions.xml (Atom); \
+            every chart also as figures/*.svg, every table (run pages aside) as tables/*.csv and \
+            tables/*.tex (booktabs), each linked below it. Pages open from file:// with no network; the same database renders byte-identical \
             files, whatever --jobs is. Restyle by editing site-template/ (page.xhtml and style.css).
             """)
 

@@ -1,9 +1,11 @@
 import ArgumentParser
 import Foundation
 import Harness
+import Report
 import ResultStore
 
-extension Store.ExportFormat: ExpressibleByArgument {}
+/// `export --format`: the store's run formats, and the leaderboard as LaTeX (drawn by Report).
+enum ExportFormatOption: String, ExpressibleByArgument, CaseIterable { case csv, jsonl, latex }
 
 /// `clvbench merge`: combine shard databases.
 struct Merge: ParsableCommand {
@@ -49,27 +51,47 @@ struct Merge: ParsableCommand {
 /// `clvbench export`: runs and metrics for pandas, R or a spreadsheet.
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Export runs and their metrics as CSV (one row per run) or JSON lines (with accuracy matrices).",
+        abstract: "Export runs and their metrics as CSV (one row per run) or JSON lines (with accuracy matrices), or a leaderboard as LaTeX.",
         discussion: """
+            --format latex writes the leaderboard of --suite (needed when the database holds \
+            several suites) as booktabs tabulars, one per similarity scope, exactly the \
+            tables/leaderboard-SUITE-K.tex files `clvbench report` writes beside the page. \
             With --out the file is written whole or not at all (a temporary file beside it, then \
             renamed); a path that is a symbolic link, FIFO, device, directory or read-only file \
             is refused, never replaced. On standard output every write is checked: a full disk \
             or closed pipe exits 1.
             """)
 
-    @Option(help: "Output format.") var format: Store.ExportFormat = .csv
+    @Option(help: "Output format.") var format: ExportFormatOption = .csv
     @Option(help: "Results database.") var db = "results/clvbench.sqlite"
     @Option(help: "Only this suite (an error when the database holds no such suite).") var suite: String?
     @Option(help: "Write to this file instead of standard output.") var out: String?
 
     func run() throws {
         let store = try Store(path: db, mode: .readOnly)
-        let text = try store.export(format, suite: suite)
+        let text: String
+        switch format {
+        case .csv: text = try store.export(.csv, suite: suite)
+        case .jsonl: text = try store.export(.jsonl, suite: suite)
+        case .latex: text = try leaderboardLaTeX(store)
+        }
         if let out {
             try OutputFile.write(Array(text.utf8), to: out)
         } else {
             try StandardOutput.write(text)
         }
+    }
+
+    func leaderboardLaTeX(_ store: Store) throws -> String {
+        if let suite { try store.checkSuiteExists(suite) }
+        let runs = try store.loadRuns()
+        let suites = Array(Set(runs.map(\.record.suiteName))).sorted()
+        guard let name = suite ?? (suites.count == 1 ? suites[0] : nil) else {
+            throw ValidationError("--format latex exports one suite's leaderboard; pass --suite (the database holds: \(suites.isEmpty ? "no runs" : suites.joined(separator: ", ")))")
+        }
+        var builder = SiteBuilder()
+        builder.isAncestor = { a, b, repository in ProvenanceProbe.isAncestor(a, of: b, repository: repository) }
+        return try builder.leaderboardLaTeX(runs: runs, suite: name)
     }
 }
 

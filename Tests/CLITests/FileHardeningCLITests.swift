@@ -95,7 +95,7 @@ import Testing
         let dir = try CLI.temporaryDirectory()
         let mnt = dir.appendingPathComponent("full").path
         try FileManager.default.createDirectory(atPath: mnt, withIntermediateDirectories: true)
-        try #require(try sh("mount -t tmpfs -o size=400k tmpfs '\(mnt)'").status == 0)
+        try #require(try sh("mount -t tmpfs -o size=800k tmpfs '\(mnt)'").status == 0)
         defer { _ = try? sh("umount '\(mnt)'") }
         // The database outside the full disk for report and export; on it for run.
         let db = Self.sharedDatabase

@@ -23,7 +23,7 @@ struct HelpSnapshotTests {
 
     /// Typed options list their values in the help (issue 13 item 5).
     @Test func typedOptionsListTheirValues() throws {
-        for (command, values) in [("export", "(values: csv, jsonl; default: csv)"), ("list", "(values: suites, versions, methods,"),
+        for (command, values) in [("export", "(values: csv, jsonl, latex; default: csv)"), ("list", "(values: suites, versions, methods,"),
                                   ("compare", "(values: text,"), ("environments", "(values: train, evaluation;")] {
             let r = try CLI.run([command, "--help"], environment: ["COLUMNS": "100"])
             #expect(r.stdout.contains(values), "\(command): \(r.stdout)")

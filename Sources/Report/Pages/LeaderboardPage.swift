@@ -6,7 +6,7 @@ import ResultStore
 extension SuitePage {
     static let leaderboard = SuitePage(
         title: "Leaderboard", link: "Leaderboard", file: "leaderboard",
-        explanation: "Each number is the mean over (seed x order) cells with its 95% bootstrap CI (2,000 resamples, stratified by similarity setting) and n. IQM is the interquartile mean of Last; the worst order is the lowest Last among orders (mean over seeds). Rank is by mean Last.",
+        explanation: "Each number is the mean over (seed x order) cells with its 95% bootstrap CI (2,000 resamples, stratified by similarity setting) and n. IQM is the interquartile mean of Last; the worst order is the lowest Last among orders (mean over seeds). Rank is by mean Last. Bold: the best mean of its column. Each table can be downloaded as CSV or as a LaTeX (booktabs) tabular.",
         render: { ctx, main, suite, runs in try ctx.leaderboard(main, suite: suite, runs) })
 }
 
@@ -29,6 +29,14 @@ extension SiteBuilder.Context {
             head.add("th", text: "rank"); head.add("th", text: "method"); head.add("th", text: "n")
             for m in SiteBuilder.leaderboardMetrics { head.add("th", text: m.label + (m.direction == .higherIsBetter ? " ↑" : " ↓")) }
             head.add("th", text: "IQM Last"); head.add("th", text: "worst order (Last)")
+            // The best mean of each column in bold, once there are two methods; compared as shown
+            // (3 decimals), so two values that print alike are both bold.
+            func shown(_ v: Double?) -> Double? { v.map { ($0 * 1000).rounded() } }
+            let best = Dictionary(uniqueKeysWithValues: SiteBuilder.leaderboardMetrics.map { m -> (ContinualMetric, Double?) in
+                let v = rows.compactMap { shown($0.intervals[m]?.estimate) }
+                return (m, rows.count < 2 || v.isEmpty ? nil : m.direction == .higherIsBetter ? v.max()! : v.min()!)
+            })
+            let bestIQM = rows.count < 2 ? nil : rows.compactMap { shown($0.iqmLast) }.max()
             for (rank, r) in rows.enumerated() {
                 let row = table.add("tr")
                 row.add("td", text: "\(rank + 1)")
@@ -36,6 +44,7 @@ extension SiteBuilder.Context {
                 row.add("td", text: "\(r.n)")
                 for metric in SiteBuilder.leaderboardMetrics {
                     let cell = row.add("td")
+                    if let b = best[metric] ?? nil, shown(r.intervals[metric]?.estimate) == b { cell.set("class", "best") }
                     if let ci = r.intervals[metric] {
                         cell.text(fmt(ci.estimate, 3))
                         cell.add("span", ["class": "ci"], text: " [\(fmt(ci.low, 3)), \(fmt(ci.high, 3))]")
@@ -43,7 +52,8 @@ extension SiteBuilder.Context {
                         cell.text("n/a")
                     }
                 }
-                row.add("td", text: r.iqmLast.map { fmt($0, 3) } ?? "n/a")
+                let iqm = row.add("td", text: r.iqmLast.map { fmt($0, 3) } ?? "n/a")
+                if let b = bestIQM, shown(r.iqmLast) == b { iqm.set("class", "best") }
                 if let worst = r.worstOrder {
                     row.add("td", text: "\(fmt(worst.value, 3)) (\(worst.order))")
                 } else {

@@ -67,6 +67,6 @@ extension SiteBuilder.Context {
                 for v in a.accuracy { row.add("td", text: fmt(v, 3)) }
             }
         }
-        try save(p, "runs/\(run.id).html")
+        try save(p, "runs/\(run.id).html", tables: false)
     }
 }
