@@ -19,6 +19,7 @@ public struct SceneAttributes: Sendable, Equatable {
             && a.centerY == b.centerY && a.rotation == b.rotation && a.pattern == b.pattern
             && a.patternPhase == b.patternPhase && a.distractor?.shape == b.distractor?.shape
             && a.distractor?.colour == b.distractor?.colour && a.distractor?.x == b.distractor?.x
+            && a.distractor?.y == b.distractor?.y
     }
 
     /// Horizontal position word: left of, at or right of the centre.
