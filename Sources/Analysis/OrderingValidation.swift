@@ -221,3 +221,13 @@ extension OrderingValidation {
         return s
     }
 }
+
+extension OrderingValidation {
+    /// The bootstrap key of one (protocol, model, method, similarity) group's validation, shared
+    /// by `clvbench analyze` and the task-order page so their intervals agree; adaptive groups
+    /// keep the key they had before protocols were an axis.
+    public static func groupKey(_ base: RandomKey, protocol p: String, model: String, method: String, sv: Double, sl: Double) -> RandomKey {
+        p == "adaptive" ? base.child(.string(model), .string(method), .string("\(sv) \(sl)"))
+            : base.child(.string(model), .string(method), .string("\(sv) \(sl)"), .string(p))
+    }
+}

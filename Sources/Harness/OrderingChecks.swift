@@ -3,10 +3,12 @@ import Environments
 import Foundation
 import ResultStore
 
-/// The paper's T3 checked on a suite's stored runs: per (model, method, similarity) group that
-/// ran enough orders, the ordering validation against every cost variant at the pretrained
-/// model (the protocol joins the key once it is a grid axis).
+/// The paper's T3 checked on a suite's stored runs: per (protocol, model, method, similarity)
+/// group that ran enough orders, the ordering validation against every cost variant at the
+/// pretrained model.
 public struct OrderingCheck: Sendable {
+    /// "adaptive" or "frozen": the paper states T3 under frozen encoders; protocols never pool.
+    public var trainingProtocol: String
     public var model: String
     public var method: String
     public var similarity: SimilaritySetting
@@ -27,13 +29,13 @@ public enum OrderingChecks {
     /// pretrained model of each (model, similarity) is rebuilt once (its pretraining is cached).
     public static func compute(suite: Suite, runs: [RunRecord], bootstrap: Bootstrap = Bootstrap()) throws -> [OrderingCheck] {
         let done = runs.filter { $0.status == .done && !$0.external }
-        struct Key: Hashable { var model: String; var method: String; var sv: Double; var sl: Double }
+        struct Key: Hashable { var trainingProtocol: String; var model: String; var method: String; var sv: Double; var sl: Double }
         var groups: [Key: [RunRecord]] = [:]
-        for r in done { groups[Key(model: r.model, method: r.method, sv: r.sv, sl: r.sl), default: []].append(r) }
+        for r in done { groups[Key(trainingProtocol: r.trainingProtocol, model: r.model, method: r.method, sv: r.sv, sl: r.sl), default: []].append(r) }
         let n = suite.environmentNames.count
         var pretrained: [String: PretrainedOrders] = [:]
         var out: [OrderingCheck] = []
-        let keys = groups.keys.sorted { ($0.model, $0.method, $0.sv, $0.sl) < ($1.model, $1.method, $1.sv, $1.sl) }
+        let keys = groups.keys.sorted { ($0.trainingProtocol, $0.model, $0.method, $0.sv, $0.sl) < ($1.trainingProtocol, $1.model, $1.method, $1.sv, $1.sl) }
         for k in keys {
             let rs = groups[k]!
             guard n >= 2, OrderingValidation.qualifies(orders: Set(rs.map(\.order)).count, environments: n),
@@ -45,9 +47,9 @@ public enum OrderingChecks {
             let costs = OrderCostVariant.all.map { OrderCost(scores: scores, variant: $0) }
             let ordered = rs.map { OrderedRun(order: $0.order, seed: $0.seed, outcomes: outcomes($0)) }
             let b = Bootstrap(resamples: bootstrap.resamples, confidence: bootstrap.confidence,
-                              key: bootstrap.key.child(.string(k.model), .string(k.method), .string("\(k.sv) \(k.sl)")))
+                              key: OrderingValidation.groupKey(bootstrap.key, protocol: k.trainingProtocol, model: k.model, method: k.method, sv: k.sv, sl: k.sl))
             if let v = OrderingValidation.analyse(ordered, costs: costs, bootstrap: b) {
-                out.append(OrderingCheck(model: k.model, method: k.method, similarity: sim, validation: v))
+                out.append(OrderingCheck(trainingProtocol: k.trainingProtocol, model: k.model, method: k.method, similarity: sim, validation: v))
             }
         }
         return out

@@ -10,6 +10,9 @@ struct ReportData {
         var record: RunRecord
         /// The run's stored metrics that this version knows and that have a value.
         var metric: [ContinualMetric: Double]
+        /// The method's label as stored (`record.method` gains "model / " and "protocol / " in
+        /// suites spanning several): what `clvbench analyze` groups and keys its bootstraps by.
+        var storedMethod: String
         var setting: String { "sv=\(fmt(record.sv)) sl=\(fmt(record.sl))" }
         /// The method's own version for external and imported runs, clvbench's for built-ins.
         var version: String { record.versionLabel }
@@ -54,10 +57,11 @@ struct ReportData {
             var m: [ContinualMetric: Double] = [:]
             for (k, v) in s.record.metrics { if let v, let metric = ContinualMetric(rawValue: k) { m[metric] = v } }
             var r = s.record
+            let storedMethod = r.method
             if (models[r.suiteName]?.count ?? 0) > 1 { r.method = Self.label(model: r.model, method: r.method) }
             // Likewise for protocols: "frozen / method" when a suite's runs span both.
             if (protocols[r.suiteName]?.count ?? 0) > 1 { r.method = Self.label(model: r.trainingProtocol, method: r.method) }
-            return Run(id: s.id, record: r, metric: m)
+            return Run(id: s.id, record: r, metric: m, storedMethod: storedMethod)
         }
         suites = Array(Set(runs.map { $0.record.suiteName })).sorted()
         suiteSlugs = SlugTable(suites)

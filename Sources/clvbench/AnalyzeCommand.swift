@@ -78,7 +78,7 @@ struct Analyze: ParsableCommand {
             for (r, o) in zip(results, ordering) {
                 print(Self.text(r))
                 for c in o {
-                    print("  T3 \(c.method), \(c.model), sv \(c.similarity.sv) sl \(c.similarity.sl), \(c.validation.orderCount) orders x \(c.validation.seeds.count) seeds: \(c.validation.verdict)")
+                    print("  T3 \(c.trainingProtocol) · \(c.model) · \(c.method), sv \(c.similarity.sv) sl \(c.similarity.sl), \(c.validation.orderCount) orders x \(c.validation.seeds.count) seeds: \(c.validation.verdict)")
                 }
             }
         }
@@ -132,7 +132,7 @@ struct Analyze: ParsableCommand {
         let v = c.validation
         func order(_ p: OrderingValidation.PerOrder) -> [String: Any] { ["order": p.order, "cost": num(p.cost), "mean": interval(p.outcome)] }
         return [
-            "model": c.model, "method": c.method, "sv": c.similarity.sv, "sl": c.similarity.sl,
+            "protocol": c.trainingProtocol, "model": c.model, "method": c.method, "sv": c.similarity.sv, "sl": c.similarity.sl,
             "cost": v.variant.name, "orders": v.orderCount, "complete": v.complete, "seeds": v.seeds, "verdict": v.verdict,
             "best_variant": v.bestVariant.map { $0.name as Any } ?? NSNull(),
             "variant_spearman_forgetting": v.variantSpearman.map { ["cost": $0.variant.name, "spearman": interval($0.rho)] as [String: Any] },

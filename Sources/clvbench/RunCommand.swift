@@ -147,15 +147,17 @@ struct PlanCommand: ParsableCommand {
         if json {
             let cells: [[String: Any]] = plan.cells.map {
                 ["hash": $0.hash, "sv": $0.similarity.sv, "sl": $0.similarity.sl, "method": s.methods[$0.methodIndex].label,
-                 "seed": $0.seed, "order": $0.order]
+                 "seed": $0.seed, "order": $0.order, "model": s.models[$0.modelIndex].name, "protocol": $0.trainingProtocol.rawValue]
             }
             let obj: [String: Any] = ["suite": s.name, "cells": cells, "stagesWithSharing": plan.stagesWithSharing,
                                       "stagesWithoutSharing": plan.stagesWithoutSharing, "groups": plan.groups.count]
             print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
             return
         }
+        // The model and protocol columns appear when the suite has more than one.
         for c in plan.cells {
-            print("\(c.hash)  \(s.methods[c.methodIndex].label)  sv=\(c.similarity.sv) sl=\(c.similarity.sl)  seed=\(c.seed)  \(c.order.joined(separator: ">"))")
+            let axes = (s.models.count > 1 ? "\(s.models[c.modelIndex].name)  " : "") + (s.protocols.count > 1 ? "\(c.trainingProtocol.rawValue)  " : "")
+            print("\(c.hash)  \(axes)\(s.methods[c.methodIndex].label)  sv=\(c.similarity.sv) sl=\(c.similarity.sl)  seed=\(c.seed)  \(c.order.joined(separator: ">"))")
         }
         print("\(plan.cells.count) cells in \(plan.groups.count) groups; \(plan.stagesWithSharing) stages trained with prefix sharing, \(plan.stagesWithoutSharing) without")
         print(estimateLine(plan))

@@ -58,6 +58,15 @@ struct AnalyzeCLITests {
         let text = try CLI.run(["analyze", "--db", db, "--resamples", "200"])
         #expect(text.status == 0 && text.stdout.contains("Spearman(λ, CLV)") && text.stdout.contains("σ Con_I→T"))
         #expect(text.stdout.contains("T1 frozen · mlp-bag · finetune(clip_weight=5)") && text.stdout.contains("ΔCLIP: the same value in every transition"))
+        // The Paper checks page groups the same way, by the stored labels (not the pages' "frozen / finetune").
+        let site = try CLI.temporaryDirectory().appendingPathComponent("site")
+        let rep = try CLI.run(["report", "--db", db, "--out", site.path, "--templates", CLI.packageRoot.appendingPathComponent("site-template").path])
+        #expect(rep.status == 0, "\(rep.stderr)")
+        let page = try String(contentsOf: site.appendingPathComponent("paper-checks-analyze-test.html"), encoding: .utf8)
+        for g in ["adaptive · mlp-bag · finetune", "adaptive · mlp-bag · finetune(clip_weight=5)", "frozen · mlp-bag · finetune(clip_weight=1)"] {
+            #expect(page.contains("<td>\(g)</td>"), "page lacks the T1 group \(g)")
+        }
+        #expect(page.contains("the same in every transition: nothing to fit"))
     }
 
     @Test func badInputExitsTwoWithTheLocation() throws {

@@ -10,7 +10,7 @@ struct OrderingAnalyzeCLITests {
         let text = smoke.replacingOccurrences(of: "orders: latin", with: "orders: all")
             .replacingOccurrences(of: "seeds: [0]", with: "seeds: [0, 1]")
             .replacingOccurrences(of: "name: smoke", with: "name: ordering-test")
-            .replacingOccurrences(of: "  - name: replay\n    buffer: 32\n", with: "")
+            .replacingOccurrences(of: "  - name: replay\n    buffer: 32\n", with: "") + "\nprotocols: [adaptive, frozen]\n"
         let suite = dir.appendingPathComponent("suite.yaml")
         try text.write(to: suite, atomically: true, encoding: .utf8)
         let db = dir.appendingPathComponent("o.sqlite").path
@@ -20,7 +20,8 @@ struct OrderingAnalyzeCLITests {
         #expect(a.status == 0, "\(a.stderr)")
         let all = try JSONSerialization.jsonObject(with: Data(a.stdout.utf8)) as! [[String: Any]]
         let groups = all[0]["ordering"] as! [[String: Any]]
-        #expect(groups.count == 1)
+        // The protocols never pool: one group each, adaptive first.
+        #expect(groups.map { $0["protocol"] as? String } == ["adaptive", "frozen"])
         let g = groups[0]
         #expect(g["orders"] as? Int == 6 && g["complete"] as? Bool == true && g["seeds"] as? [Int] == [0, 1] && g["cost"] as? String == "i2t")
         let outcomes = g["outcomes"] as! [[String: Any]]
@@ -31,6 +32,7 @@ struct OrderingAnalyzeCLITests {
         var forgetting: [[String]: [Double]] = [:]
         for line in e.stdout.split(separator: "\n") {
             let r = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            guard r["protocol"] as? String == "adaptive" else { continue }
             forgetting[r["order"] as! [String], default: []].append((r["metrics"] as! [String: Any])["forgetting"] as! Double)
         }
         #expect(forgetting.count == 6 && forgetting.values.allSatisfy { $0.count == 2 })
@@ -53,15 +55,23 @@ struct OrderingAnalyzeCLITests {
 
         // The task-order page shows the same intervals as analyze at its default resamples.
         let d = try CLI.run(["analyze", "--db", db, "--json"], cwd: dir)
-        let dg = ((try JSONSerialization.jsonObject(with: Data(d.stdout.utf8)) as! [[String: Any]])[0]["ordering"] as! [[String: Any]])[0]
-        let df = (dg["outcomes"] as! [[String: Any]]).first { $0["outcome"] as? String == "forgetting" }!
-        let rho = df["spearman"] as! [String: Any]
-        let shown = [rho["estimate"], rho["low"], rho["high"]].map { String(format: "%.3f", $0 as! Double) }
+        let dgs = (try JSONSerialization.jsonObject(with: Data(d.stdout.utf8)) as! [[String: Any]])[0]["ordering"] as! [[String: Any]]
+        let shownOf = dgs.map { dg -> [String] in
+            let df = (dg["outcomes"] as! [[String: Any]]).first { $0["outcome"] as? String == "forgetting" }!
+            let rho = df["spearman"] as! [String: Any]
+            return [rho["estimate"], rho["low"], rho["high"]].map { ($0 as? Double).map { String(format: "%.3f", $0) } ?? "undefined" }
+        }
         let site = dir.appendingPathComponent("site")
         let rep = try CLI.run(["report", "--db", db, "--out", site.path,
                                "--templates", CLI.packageRoot.appendingPathComponent("site-template").path], cwd: dir)
         #expect(rep.status == 0, "\(rep.stderr)")
         let page = try String(contentsOf: site.appendingPathComponent("orders-ordering-test.html"), encoding: .utf8)
-        #expect(page.contains("\(shown[0]) [\(shown[1]), \(shown[2])]"), "page lacks analyze's Spearman \(shown)")
+        for (shown, heading) in zip(shownOf, ["finetune, mlp-bag, adaptive", "finetune, mlp-bag, frozen"]) {
+            #expect(page.contains("T3): " + heading))
+            // Each protocol's section shows its own interval (the section runs from its heading to the next).
+            let section = page.components(separatedBy: "T3): " + heading).last!.components(separatedBy: "T3): ").first!
+            #expect(shown[0] == "undefined" || section.contains("\(shown[0]) [\(shown[1]), \(shown[2])]"), "\(heading): page lacks analyze's Spearman \(shown)")
+        }
+        #expect(shownOf.count == 2 && shownOf[0] != shownOf[1])
     }
 }

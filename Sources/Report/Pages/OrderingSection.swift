@@ -4,14 +4,16 @@ import Linalg
 import ResultStore
 
 extension SiteBuilder.Context {
-    /// The paper's T3 on one similarity setting's runs: per (model, method) that ran all orders
-    /// or at least 12, cost against forgetting, the table of the validation and a verdict.
+    /// The paper's T3 on one similarity setting's runs: per (protocol, model, method) that ran all
+    /// orders or at least 12, cost against forgetting, the table of the validation and a verdict.
     func ordering(_ main: Element, suite: String, _ rs: [ReportData.Run], sv: Double, sl: Double) {
-        for model in Set(rs.map(\.record.model)).sorted() {
+        let protocols = Set(rs.map(\.record.trainingProtocol)).sorted()
+        for proto in protocols {
+          for model in Set(rs.map(\.record.model)).sorted() {
             guard let scores = builder.orderingScores[OrderingScoresKey(suite: suite, model: model, sv: sv, sl: sl)] else { continue }
             let costs = OrderCostVariant.all.map { OrderCost(scores: scores, variant: $0) }
-            for method in data.methods(rs) {
-                let runs = rs.filter { $0.record.model == model && $0.record.method == method && $0.record.status == .done }
+            for method in Set(rs.map(\.storedMethod)).sorted() {
+                let runs = rs.filter { $0.record.trainingProtocol == proto && $0.record.model == model && $0.storedMethod == method && $0.record.status == .done }
                 let ordered = runs.map { r in
                     var o: [OrderOutcome: Double] = [:]
                     for (m, k) in [(ContinualMetric.forgetting, OrderOutcome.forgetting), (.bwt, .bwt), (.last, .last)] { o[k] = r.metric[m] }
@@ -20,9 +22,10 @@ extension SiteBuilder.Context {
                 // The resamples and key `clvbench analyze` uses by default, so page and JSON agree.
                 let base = Bootstrap()
                 let boot = Bootstrap(resamples: base.resamples, confidence: base.confidence,
-                                     key: base.key.child(.string(model), .string(method), .string("\(sv) \(sl)")))
+                                     key: OrderingValidation.groupKey(base.key, protocol: proto, model: model, method: method, sv: sv, sl: sl))
                 guard let v = OrderingValidation.analyse(ordered, costs: costs, bootstrap: boot), let f = v.analysis(.forgetting) else { continue }
-                main.add("h3", text: "Ordering (the paper's T3): \(method), \(model)")
+                let protoLabel = protocols.count > 1 || proto != "adaptive" ? ", \(proto)" : ""
+                main.add("h3", text: "Ordering (the paper's T3): \(method), \(model)\(protoLabel)")
                 explain(main, "\(v.orderCount) orders\(v.complete ? " (all)" : "") × \(v.seeds.count) seeds. Verdict: \(v.verdict).")
                 Charts.orderingScatter(main, label: "Order cost against forgetting, \(method), \(model)", yLabel: "Forgetting (mean over seeds)", analysis: f)
                 let table = main.add("table")
@@ -53,6 +56,7 @@ extension SiteBuilder.Context {
                 }
                 explain(main, "The paper (digest, frozen protocol, all 120 orders of 5 environments, 3 seeds): COCO best/worst F_π ratio 1.69-1.79x with Pearson(cost, F_π) -0.08 to -0.14; CUB ratio ≈1.16x, Pearson +0.16 to +0.25. CIs: an order's mean over its seeds; correlations resample orders; regrets resample seeds. Definitions: docs/metrics.md, \"Ordering validation\".")
             }
+          }
         }
     }
 }

@@ -28,7 +28,7 @@ extension SiteBuilder.Context {
         let head = table.add("tr")
         for h in ["protocol · model · method", "λ", "runs", "transitions", "component", "β1 (Con_I→T)", "β2 (Con_T→I)", "α", "R²", "CLIP flips ΔCE", "paper R²"] { head.add("th", text: h) }
         var groups: [PaperCheckGroup: [ReportData.Run]] = [:]
-        for r in builtIn { groups[r.record.lossDriftGroup, default: []].append(r) }
+        for r in builtIn { groups[PaperCheckGroup(trainingProtocol: r.record.trainingProtocol, model: r.record.model, method: r.storedMethod), default: []].append(r) }
         var any = false, withoutCLIP = 0
         for g in groups.keys.sorted() {
             let mr = groups[g]!
