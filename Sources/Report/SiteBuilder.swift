@@ -26,7 +26,7 @@ public struct SiteBuilder: Sendable {
         self.jobs = max(1, jobs)
     }
 
-    static let leaderboardMetrics: [ContinualMetric] = [.last, .forgetting, .bwt, .la, .transfer, .generalization]
+    static let leaderboardMetrics: [ContinualMetric] = [.last, .avg, .forgetting, .bwt, .fwt, .la, .transfer, .generalization]
 
     /// Writes every page; returns the paths written, index first.
     @discardableResult

@@ -23,8 +23,8 @@ struct ReportFiguresTests {
         try #require(doc != nil, "\(error ?? "")")
         defer { xmlFreeDoc(doc) }
         // The column headers as the reader sees them, mapped to stored metric names here.
-        let byHeader = ["Last ↑": "last", "Forgetting ↓": "forgetting", "BWT ↑": "bwt", "LA ↑": "la", "Transfer ↑": "transfer",
-                        "Generalization ↑": "generalization"]
+        let byHeader = ["Last ↑": "last", "Avg ↑": "avg", "Forgetting ↓": "forgetting", "BWT ↑": "bwt", "FWT ↑": "fwt", "LA ↑": "la",
+                        "Transfer ↑": "transfer", "Generalization ↑": "generalization"]
         let svs = Array(Set(runs.map(\.sv))).sorted()
         let scopes: [[RunRecord]] = [runs] + svs.map { sv in runs.filter { $0.sv == sv } }
         let tables = site.xpath(doc!, "//h:table[@class='leaderboard']").count
@@ -62,7 +62,7 @@ struct ReportFiguresTests {
             let pooled = Dictionary(uniqueKeysWithValues: methods.map { m in (m, mean(scope.filter { $0.method == m }.map { $0.metrics["last"]!! })) })
             #expect(shownOrder == methods.sorted { pooled[$0]! > pooled[$1]! })
         }
-        #expect(checked == scopes.count * 2 * 6)
+        #expect(checked == scopes.count * 2 * 8)
     }
 
     /// The contributions page's mean attribution bars and vision shares against loops over the

@@ -33,8 +33,12 @@ enum SyntheticResults {
             }
         }
         let last = (0..<t).map { acc[t][$0] }.reduce(0, +) / Double(t)
+        let stageMeans: [Double] = (1...t).map { s in (0..<s).map { acc[s][$0] }.reduce(0, +) / Double(s) }
+        let avg: Double = stageMeans.reduce(0, +) / Double(t)
+        let jumps: [Double] = (1..<t).map { acc[$0][$0] - acc[0][$0] }
+        let fwt: Double = jumps.reduce(0, +) / Double(t - 1)
         r.metrics = ["last": last, "forgetting": 0.2 - shift, "bwt": -0.2 + shift, "la": 0.9, "transfer": 0.3, "generalization": acc[t][t],
-                     "avg": 0.6, "fwt": 0, "generalizationChange": acc[t][t] - acc[0][t]]
+                     "avg": avg, "fwt": fwt, "generalizationChange": acc[t][t] - acc[0][t]]
         for stage in 2...t {
             for s in 1..<stage {
                 r.contributions.append(.init(stage: stage, trained: order[stage - 1], earlier: order[s - 1], sv: Double(rng.uniform()),

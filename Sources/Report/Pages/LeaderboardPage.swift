@@ -6,7 +6,7 @@ import ResultStore
 extension SuitePage {
     static let leaderboard = SuitePage(
         title: "Leaderboard", link: "Leaderboard", file: "leaderboard",
-        explanation: "Each number is the mean over (seed x order) cells with its 95% bootstrap CI (2,000 resamples, stratified by similarity setting) and n. IQM is the interquartile mean of Last; the worst order is the lowest Last among orders (mean over seeds). Rank is by mean Last. Bold: the best mean of its column. Each table can be downloaded as CSV or as a LaTeX (booktabs) tabular.",
+        explanation: "Each number is the mean over (seed x order) cells with its 95% bootstrap CI (2,000 resamples, stratified by similarity setting) and n. IQM is the interquartile mean of Last; the worst order is the lowest Last among orders (mean over seeds). Rank is by mean Last; methods without a finished run are listed below the ranking. Bold: the best mean of its column. Each table can be downloaded as CSV or as a LaTeX (booktabs) tabular.",
         render: { ctx, main, suite, runs in try ctx.leaderboard(main, suite: suite, runs) })
 }
 
@@ -59,6 +59,21 @@ extension SiteBuilder.Context {
                 } else {
                     row.add("td", text: "n/a")
                 }
+            }
+        }
+        let unranked = data.unranked(suite: suite)
+        if !unranked.isEmpty {
+            main.add("h2", text: "Not ranked: no finished run")
+            explain(main, "Methods with runs in this suite but none finished at the code version shown, with their failed or diverged runs at their newest version and the first run's message.")
+            let table = main.add("table")
+            let head = table.add("tr")
+            for h in ["method", "code version", "failed or diverged runs", "first message"] { head.add("th", text: h) }
+            for u in unranked {
+                let row = table.add("tr")
+                row.add("td", text: u.method)
+                row.add("td", text: u.version)
+                row.add("td", text: "\(u.failures)")
+                row.add("td", ["class": "explain"], text: u.firstMessage)
             }
         }
         main.add("h2", text: "What the columns mean")
