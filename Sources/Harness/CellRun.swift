@@ -50,6 +50,9 @@ public struct CellResult: Sendable {
     public var distributionSimilarity: (images: Double, captions: Double) = (.nan, .nan)
     /// Training and evaluation time along the cell's path, shared prefix stages included.
     public var seconds: Double
+    /// OOD detection at every checkpoint, stage 0 included (empty for external methods).
+    public var oodPairs: [RunRecord.OODPairRow] = []
+    public var oodCumulative: [RunRecord.OODCumulativeRow] = []
 }
 
 /// The evaluation of one checkpoint on every environment of the world (world order). (Not
@@ -62,16 +65,21 @@ public struct CheckpointEvaluation: Sendable {
     /// Symmetric InfoNCE of each environment's evaluation pairs at the checkpoint's logit scale
     /// (nil when the checkpoint has none: external methods).
     private(set) var clipLoss: [Double?] = []
+    /// Each environment's class-prompt embeddings at the checkpoint, the in-distribution side of
+    /// MCM (nil when the checkpoint has none: external methods return no prompt embeddings).
+    private(set) var prompts: [Matrix?] = []
     /// Each environment's embedding summary, made once here: the embedding statistics of this
     /// stage and the contribution scores of the next both read it.
     private(set) var summaries: [EmbeddingSummary] = []
 
-    mutating func append(accuracy a: Double, loss l: Double, images v: Matrix, captions u: Matrix, clipLoss c: Double? = nil) {
+    mutating func append(accuracy a: Double, loss l: Double, images v: Matrix, captions u: Matrix, clipLoss c: Double? = nil,
+                         prompts p: Matrix? = nil) {
         accuracy.append(a)
         loss.append(l)
         images.append(v)
         captions.append(u)
         clipLoss.append(c)
+        prompts.append(p)
         summaries.append(EmbeddingSummary(EnvironmentEmbeddings(images: v, captions: u)))
     }
 
@@ -82,6 +90,7 @@ public struct CheckpointEvaluation: Sendable {
         images.append(other.images[e])
         captions.append(other.captions[e])
         clipLoss.append(other.clipLoss[e])
+        prompts.append(other.prompts[e])
         summaries.append(other.summaries[e])
     }
 }
@@ -98,6 +107,8 @@ public struct PrefixState: Sendable {
     var contributions: [StageContribution] = []
     var attributions: [StageAttribution] = []
     var stats: [EmbeddingStats] = []
+    var oodPairs: [RunRecord.OODPairRow] = []
+    var oodCumulative: [RunRecord.OODCumulativeRow] = []
     /// The frozen protocol's shared head (nil under adaptive, and before the first frozen stage).
     var frozenHead: FrozenHeadState?
     public var seconds: Double = 0
@@ -128,7 +139,10 @@ public struct CellRunner: Sendable {
         RandomKey("stage", .int(suiteSeed), .int(seed), .string(method), .string(prefix.joined(separator: ">")))
     }
 
-    /// Evaluates every environment of the world and keeps the embeddings.
+    /// MCM's temperature τ for the stored OOD figures (Ming et al.'s default).
+    public static let mcmTemperature = 1.0
+
+    /// Evaluates every environment of the world and keeps the embeddings (class prompts included, for OOD).
     public func evaluateAll(_ model: DualEncoder) -> CheckpointEvaluation {
         var c = CheckpointEvaluation()
         for ev in data.evaluation {
@@ -136,7 +150,8 @@ public struct CellRunner: Sendable {
                              captionTokens: ev.captionTokens)
             let v = r.imageEmbeddings!, u = r.captionEmbeddings!
             c.append(accuracy: r.accuracy, loss: r.loss, images: v, captions: u,
-                     clipLoss: contrastiveLossValue(images: v, captions: u, logScale: model.logScale.storage[0]))
+                     clipLoss: contrastiveLossValue(images: v, captions: u, logScale: model.logScale.storage[0]),
+                     prompts: model.encodeText(ev.promptTokens).embeddings)
         }
         return c
     }
@@ -144,6 +159,7 @@ public struct CellRunner: Sendable {
     public func initial(method: (any ContinualMethod)?, pretrained: DualEncoder?, baseline: CheckpointEvaluation) -> PrefixState {
         var s = PrefixState(model: pretrained, method: method, prefix: [], checkpoints: [baseline])
         s.stats = embeddingStats(stage: 0, baseline)
+        recordOOD(&s, baseline)
         return s
     }
 
@@ -183,6 +199,7 @@ public struct CellRunner: Sendable {
         s.prefix.append(env)
         s.checkpoints.append(cp)
         s.stats += embeddingStats(stage: stage, cp)
+        recordOOD(&s, cp)
         for earlier in s.prefix.dropLast() {
             let sc = pairScores(prev.summaries[earlier], prev.summaries[env])
             s.contributions.append(StageContribution(
@@ -216,7 +233,7 @@ public struct CellRunner: Sendable {
                           measuredSV: pairs > 0 ? sv / Double(pairs) : .nan, measuredSL: pairs > 0 ? sl / Double(pairs) : .nan,
                           distributionSimilarity: (DistributionSimilarity.mean(s0, side: .images) ?? .nan,
                                                    DistributionSimilarity.mean(s0, side: .captions) ?? .nan),
-                          seconds: s.seconds)
+                          seconds: s.seconds, oodPairs: s.oodPairs, oodCumulative: s.oodCumulative)
     }
 
     /// One whole cell, stage after stage (the planner shares prefixes instead).
@@ -258,5 +275,53 @@ public struct CellRunner: Sendable {
                              accuracy: shapleyValues(players: 3) { acc[$0][i] },
                              loss: shapleyValues(players: 3) { loss[$0][i] })
         }
+    }
+}
+
+extension CellRunner {
+    /// OOD detection at a checkpoint just appended to `s` (its stage = the prefix length), MCM
+    /// over the checkpoint's own prompt and image embeddings (docs/metrics.md, "OOD detection"):
+    /// (a) every ordered pair (a, b) of the world's trained environments, a's images in and b's
+    /// out against a's prompts; (b) from stage 1 on, when the world holds environments out, the
+    /// trained-so-far environments' images against the held-out ones', over the union of the
+    /// trained-so-far prompts (a prompt shared by two environments counted once). Nothing for a
+    /// checkpoint without prompt embeddings (external methods).
+    func recordOOD(_ s: inout PrefixState, _ cp: CheckpointEvaluation) {
+        let stage = s.prefix.count
+        let trained = data.heldOut.indices.filter { !data.heldOut[$0] }
+        guard trained.allSatisfy({ cp.prompts[$0] != nil }) else { return }
+        let tau = Self.mcmTemperature
+        for a in trained {
+            let prompts = cp.prompts[a]!
+            let inside = MCMScore.scores(images: cp.images[a], prompts: prompts, temperature: tau)
+            for b in trained where b != a {
+                let outside = MCMScore.scores(images: cp.images[b], prompts: prompts, temperature: tau)
+                s.oodPairs.append(.init(stage: stage, inEnvironment: data.names[a], outEnvironment: data.names[b],
+                                        auroc: AUROC.mannWhitney(inDistribution: inside, outOfDistribution: outside),
+                                        conImageToText: ConScore.imageToText.value(cp.summaries[a], cp.summaries[b])))
+            }
+        }
+        let held = data.heldOut.indices.filter { data.heldOut[$0] }
+        guard stage > 0, !held.isEmpty else { return }
+        let union = unionPrompts(s.prefix, cp)
+        let inside = s.prefix.flatMap { MCMScore.scores(images: cp.images[$0], prompts: union, temperature: tau) }
+        let outside = held.flatMap { MCMScore.scores(images: cp.images[$0], prompts: union, temperature: tau) }
+        s.oodCumulative.append(.init(stage: stage, auroc: AUROC.mannWhitney(inDistribution: inside, outOfDistribution: outside)))
+    }
+
+    /// The class-prompt embeddings of `environments` at `cp`, one row per distinct prompt (its
+    /// token row), in the order the environments introduce them.
+    func unionPrompts(_ environments: [Int], _ cp: CheckpointEvaluation) -> Matrix {
+        var seen = Set<[Int32]>(), rows: [Float] = []
+        var width = 0
+        for e in environments {
+            let p = cp.prompts[e]!, tokens = data.evaluation[e].promptTokens
+            let l = tokens.count / max(p.rows, 1)
+            width = p.cols
+            for c in 0..<p.rows where seen.insert(Array(tokens[(c * l)..<((c + 1) * l)])).inserted {
+                rows += p.storage[(c * p.cols)..<((c + 1) * p.cols)]
+            }
+        }
+        return Matrix(rows: rows.count / max(width, 1), cols: width, storage: rows)
     }
 }

@@ -68,7 +68,10 @@ extension CellRunner {
     /// An environment whose classes the head covers reads accuracy and loss from the head, over
     /// all its classes; any other (not yet trained, held out) keeps its zero-shot reading, which
     /// frozen encoders leave at the pretrained row. Embeddings, and so every contribution and
-    /// alignment figure, stay at the pretrained model's. No Shapley attribution (no encoder moves).
+    /// alignment figure, stay at the pretrained model's. OOD detection (MCM) is defined on the
+    /// encoders' cosines, not on the head: it reads the pretrained prompts and images too, so the
+    /// pairwise AUROC is the pretrained one at every stage (our reading; docs/metrics.md). No
+    /// Shapley attribution (no encoder moves).
     func advanceFrozen(_ state: PrefixState, environment env: Int, suiteSeed: Int, seed: Int, methodIdentity: String) throws -> PrefixState {
         let start = DispatchTime.now().uptimeNanoseconds
         var s = state

@@ -22,6 +22,8 @@ public enum OrderingChecks {
         if let f = r.metrics[ContinualMetric.forgetting.rawValue] ?? nil { o[.forgetting] = f }
         if let b = r.metrics[ContinualMetric.bwt.rawValue] ?? nil { o[.bwt] = b }
         if let l = r.metrics[ContinualMetric.last.rawValue] ?? nil { o[.last] = l }
+        // Cumulative OOD AUROC after the last stage (schema v8; absent for external and older runs).
+        if let c = r.oodCumulative.first(where: { $0.stage == r.order.count }) { o[.oodAUROC] = c.auroc }
         return o
     }
 

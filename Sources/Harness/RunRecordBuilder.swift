@@ -40,6 +40,8 @@ enum RunRecordBuilder {
         }
         r.attributions = result.attributions.map { .init(stage: $0.stage, environment: $0.environment, accuracy: $0.accuracy, loss: $0.loss) }
         r.embeddings = result.embeddingStats
+        r.oodPairs = result.oodPairs
+        r.oodCumulative = result.oodCumulative
         return r
     }
 }

@@ -97,6 +97,13 @@ extension Store {
                 runs[i].record.embeddings.append(.init(stage: try row.index("stage"), environment: try row[3], alignment: try row[4],
                                                        modalityGap: try row[5], clipLoss: try row[6] as Double?))
             }
+            try each("stage, in_environment, out_environment, auroc, con_i_t", "ood_pair", "stage, in_environment, out_environment") { i, row in
+                runs[i].record.oodPairs.append(.init(stage: try row.index("stage"), inEnvironment: try row[3], outEnvironment: try row[4],
+                                                     auroc: try row.fraction("auroc"), conImageToText: try row[6]))
+            }
+            try each("stage, auroc", "ood_cumulative", "stage") { i, row in
+                runs[i].record.oodCumulative.append(.init(stage: try row.index("stage"), auroc: try row.fraction("auroc")))
+            }
             for run in runs { try Self.checkMatrix(run, path: path) }
             return runs
         }
@@ -164,5 +171,14 @@ extension Store {
         case .methods: ["method", "method_name", "kind", "runs"]
         case .runs: ["id", "suite", "method", "sv", "sl", "seed", "order", "status", "last", "forgetting"]
         }
+    }
+}
+
+extension CheckedRow {
+    /// An AUROC: a number in [0, 1] (an edited file could hold anything).
+    func fraction(_ column: String) throws -> Double {
+        let v: Double = try self[column]
+        guard (0...1).contains(v) else { throw problem(column, "= \(v) is outside [0, 1]") }
+        return v
     }
 }

@@ -61,6 +61,24 @@ public struct RunRecord: Sendable, Equatable {
         }
     }
 
+    /// OOD detection of one ordered pair of trained environments at one stage's checkpoint: MCM
+    /// over `inEnvironment`'s class prompts (τ = 1), its evaluation images in, `outEnvironment`'s
+    /// out; with Con_I→T(in, out) at the same checkpoint, for the paper's Con-vs-AUROC correlation.
+    public struct OODPairRow: Sendable, Equatable, Codable {
+        public var stage: Int, inEnvironment: String, outEnvironment: String, auroc: Double, conImageToText: Double
+        public init(stage: Int, inEnvironment: String, outEnvironment: String, auroc: Double, conImageToText: Double) {
+            self.stage = stage; self.inEnvironment = inEnvironment; self.outEnvironment = outEnvironment
+            self.auroc = auroc; self.conImageToText = conImageToText
+        }
+    }
+
+    /// The cumulative OOD AUROC after a stage: the environments trained so far (their evaluation
+    /// images, the union of their class prompts) against the held-out environments' images.
+    public struct OODCumulativeRow: Sendable, Equatable, Codable {
+        public var stage: Int, auroc: Double
+        public init(stage: Int, auroc: Double) { self.stage = stage; self.auroc = auroc }
+    }
+
     public enum Status: String, Sendable { case done, failed, diverged }
 
     public var cellHash: String
@@ -95,6 +113,9 @@ public struct RunRecord: Sendable, Equatable {
     public var contributions: [ContributionRow] = []
     public var attributions: [AttributionRow] = []
     public var embeddings: [EmbeddingRow] = []
+    /// OOD detection per checkpoint (schema v8); empty for external and imported runs and runs stored before it.
+    public var oodPairs: [OODPairRow] = []
+    public var oodCumulative: [OODCumulativeRow] = []
     /// The method's own code version (external and imported runs); nil for built-in methods.
     public var methodVersion: MethodVersion?
     /// Set for a run read from a file by `clvbench import`.

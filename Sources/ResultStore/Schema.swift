@@ -6,7 +6,7 @@ enum Schema {
     /// Identifiers of every migration this version knows, in order. A database that has
     /// applied one not in this list was written by a newer clvbench.
     static let migrationIDs = ["v1", "v2-run-log", "v3-benchmark-context", "v4-method-version-import", "v5-run-model", "v6-run-protocol",
-                                "v7-embedding-clip-loss"]
+                                "v7-embedding-clip-loss", "v8-ood-auroc"]
     static let version = migrationIDs.count
 
     static var migrator: DatabaseMigrator {
@@ -140,6 +140,27 @@ enum Schema {
         // ΔCLIP); NULL for runs stored before it and for external or imported runs.
         m.registerMigration("v7-embedding-clip-loss") { db in
             try db.execute(sql: "ALTER TABLE embedding_stat ADD COLUMN clip_loss REAL")
+        }
+        // v8: OOD detection at every checkpoint (MCM AUROC, #16 item 6): each ordered pair of
+        // trained environments (a's images and prompts in, b's images out) with Con_I→T(a, b) at
+        // the same checkpoint, and the cumulative AUROC (trained so far against held out).
+        // Built-in runs only; runs stored before it have no rows.
+        m.registerMigration("v8-ood-auroc") { db in
+            try db.execute(sql: """
+                CREATE TABLE ood_pair (
+                    run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                    stage INTEGER NOT NULL,
+                    in_environment TEXT NOT NULL,
+                    out_environment TEXT NOT NULL,
+                    auroc REAL NOT NULL,
+                    con_i_t REAL NOT NULL,
+                    PRIMARY KEY (run_id, stage, in_environment, out_environment));
+                CREATE TABLE ood_cumulative (
+                    run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                    stage INTEGER NOT NULL,
+                    auroc REAL NOT NULL,
+                    PRIMARY KEY (run_id, stage));
+                """)
         }
         return m
     }

@@ -65,6 +65,10 @@ extension Store {
             }
             let emb = try db.cachedStatement(sql: "INSERT INTO embedding_stat (run_id, stage, environment, alignment, modality_gap, clip_loss) VALUES (?, ?, ?, ?, ?, ?)")
             for e in r.embeddings { try emb.execute(arguments: [id, e.stage, e.environment, e.alignment, e.modalityGap, e.clipLoss]) }
+            let pair = try db.cachedStatement(sql: "INSERT INTO ood_pair (run_id, stage, in_environment, out_environment, auroc, con_i_t) VALUES (?, ?, ?, ?, ?, ?)")
+            for o in r.oodPairs { try pair.execute(arguments: [id, o.stage, o.inEnvironment, o.outEnvironment, o.auroc, o.conImageToText]) }
+            let cum = try db.cachedStatement(sql: "INSERT INTO ood_cumulative (run_id, stage, auroc) VALUES (?, ?, ?)")
+            for o in r.oodCumulative { try cum.execute(arguments: [id, o.stage, o.auroc]) }
             return id
     }
 

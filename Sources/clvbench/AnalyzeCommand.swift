@@ -12,13 +12,16 @@ struct Analyze: ParsableCommand {
             For each suite in the database: the pretrained model's four contribution scores \
             (Con_I→T, Con_T→I, Con_I→I, Con_T→T) between its trained environments and their spread σ, \
             the distribution similarity beside the old mean cosine, pairwise MCM AUROC (environment a's \
-            images and prompts against b's images) and its Pearson with Con_I→T; T1, the fits \
+            images and prompts against b's images) and its Pearson with Con_I→T; OOD from the runs' stored \
+            checkpoints (τ = 1): per (protocol, model, method) the cumulative AUROC after each stage (trained \
+            so far against held out, mean with a CI over runs), the mean pairwise AUROC per stage and \
+            Pearson(Con_I→T, AUROC) at the pretrained checkpoint; T1, the fits \
             ΔX(t→t') = β1·Con_I→T + β2·Con_T→I + α for X = CE, CLIP and LOSS = CE + λ·CLIP per \
             (protocol, model, method) with bootstrap CIs over runs and R², and how often the CLIP term \
             flips the sign of ΔCE; T2, CLV (matched alignment of t's evaluation pairs after training t) \
             per clip_weight λ and Spearman(λ, CLV) with a CI per (protocol, model, method family); T3, wherever a (model, method, similarity) \
-            group ran all orders or at least 12, the ordering validation: forgetting, BWT and Last per \
-            order, their Pearson and Spearman with the order cost C(π) (CIs over orders), best and worst \
+            group ran all orders or at least 12, the ordering validation: forgetting, BWT, Last and (when stored) the \
+            cumulative OOD AUROC after the last stage per order, their Pearson and Spearman with the order cost C(π) (CIs over orders), best and worst \
             orders, the guided (cheapest) order's rank and regret (CIs over seeds), and which cost \
             variant predicts forgetting best (see clvbench orders). The pretrained model is rebuilt from the \
             stored suite text (its pretraining is cached under results/cache). Definitions, and \
@@ -41,7 +44,7 @@ struct Analyze: ParsableCommand {
         let runs: [RunRecord]
         do { runs = try store.loadRuns(suite: suite).map(\.record) } catch let e as StoreError { throw CLIError(e.description) }
         if runs.isEmpty { throw CLIError(suite.map { "no runs of suite '\($0)' in \(db)" } ?? "no runs in \(db)") }
-        var results: [PaperChecks] = [], ordering: [[OrderingCheck]] = []
+        var results: [PaperChecks] = [], ordering: [[OrderingCheck]] = [], ood: [[OODSummary]] = []
         for hash in Array(Set(runs.map(\.suiteHash))).sorted() {
             let mine = runs.filter { $0.suiteHash == hash }
             let parsed: Suite
@@ -62,23 +65,29 @@ struct Analyze: ParsableCommand {
             }
             results.append(PaperChecks.compute(suite: parsed.name, runs: mine, pretrained: pretrained,
                                                bootstrap: Bootstrap(resamples: resamples)))
+            ood.append(OODSummary.compute(runs: mine, bootstrap: Bootstrap(resamples: resamples)))
             do { ordering.append(try OrderingChecks.compute(suite: parsed, runs: mine, bootstrap: Bootstrap(resamples: resamples))) } catch {
                 throw CLIError("\(error)")
             }
         }
         if json {
-            let objects = zip(results, ordering).map { r, o -> [String: Any] in
-                var obj = Self.object(r)
-                obj["ordering"] = o.map(Self.object)
+            let objects = results.indices.map { i -> [String: Any] in
+                var obj = Self.object(results[i])
+                obj["ordering"] = ordering[i].map(Self.object)
+                obj["ood"] = ood[i].map(Self.object)
                 return obj
             }
             let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            for (r, o) in zip(results, ordering) {
-                print(Self.text(r))
-                for c in o {
+            for i in results.indices {
+                print(Self.text(results[i]))
+                for g in ood[i] { print(Self.text(g)) }
+                for c in ordering[i] {
                     print("  T3 \(c.trainingProtocol) · \(c.model) · \(c.method), sv \(c.similarity.sv) sl \(c.similarity.sl), \(c.validation.orderCount) orders x \(c.validation.seeds.count) seeds: \(c.validation.verdict)")
+                    if let a = c.validation.analysis(.oodAUROC) {
+                        print("    cumulative OOD AUROC after the last stage: guided order ranks \(a.guidedRank) of \(c.validation.orderCount) (\(Self.f(a.guided.outcome.estimate))), ρ(cost, AUROC) \(Self.ci(a.spearman)), best/worst \(Self.f(a.best.outcome.estimate))/\(Self.f(a.worst.outcome.estimate))")
+                    }
                 }
             }
         }
@@ -126,6 +135,21 @@ struct Analyze: ParsableCommand {
                  "spearman": interval(a.spearman.rho), "defined_resamples": a.spearman.defined]
             },
         ]
+    }
+
+    static func object(_ g: OODSummary) -> [String: Any] {
+        ["protocol": g.group.trainingProtocol, "model": g.group.model, "method": g.group.method, "runs": g.runs,
+         "pearson_con_i_t_auroc_pretrained": num(g.pearsonPretrained), "pretrained_pairs": g.pretrainedPairs,
+         "stages": g.stages.map { s -> [String: Any] in
+             ["stage": s.stage, "cumulative_auroc": s.cumulative.map(interval) ?? NSNull(),
+              "pairwise_auroc_mean": num(s.pairwiseMean), "pairs": s.pairs]
+         }]
+    }
+
+    static func text(_ g: OODSummary) -> String {
+        let stages = g.stages.map { s in "\(s.stage): " + (s.cumulative.map { "\(ci($0))" } ?? "-") + " / \(f(s.pairwiseMean))" }
+        return "  OOD \(g.group.label) (\(g.runs) runs): cumulative / pairwise MCM AUROC per stage \(stages.joined(separator: ", ")); "
+            + "Pearson(Con_I→T, AUROC) at the pretrained model \(f(g.pearsonPretrained)) (n \(g.pretrainedPairs))"
     }
 
     static func object(_ c: OrderingCheck) -> [String: Any] {

@@ -6,7 +6,7 @@ import ResultStore
 extension SuitePage {
     static let paperChecks = SuitePage(
         title: "Paper checks", link: "Paper checks", file: "paper-checks",
-        explanation: "The seed paper's T1 and T2 checks (Sekeh & Wisell; definitions and which parts are our reading: docs/metrics.md) from the stored runs. T1: the cross-entropy drift ΔCE(t→t') of environment t when the next stage trains t', fitted on Con_I→T(t,t') and Con_T→I(t,t'). T2: CLV(t), the matched alignment of t's evaluation pairs just after training t, against the CLIP weight λ of the objective CE + λ·CLIP. Protocols (adaptive, frozen) and models are never pooled. The pretrained-pass figures (σ of the four scores, pairwise OOD AUROC, T1 on the pretrained scores) come from `clvbench analyze`.",
+        explanation: "The seed paper's T1 and T2 checks (Sekeh & Wisell; definitions and which parts are our reading: docs/metrics.md) from the stored runs. T1: the cross-entropy drift ΔCE(t→t') of environment t when the next stage trains t', fitted on Con_I→T(t,t') and Con_T→I(t,t'). T2: CLV(t), the matched alignment of t's evaluation pairs just after training t, against the CLIP weight λ of the objective CE + λ·CLIP. Protocols (adaptive, frozen) and models are never pooled. OOD: MCM AUROC at every checkpoint, pairwise and cumulative, from the runs' stored OOD rows. The pretrained-pass figures (σ of the four scores, T1 on the pretrained scores) come from `clvbench analyze`.",
         render: { ctx, main, suite, runs in try ctx.paperChecks(main, suite: suite, runs) })
 }
 
@@ -89,6 +89,38 @@ extension SiteBuilder.Context {
                 let s = RankCorrelationInterval.spearman(lambda, clv, clusters: cell, strata: lambda.map { levels.firstIndex(of: $0)! },
                                                          bootstrap: Bootstrap(resamples: 1000, key: RandomKey("t2", .string(suite), .string(fam))))
                 row.add("td", text: "\(Self.withInterval(s.rho)), n \(s.rho.n)")
+            }
+        }
+
+        oodSection(main, builtIn.map(\.record))
+    }
+
+    /// OOD detection per checkpoint (MCM AUROC, τ = 1), from the runs' stored OOD rows (OODSummary,
+    /// the same numbers and resamples as `clvbench analyze --json`).
+    func oodSection(_ main: Element, _ runs: [RunRecord]) {
+        main.add("h2", text: "OOD: MCM AUROC at every checkpoint")
+        explain(main, "MCM score of an image: the largest softmax over its cosines to the in-distribution class prompts (τ = 1), from the checkpoint's own encoders (under frozen the encoders are the pretrained ones, so OOD does not read the head). Cumulative AUROC after stage k: the evaluation images of the k environments trained so far, with the union of their prompts, against the held-out environments' images; mean over runs with a 95% bootstrap CI resampling runs within similarity settings. Pairwise: environment a's images and prompts against b's images, for every ordered pair of trained environments, mean over (run, pair). Pearson(Con_I→T, AUROC) over the (run, pair) points at the pretrained checkpoint. The paper (digest): pairwise ≈0.89–0.90 (COCO) and 0.65–0.70 (CUB) frozen, dropping to 0.61/0.50 adaptive; Pearson ≈ −0.42 to −0.55 on COCO; guided ordering lifts cumulative AUROC 0.715 → 0.757 (COCO), 0.488 → 0.506 (CUB).")
+        let groups = OODSummary.compute(runs: runs)
+        if groups.isEmpty {
+            explain(main, "No run stored OOD figures (built-in runs stored with schema v8 or later have them; external and imported runs do not).")
+            return
+        }
+        let table = main.add("table")
+        let head = table.add("tr")
+        for h in ["protocol · model · method", "runs", "Pearson(Con_I→T, AUROC), stage 0", "stage", "cumulative AUROC", "pairwise AUROC (pairs)"] { head.add("th", text: h) }
+        for g in groups {
+            for (k, st) in g.stages.enumerated() {
+                let row = table.add("tr")
+                if k == 0 {
+                    row.add("td", text: g.group.label)
+                    row.add("td", text: "\(g.runs)")
+                    row.add("td", text: g.pearsonPretrained.isFinite ? "\(fmt(g.pearsonPretrained, 3)), n \(g.pretrainedPairs)" : "undefined, n \(g.pretrainedPairs)")
+                } else {
+                    for _ in 0..<3 { row.add("td", text: "") }
+                }
+                row.add("td", text: st.stage == 0 ? "0 (pretrained)" : "\(st.stage)")
+                row.add("td", text: st.cumulative.map { "\(Self.withInterval($0)), n \($0.n)" } ?? (st.stage == 0 ? "nothing trained yet" : "no held-out environments"))
+                row.add("td", text: st.pairwiseMean.isFinite ? "\(fmt(st.pairwiseMean, 3)) (\(st.pairs))" : "none")
             }
         }
     }
