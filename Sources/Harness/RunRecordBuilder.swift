@@ -26,6 +26,9 @@ enum RunRecordBuilder {
         r.model = suite.models[cell.modelIndex].name
         r.trainingProtocol = cell.trainingProtocol.rawValue
         guard let result else { return r }
+        // NaN (fewer than two trained environments) is stored as unknown.
+        r.similarityImages = result.distributionSimilarity.images.isFinite ? result.distributionSimilarity.images : nil
+        r.similarityCaptions = result.distributionSimilarity.captions.isFinite ? result.distributionSimilarity.captions : nil
         for (t, row) in result.accuracy.enumerated() {
             for (j, a) in row.enumerated() {
                 r.accuracy.append(.init(stage: t, column: j, environment: result.columns[j], heldOut: j >= result.trainedCount,

@@ -12,13 +12,13 @@ extension Store {
         switch format {
         case .csv:
             var lines = [(["run_id", "suite", "model", "protocol", "method", "external", "sv", "sl", "seed", "order", "status", "commit", "dirty",
-                           "measured_sv", "measured_sl", "wall_seconds"] + metricNames).joined(separator: ",")]
+                           "measured_sv", "measured_sl", "similarity_images", "similarity_captions", "wall_seconds"] + metricNames).joined(separator: ",")]
             for run in runs {
                 let r = run.record
                 func num(_ v: Double?) -> String { v.map { String($0) } ?? "" }
                 var fields = [String(run.id), r.suiteName, r.model, r.trainingProtocol, r.method, r.external ? "1" : "0", String(r.sv), String(r.sl),
                               String(r.seed), r.orderKey, r.status.rawValue, r.provenance.commit, r.provenance.dirty ? "1" : "0",
-                              num(r.measuredSV), num(r.measuredSL), String(r.wallSeconds)]
+                              num(r.measuredSV), num(r.measuredSL), num(r.similarityImages), num(r.similarityCaptions), String(r.wallSeconds)]
                 fields += metricNames.map { num(r.metrics[$0] ?? nil) }
                 lines.append(fields.map(csvField).joined(separator: ","))
             }

@@ -59,6 +59,8 @@ extension Store {
                 }
                 r.model = try row["model"]
                 r.trainingProtocol = try row["protocol"]
+                r.similarityImages = try row["similarity_images"]
+                r.similarityCaptions = try row["similarity_captions"]
                 let id: Int64 = try row["id"]
                 position[id] = runs.count
                 runs.append(StoredRun(id: id, record: r))

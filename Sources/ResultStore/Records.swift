@@ -103,8 +103,16 @@ public struct RunRecord: Sendable, Equatable {
     public var message: String?
     /// What an external process wrote to standard error (its tail), if any.
     public var log: String?
+    /// Mean over pairs of trained environments of mV(a)·mV(b) (mL for SL) under the pretrained
+    /// model: how concentrated the environments' embeddings are, not how alike they are (it falls
+    /// as `sv` rises). Kept under its old column name; pages call it "mean cross-environment cosine".
     public var measuredSV: Double?
     public var measuredSL: Double?
+    /// The similarity that follows the dials: 1 − normalised MMD² between the trained
+    /// environments' pretrained embeddings, mean over pairs (DistributionSimilarity), images and
+    /// captions. Nil for runs stored before schema v9 and for imported runs.
+    public var similarityImages: Double?
+    public var similarityCaptions: Double?
     public var wallSeconds: Double
     public var finishedAt: String
     public var provenance: Provenance

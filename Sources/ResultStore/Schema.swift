@@ -6,7 +6,7 @@ enum Schema {
     /// Identifiers of every migration this version knows, in order. A database that has
     /// applied one not in this list was written by a newer clvbench.
     static let migrationIDs = ["v1", "v2-run-log", "v3-benchmark-context", "v4-method-version-import", "v5-run-model", "v6-run-protocol",
-                                "v7-embedding-clip-loss", "v8-ood-auroc"]
+                                "v7-embedding-clip-loss", "v8-ood-auroc", "v9-run-distribution-similarity"]
     static let version = migrationIDs.count
 
     static var migrator: DatabaseMigrator {
@@ -160,6 +160,14 @@ enum Schema {
                     stage INTEGER NOT NULL,
                     auroc REAL NOT NULL,
                     PRIMARY KEY (run_id, stage));
+                """)
+        }
+        // v9: the similarity that follows the dials (1 − normalised MMD² between the trained
+        // environments' pretrained embeddings), beside measured_sv/sl; NULL before it.
+        m.registerMigration("v9-run-distribution-similarity") { db in
+            try db.execute(sql: """
+                ALTER TABLE run ADD COLUMN similarity_images REAL;
+                ALTER TABLE run ADD COLUMN similarity_captions REAL;
                 """)
         }
         return m

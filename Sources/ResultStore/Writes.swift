@@ -39,13 +39,15 @@ extension Store {
                 INSERT INTO run (run_key, cell_hash, suite_id, code_version_id, machine_id, method, method_name,
                     method_params, external, external_command, sv, sl, seed, order_key, status, message,
                     measured_sv, measured_sl, threads, openblas_core, wall_seconds, finished_at, log,
-                    method_version_id, method_repository, imported_from, imported_sha256, loss_known, model, protocol)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    method_version_id, method_repository, imported_from, imported_sha256, loss_known, model, protocol,
+                    similarity_images, similarity_captions)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [r.runKey, r.cellHash, suite, code, machine, r.method, r.methodName, r.methodParameters,
                                  r.external, r.externalCommand, r.sv, r.sl, r.seed, r.orderKey, r.status.rawValue,
                                  r.message, r.measuredSV, r.measuredSL, r.provenance.threads, r.provenance.openblasCore,
                                  r.wallSeconds, r.finishedAt, r.log, methodVersion, r.methodVersion?.repository,
-                                 r.importSource?.file, r.importSource?.sha256, r.lossKnown, r.model, r.trainingProtocol])
+                                 r.importSource?.file, r.importSource?.sha256, r.lossKnown, r.model, r.trainingProtocol,
+                                 r.similarityImages, r.similarityCaptions])
             let id = db.lastInsertedRowID
             let acc = try db.cachedStatement(sql: "INSERT INTO accuracy VALUES (?, ?, ?, ?, ?, ?, ?)")
             for a in r.accuracy {

@@ -67,6 +67,17 @@ struct AnalyzeCLITests {
             #expect(page.contains("<td>\(g)</td>"), "page lacks the T1 group \(g)")
         }
         #expect(page.contains("the same in every transition: nothing to fit"))
+        // Each run stores the similarity that follows the dials; it is the pretrained pass's figure
+        // analyze computes afresh (an independent route), and the similarity page shows it.
+        let similarity = p["distribution_similarity"] as! [String: Double]
+        let csv = try CLI.run(["export", "--db", db, "--format", "csv"]).stdout.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let col = { (name: String) in csv[0].firstIndex(of: name)! }
+        #expect(csv.count == 19 && csv.dropFirst().allSatisfy { row in
+            abs(Double(row[col("similarity_images")])! - similarity["images"]!) < 1e-12
+                && abs(Double(row[col("similarity_captions")])! - similarity["captions"]!) < 1e-12
+        })
+        let sim = try String(contentsOf: site.appendingPathComponent("similarity-analyze-test.html"), encoding: .utf8)
+        #expect(sim.contains("<td>\(String(format: "%.3f", similarity["images"]!))</td>"), "similarity page lacks \(similarity)")
     }
 
     @Test func badInputExitsTwoWithTheLocation() throws {
