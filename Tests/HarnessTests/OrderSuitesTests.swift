@@ -20,9 +20,10 @@ struct OrderSuitesTests {
     @Test(arguments: ["semantic", "taxonomic"]) func paperStudySuites(family: String) throws {
         let s = try load("paper-orders-\(family)")
         #expect(s.orders.count == 120 && s.seeds.count == 3 && s.models.map(\.name) == ["mlp-bag", "vit-bag", "vit-minilm"])
-        #expect(s.methods.map(\.label).count == 2)
+        #expect(s.methods.map(\.label) == ["finetune", "finetune(clip_weight=1)"] && s.protocols == [.frozen, .adaptive])
         let plan = Plan(suite: s)
-        #expect(plan.cells.count == 120 * 3 * 2 * 3 && plan.stagesWithSharing == 18 * 325 && plan.stagesWithoutSharing == 18 * 600)
+        // 120 orders x 3 seeds x 2 λ x 3 models x 2 protocols; 36 groups of 325 shared stages.
+        #expect(plan.cells.count == 120 * 3 * 2 * 3 * 2 && plan.stagesWithSharing == 36 * 325 && plan.stagesWithoutSharing == 36 * 600)
     }
 
     @Test func estimateFromBenchFigures() throws {
