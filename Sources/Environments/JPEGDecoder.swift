@@ -10,11 +10,7 @@ public enum JPEG {
     /// or corrupt file is an `ImageFileError`, never a crash, an exit or a padded image: every
     /// libjpeg error and warning (premature end, corrupt data) is refused (CJPEG/shim.h).
     public static func decode(file path: String) throws -> RGBImage {
-        let bytes: Data
-        do { bytes = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw ImageFileError(path: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
-        }
-        return try decode(bytes, path: path)
+        try decode(try ImageFile.bytes(path), path: path)
     }
 
     /// `path` only names the bytes in errors.

@@ -28,21 +28,18 @@ extension PNG {
     /// Larger images are refused rather than allocated (a manifest's images are resized to at
     /// most 128 pixels anyway).
     public static let maximumSide = 16384
+    /// The eight bytes every PNG file starts with.
+    public static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
     /// Decodes a PNG file with libpng's simplified read API into 8-bit RGB: any bit depth,
     /// palette, grey or interlacing is converted by libpng; transparency is composited on white.
     /// A missing, truncated or malformed file is an `ImageFileError`, never a crash.
     public static func decode(file path: String) throws -> RGBImage {
-        let bytes: Data
-        do { bytes = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw ImageFileError(path: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
-        }
-        return try decode(bytes, path: path)
+        try decode(try ImageFile.bytes(path), path: path)
     }
 
     /// `path` only names the bytes in errors.
     public static func decode(_ bytes: Data, path: String) throws -> RGBImage {
-        let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
         guard bytes.count >= 8, Array(bytes.prefix(8)) == signature else {
             throw ImageFileError(path: path, reason: "not a PNG file (no PNG signature)")
         }

@@ -4,16 +4,19 @@ import Foundation
 /// name, so a mislabelled extension still reads and a renamed text file is refused).
 public enum ImageFile {
     public static func decode(file path: String) throws -> RGBImage {
-        let bytes: Data
-        do { bytes = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+        try decode(try bytes(path), path: path)
+    }
+
+    /// A file's bytes, or the error every decoder gives for a missing or unreadable file.
+    static func bytes(_ path: String) throws -> Data {
+        do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw ImageFileError(path: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
         }
-        return try decode(bytes, path: path)
     }
 
     public static func decode(_ bytes: Data, path: String) throws -> RGBImage {
         if bytes.count >= 3, Array(bytes.prefix(3)) == JPEG.signature { return try JPEG.decode(bytes, path: path) }
-        if bytes.count >= 8, Array(bytes.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] { return try PNG.decode(bytes, path: path) }
+        if bytes.count >= 8, Array(bytes.prefix(8)) == PNG.signature { return try PNG.decode(bytes, path: path) }
         throw ImageFileError(path: path, reason: "not a PNG file (no PNG signature) and not a JPEG file (no JPEG signature)")
     }
 }
