@@ -51,7 +51,11 @@ struct ImportCLITests {
         let second = dir.appendingPathComponent("v11.jsonl").path
         try (lines.joined(separator: "\n") + "\n").write(toFile: second, atomically: true, encoding: .utf8)
         #expect(try CLI.run(["import", second, "--suite", "s", "--method", "m", "--db", db]).status == 0)
-        let c = try CLI.run(["compare", "v1.0", "v1.1", "--db", db, "--method", "my-clip"])
+        // The example has 3 runs, so 3 matched pairs: below compare's default minimum of 5 every
+        // row is "insufficient" (exit 0); asked to test 3 pairs, the constant drop is a regression.
+        let few = try CLI.run(["compare", "v1.0", "v1.1", "--db", db, "--method", "my-clip"])
+        #expect(few.status == 0 && few.stdout.contains("insufficient") && !few.stdout.contains("REGRESSION"), "\(few.stdout)")
+        let c = try CLI.run(["compare", "v1.0", "v1.1", "--db", db, "--method", "my-clip", "--min-pairs", "3"])
         #expect(c.stdout.hasPrefix("base v1.0, head v1.1"), "\(c.stdout) \(c.stderr)")
         // LA (the diagonal's mean) drops by exactly 5 points in every pair: a regression, exit 1.
         #expect(c.status == 1)
