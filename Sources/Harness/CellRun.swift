@@ -5,26 +5,11 @@ import Linalg
 import Model
 import ResultStore
 
-/// What stage t did to an earlier environment s: the contribution scores (DESIGN.md section 5)
-/// and the forgetting f(s, t) = R[t-1][s] - R[t][s].
-public struct StageContribution: Sendable, Codable, Equatable {
-    public var stage: Int
-    public var trained: String
-    public var earlier: String
-    public var sv: Double, sl: Double, sxEarlierTrained: Double, sxTrainedEarlier: Double
-    public var driftVision: Double, driftLanguage: Double
-    public var forgetting: Double
-
-    public var scores: [Double] { [sv, sl, sxEarlierTrained, sxTrainedEarlier, driftVision, driftLanguage] }
-}
+/// What stage t did to an earlier environment s (one type from the trainer to the store).
+public typealias StageContribution = RunRecord.ContributionRow
 
 /// Exact Shapley attribution of R[t][e] - R[t-1][e] to the stage's vision, language and shared updates.
-public struct StageAttribution: Sendable, Codable, Equatable {
-    public var stage: Int
-    public var environment: String
-    public var accuracy: [Double]  // vision, language, shared
-    public var loss: [Double]
-}
+public typealias StageAttribution = RunRecord.AttributionRow
 
 /// Per environment and stage: the embedding summaries the report shows (one type from the
 /// trainer to the store).

@@ -36,12 +36,8 @@ enum RunRecordBuilder {
             }
         }
         for m in ContinualMetric.allCases { r.metrics[m.rawValue] = result.metrics[m]?.number }
-        r.contributions = result.contributions.map {
-            .init(stage: $0.stage, trained: $0.trained, earlier: $0.earlier, sv: $0.sv, sl: $0.sl,
-                  sxEarlierTrained: $0.sxEarlierTrained, sxTrainedEarlier: $0.sxTrainedEarlier,
-                  driftVision: $0.driftVision, driftLanguage: $0.driftLanguage, forgetting: $0.forgetting)
-        }
-        r.attributions = result.attributions.map { .init(stage: $0.stage, environment: $0.environment, accuracy: $0.accuracy, loss: $0.loss) }
+        r.contributions = result.contributions
+        r.attributions = result.attributions
         r.embeddings = result.embeddingStats
         r.oodPairs = result.oodPairs
         r.oodCumulative = result.oodCumulative

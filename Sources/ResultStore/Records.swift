@@ -27,7 +27,10 @@ public struct RunRecord: Sendable, Equatable {
         }
     }
 
-    public struct ContributionRow: Sendable, Equatable {
+    /// What stage t did to an earlier environment s: the contribution scores (DESIGN.md section 5)
+    /// and the forgetting f(s, t) = R[t-1][s] - R[t][s]. The harness makes these (as
+    /// `StageContribution`), the store keeps them, pages read them: one type throughout.
+    public struct ContributionRow: Sendable, Equatable, Codable {
         public var stage: Int, trained: String, earlier: String
         public var sv: Double, sl: Double, sxEarlierTrained: Double, sxTrainedEarlier: Double
         public var driftVision: Double, driftLanguage: Double, forgetting: Double
@@ -37,9 +40,13 @@ public struct RunRecord: Sendable, Equatable {
             self.sxEarlierTrained = sxEarlierTrained; self.sxTrainedEarlier = sxTrainedEarlier
             self.driftVision = driftVision; self.driftLanguage = driftLanguage; self.forgetting = forgetting
         }
+
+        public var scores: [Double] { [sv, sl, sxEarlierTrained, sxTrainedEarlier, driftVision, driftLanguage] }
     }
 
-    public struct AttributionRow: Sendable, Equatable {
+    /// Exact Shapley attribution of R[t][e] - R[t-1][e] to the stage's vision, language and
+    /// shared updates (the harness's `StageAttribution`).
+    public struct AttributionRow: Sendable, Equatable, Codable {
         public var stage: Int, environment: String
         /// vision, language, shared
         public var accuracy: [Double], loss: [Double]
