@@ -19,6 +19,8 @@ public struct SiteBuilder: Sendable {
     /// Code versions with runs a history series needs before its change points are marked
     /// (`report --min-versions`).
     public var changePointMinimumVersions = ChangePoints.defaultMinimumVersions
+    /// How the leaderboard prints accuracy figures (`report --precision`, `--fraction`).
+    public var numbers = NumberStyle()
 
     public init(templateDirectory: String = "site-template", outputDirectory: String = "results/site", jobs: Int = 1) {
         self.templateDirectory = templateDirectory

@@ -7,10 +7,11 @@ import ResultStore
 
 /// Renders the site; shared by `report` and the end of `run`.
 func renderSite(db: String, out: String, templates: String, jobs: Int,
-                minVersions: Int = ChangePoints.defaultMinimumVersions) throws -> String {
+                minVersions: Int = ChangePoints.defaultMinimumVersions, numbers: NumberStyle = NumberStyle()) throws -> String {
     let store = try Store(path: db, mode: .readOnly)
     var builder = SiteBuilder(templateDirectory: templates, outputDirectory: out, jobs: jobs)
     builder.changePointMinimumVersions = minVersions
+    builder.numbers = numbers
     builder.isAncestor = { a, b, repository in ProvenanceProbe.isAncestor(a, of: b, repository: repository) }
     // The task-order page's ordering analysis needs the pretrained model's scores (one pass each, pretraining cached).
     for p in OrderingChecks.pretrainedScores(runs: try store.loadRuns().map(\.record)) {
@@ -40,15 +41,20 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Threads rendering pages; one per core unless set.") var jobs = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Code versions with runs a history series needs before change points are marked.")
     var minVersions = ChangePoints.defaultMinimumVersions
+    @Option(help: "Decimals of the leaderboard's accuracy figures (default: 1 as percentages, 3 as fractions).")
+    var precision: Int?
+    @Flag(help: "Show the leaderboard's accuracy figures as fractions (0 to 1) instead of percentages.")
+    var fraction = false
 
     func validate() throws {
         guard (1...256).contains(jobs) else { throw ValidationError("--jobs must be in 1...256, got \(jobs)") }
         guard minVersions >= 3 else { throw ValidationError("--min-versions must be at least 3, got \(minVersions)") }
+        if let precision, !(0...6).contains(precision) { throw ValidationError("--precision must be in 0...6, got \(precision)") }
     }
 
     func run() throws {
         let index = try renderSite(db: db, out: out, templates: try TemplateLocation.find(explicit: templates), jobs: jobs,
-                                   minVersions: minVersions)
+                                   minVersions: minVersions, numbers: NumberStyle(percent: !fraction, digits: precision))
         print("report: \(index)")
     }
 }

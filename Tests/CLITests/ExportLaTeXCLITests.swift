@@ -22,6 +22,13 @@ struct ExportLaTeXCLITests {
         #expect(latex.stdout.contains("\\toprule") && latex.stdout.contains("\\textbf{"))
         let named = try CLI.run(["export", "--db", db, "--format", "latex", "--suite", "smoke"])
         #expect(named.stdout == latex.stdout)
+        // report --fraction --precision 2: fractions with two decimals; the default is percent.
+        let fractions = dir.appendingPathComponent("fractions").path
+        #expect(try CLI.run(["report", "--db", db, "--out", fractions, "--fraction", "--precision", "2"]).status == 0)
+        let board = try String(contentsOfFile: fractions + "/leaderboard-smoke.html", encoding: .utf8)
+        #expect(board.contains("Accuracy figures are fractions (0 to 1) with 2 decimal(s)."))
+        #expect(try String(contentsOfFile: site + "/leaderboard-smoke.html", encoding: .utf8).contains("Accuracy figures are percentages"))
+        #expect(try CLI.run(["report", "--db", db, "--out", fractions, "--precision", "9"]).status == 2)
         let unknown = try CLI.run(["export", "--db", db, "--format", "latex", "--suite", "nope"])
         #expect(unknown.status != 0 && unknown.stdout.isEmpty && unknown.stderr.contains("nope"), "\(unknown.stderr)")
     }

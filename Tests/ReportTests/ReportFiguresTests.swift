@@ -1,5 +1,6 @@
 import CLibXML2
 import Foundation
+import Linalg
 import ResultStore
 import Testing
 @testable import Report
@@ -14,6 +15,46 @@ struct ReportFiguresTests {
     /// Every leaderboard cell against the runs: for each scope table (all settings, then each
     /// setting) and each row, n, the mean of each metric named by the column's header, the IQM
     /// of Last and the worst order; and rows ranked by mean Last.
+    /// The leaderboard's default: a percentage with one decimal, printed here by printf.
+    static func percent(_ fraction: Double) -> String { printf("%.1f", 100 * fraction) }
+
+    /// printf, except that a value rounding to zero prints without a sign (as the pages do).
+    static func printf(_ format: String, _ v: Double) -> String {
+        let s = String(format: format, v)
+        return s.hasPrefix("-") && s.dropFirst().allSatisfy { $0 == "0" || $0 == "." } ? String(s.dropFirst()) : s
+    }
+
+    /// `fixed` keeps trailing zeros and rounds like printf away from exact halves.
+    @Test func fixedPrecisionMatchesPrintf() {
+        var rng = RandomStream(key: RandomKey("fixed"))
+        for _ in 0..<2000 {
+            let v = Double(rng.normal()) * 0.4
+            for d in 0...4 { #expect(fixed(v, d) == Self.printf("%.\(d)f", v), "\(v) \(d)") }
+        }
+        #expect(fixed(0.7, 3) == "0.700" && fixed(70, 1) == "70.0" && fixed(-0.00001, 2) == "0.00" && fixed(0.5, 0) == "1")
+        #expect(NumberStyle().format(0.7123) == "71.2" && NumberStyle(percent: false).format(0.7) == "0.700")
+        #expect(NumberStyle(percent: true, digits: 2).format(-0.05) == "-5.00")
+    }
+
+    /// `report --fraction --precision 2`: the same cells as fractions with two decimals.
+    @Test func leaderboardAsFractionsWithChosenPrecision() throws {
+        let db = try SyntheticResults.database()
+        let runs = try Store(path: db, mode: .readOnly).loadRuns().map(\.record)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("fraction-\(UUID().uuidString)").path
+        var b = SiteBuilder(templateDirectory: SiteTests.templates, outputDirectory: out, jobs: 1)
+        b.numbers = NumberStyle(percent: false, digits: 2)
+        try b.build(store: try Store(path: db, mode: .readOnly))
+        let (doc, _) = site.parse(out + "/leaderboard-demo.html")
+        defer { xmlFreeDoc(doc) }
+        let t = "(//h:table[@class='leaderboard'])[1]"
+        for r in 2...3 {
+            let m = site.xpath(doc!, "\(t)/h:tr[\(r)]/h:td[2]/h:a")[0]
+            let cell = site.xpath(doc!, "\(t)/h:tr[\(r)]/h:td[4]")[0]
+            #expect(String(cell.prefix { $0 != " " }) == Self.printf("%.2f", mean(runs.filter { $0.method == m }.map { $0.metrics["last"]!! })))
+        }
+        #expect(site.xpath(doc!, "//h:p[@class='explain']").contains("Accuracy figures are fractions (0 to 1) with 2 decimal(s)."))
+    }
+
     @Test func everyLeaderboardCellIsRecomputedFromTheRuns() throws {
         let db = try SyntheticResults.database(commits: ["aaaa1111", "bbbb2222"], regress: 0.03)
         // The leaderboard shows the newest code version only.
@@ -48,16 +89,16 @@ struct ReportFiguresTests {
                 for (c, header) in headers.enumerated() where byHeader[header] != nil {
                     let values = mine.map { $0.metrics[byHeader[header]!]!! }
                     let estimate = String(cells[c].prefix { $0 != " " })
-                    #expect(estimate == fmt(mean(values), 3), "scope \(t), \(m), \(header)")
+                    #expect(estimate == Self.percent(mean(values)), "scope \(t), \(m), \(header)")
                     checked += 1
                 }
                 let lasts = mine.map { $0.metrics["last"]!! }.sorted()
                 let cut = lasts.count / 4
-                #expect(cells[headers.count - 2] == fmt(mean(Array(lasts[cut..<(lasts.count - cut)])), 3))
+                #expect(cells[headers.count - 2] == Self.percent(mean(Array(lasts[cut..<(lasts.count - cut)]))))
                 let orders = Array(Set(mine.map(\.orderKey))).sorted()
                 let perOrder = orders.map { o in (o, mean(mine.filter { $0.orderKey == o }.map { $0.metrics["last"]!! })) }
                 let worst = perOrder.min { $0.1 < $1.1 }!
-                #expect(cells[headers.count - 1] == "\(fmt(worst.1, 3)) (\(worst.0))")
+                #expect(cells[headers.count - 1] == "\(Self.percent(worst.1)) (\(worst.0))")
             }
             let pooled = Dictionary(uniqueKeysWithValues: methods.map { m in (m, mean(scope.filter { $0.method == m }.map { $0.metrics["last"]!! })) })
             #expect(shownOrder == methods.sorted { pooled[$0]! > pooled[$1]! })

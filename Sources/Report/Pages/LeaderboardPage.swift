@@ -18,6 +18,8 @@ extension SiteBuilder.Context {
         for s in data.settings(cur) {
             scopes.append(("sv = \(fmt(s.sv)), sl = \(fmt(s.sl))", cur.filter { $0.record.sv == s.sv && $0.record.sl == s.sl }))
         }
+        let style = builder.numbers
+        explain(main, style.unit)
         for (title, rs) in scopes {
             main.add("h2", text: title)
             let rows = ReportData.leaderboard(rs, methods: data.methods(rs), metrics: SiteBuilder.leaderboardMetrics, key: suite + title)
@@ -29,9 +31,9 @@ extension SiteBuilder.Context {
             head.add("th", text: "rank"); head.add("th", text: "method"); head.add("th", text: "n")
             for m in SiteBuilder.leaderboardMetrics { head.add("th", text: m.label + (m.direction == .higherIsBetter ? " ↑" : " ↓")) }
             head.add("th", text: "IQM Last"); head.add("th", text: "worst order (Last)")
-            // The best mean of each column in bold, once there are two methods; compared as shown
-            // (3 decimals), so two values that print alike are both bold.
-            func shown(_ v: Double?) -> Double? { v.map { ($0 * 1000).rounded() } }
+            // The best mean of each column in bold, once there are two methods; compared as shown,
+            // so two values that print alike are both bold.
+            func shown(_ v: Double?) -> Double? { v.map { Double(style.format($0))! } }
             let best = Dictionary(uniqueKeysWithValues: SiteBuilder.leaderboardMetrics.map { m -> (ContinualMetric, Double?) in
                 let v = rows.compactMap { shown($0.intervals[m]?.estimate) }
                 return (m, rows.count < 2 || v.isEmpty ? nil : m.direction == .higherIsBetter ? v.max()! : v.min()!)
@@ -46,16 +48,16 @@ extension SiteBuilder.Context {
                     let cell = row.add("td")
                     if let b = best[metric] ?? nil, shown(r.intervals[metric]?.estimate) == b { cell.set("class", "best") }
                     if let ci = r.intervals[metric] {
-                        cell.text(fmt(ci.estimate, 3))
-                        cell.add("span", ["class": "ci"], text: " [\(fmt(ci.low, 3)), \(fmt(ci.high, 3))]")
+                        cell.text(style.format(ci.estimate))
+                        cell.add("span", ["class": "ci"], text: " [\(style.format(ci.low)), \(style.format(ci.high))]")
                     } else {
                         cell.text("n/a")
                     }
                 }
-                let iqm = row.add("td", text: r.iqmLast.map { fmt($0, 3) } ?? "n/a")
+                let iqm = row.add("td", text: r.iqmLast.map(style.format) ?? "n/a")
                 if let b = bestIQM, shown(r.iqmLast) == b { iqm.set("class", "best") }
                 if let worst = r.worstOrder {
-                    row.add("td", text: "\(fmt(worst.value, 3)) (\(worst.order))")
+                    row.add("td", text: "\(style.format(worst.value)) (\(worst.order))")
                 } else {
                     row.add("td", text: "n/a")
                 }
