@@ -42,6 +42,28 @@ struct BrowserTests {
         #expect(!dom.contains("<script>alert(1)"))
     }
 
+    /// The leaderboard of a suite with the default suite's shape (four environments, method
+    /// labels with parameters) fits the 1280 px window: its ten metric columns and the worst
+    /// order once pushed the last column off the edge.
+    @Test func leaderboardTablesFitTheWindow() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.chromium))
+        let db = FileManager.default.temporaryDirectory.appendingPathComponent("browser-wide-\(UUID().uuidString).sqlite").path
+        let store = try Store(path: db)
+        let envs = ["env1", "env2", "env3", "env4"]
+        for method in ["replay(buffer=500)", "ewc(lambda=1000)", "finetune"] {
+            for seed in 0..<2 {
+                for k in 0..<4 {
+                    try store.insert(SyntheticResults.record(suite: "wide", method: method, commit: "aaaa1111", seed: seed,
+                                                             order: Array(envs[k...] + envs[..<k]), sv: 0.25, finishedAt: "2026-01-01T00:00:00Z"))
+                }
+            }
+        }
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("browser-wide-\(UUID().uuidString)").path
+        try SiteBuilder(templateDirectory: SiteTests.templates, outputDirectory: out).build(store: try Store(path: db, mode: .readOnly))
+        let report = try ChartProbe.run(page: out + "/leaderboard-wide.html", dumpDOM)
+        #expect(report.failures.isEmpty, "\(report.failures.joined(separator: "; "))")
+    }
+
     /// Every top-level page and the first run pages of a synthetic site (several methods, so
     /// line charts with legends): no chart text below 12 px or outside its SVG, every legend
     /// swatch in the colour of its series, legend entries not overlapping, CI bands

@@ -43,6 +43,11 @@ struct ChartProbe {
         svg.querySelectorAll('.band').forEach(b => { if (parseFloat(getComputedStyle(b).opacity) > 0.5) out.push('svg' + i + ' CI band opaque'); });
         svg.querySelectorAll('.grid').forEach(g => { if (getComputedStyle(g).stroke === 'none') out.push('svg' + i + ' grid line not stroked'); });
       });
+      // Tables must fit the 1280 px window: a column cut off at the edge is unreadable in a screenshot.
+      document.querySelectorAll('table').forEach((t, i) => {
+        const r = t.getBoundingClientRect();
+        if (r.right > window.innerWidth + 0.5) out.push('table' + i + ' wider than the window (' + Math.round(r.right) + ' > ' + window.innerWidth + ')');
+      });
       document.documentElement.setAttribute('data-probe', JSON.stringify({ failures: out, svgs: count.svgs, texts: count.texts, swatches: count.swatches }));
     })();
     """#

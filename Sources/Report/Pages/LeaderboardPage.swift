@@ -57,7 +57,15 @@ extension SiteBuilder.Context {
                 let iqm = row.add("td", text: r.iqmLast.map(style.format) ?? "n/a")
                 if let b = bestIQM, shown(r.iqmLast) == b { iqm.set("class", "best") }
                 if let worst = r.worstOrder {
-                    row.add("td", text: "\(style.format(worst.value)) (\(worst.order))")
+                    // The order on its own line, breakable after each ">" (<wbr>, no characters
+                    // added), so the ten-column table fits 1280 px.
+                    let cell = row.add("td", text: style.format(worst.value))
+                    let order = cell.add("span", ["class": "order"], text: " (")
+                    let steps = worst.order.split(separator: ">", omittingEmptySubsequences: false)
+                    for (i, step) in steps.enumerated() {
+                        order.text(i + 1 < steps.count ? step + ">" : step + ")")
+                        if i + 1 < steps.count { order.add("wbr") }
+                    }
                 } else {
                     row.add("td", text: "n/a")
                 }
