@@ -95,7 +95,9 @@ public struct PaperChecks: Sendable {
     /// `pretrained`: the checks of each (model, similarity setting) the runs use.
     public static func compute(suite: String, runs: [RunRecord], pretrained: [PretrainedChecks],
                                bootstrap: Bootstrap = Bootstrap()) -> PaperChecks {
-        let done = runs.filter { $0.status == .done && !$0.external }
+        // By run key, not by storage order: parallel workers store runs in any order, and the
+        // bootstrap's clusters follow the order of first appearance.
+        let done = runs.filter { $0.status == .done && !$0.external }.sorted { $0.runKey < $1.runKey }
         func key(_ model: String, _ sv: Double, _ sl: Double) -> String { "\(model) \(sv) \(sl)" }
         let strata = Dictionary(pretrained.enumerated().map { (key($1.model, $1.similarity.sv, $1.similarity.sl), $0) }, uniquingKeysWith: { a, _ in a })
 

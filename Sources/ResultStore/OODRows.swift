@@ -26,7 +26,8 @@ public struct OODSummary: Sendable {
 
     /// The groups of `runs` (finished built-in runs with OOD rows), sorted.
     public static func compute(runs: [RunRecord], bootstrap: Bootstrap = Bootstrap()) -> [OODSummary] {
-        let usable = runs.filter { $0.status == .done && !$0.external && !$0.oodPairs.isEmpty }
+        // By run key, not by storage order, so the intervals do not depend on which worker stored first.
+        let usable = runs.filter { $0.status == .done && !$0.external && !$0.oodPairs.isEmpty }.sorted { $0.runKey < $1.runKey }
         let groups = Dictionary(grouping: usable, by: \.lossDriftGroup)
         return groups.keys.sorted().map { g in
             let rs = groups[g]!

@@ -35,7 +35,7 @@ struct PaperChecksTests {
                 clipLoss: [[Double]]? = nil, trainingProtocol: String = "adaptive") -> RunRecord {
         let prov = RunRecord.Provenance(commit: "c", dirty: false, cpu: "cpu", cores: 1, os: "os", swift: "6", openblas: "0",
                                         openblasCore: "x", threads: 1)
-        var r = RunRecord(cellHash: "h\(seed)\(parameters)", suiteName: "s", suiteHash: "sh", suiteText: "", method: "finetune " + parameters,
+        var r = RunRecord(cellHash: "h\(seed)\(parameters)\(order.joined())\(trainingProtocol)", suiteName: "s", suiteHash: "sh", suiteText: "", method: "finetune " + parameters,
                           methodName: "finetune", methodParameters: parameters, sv: 0.5, sl: 0.5, seed: seed, order: order,
                           status: .done, wallSeconds: 1, finishedAt: "now", provenance: prov)
         r.trainingProtocol = trainingProtocol
@@ -74,6 +74,13 @@ struct PaperChecksTests {
         ]
         let checks = PaperChecks.compute(suite: "s", runs: runs, pretrained: [c], bootstrap: Bootstrap(resamples: 50))
         #expect(checks.runsWithoutCLIPLoss == 1)
+        // The intervals do not depend on the order the runs were stored in (parallel workers).
+        let shuffled = PaperChecks.compute(suite: "s", runs: [runs[3], runs[5], runs[0], runs[4], runs[1], runs[2]], pretrained: [c],
+                                           bootstrap: Bootstrap(resamples: 50))
+        // (Compared as text: undefined intervals are NaN, which == never matches.)
+        let text = { (c: PaperChecks) in c.lossDrift.map { d in LossComponent.allCases.map { "\(d.decomposition.fits[$0]!)" } + ["\(d.decomposition.signFlips)"] } }
+        #expect(text(shuffled) == text(checks))
+        #expect("\(shuffled.alignment.map(\.spearman))" == "\(checks.alignment.map(\.spearman))")
         let one = "{\"clip_weight\":1}"
         #expect(checks.lossDrift.map(\.group.label) == ["adaptive · mlp-bag · finetune " + five, "adaptive · mlp-bag · finetune {}",
                                                        "frozen · mlp-bag · finetune " + five, "adaptive · mlp-bag · finetune " + one].sorted())

@@ -19,7 +19,8 @@ extension SiteBuilder.Context {
 
     func paperChecks(_ main: Element, suite: String, _ cur: [ReportData.Run]) throws {
         let settings = data.settings(cur).map { "\($0.sv) \($0.sl)" }
-        let builtIn = cur.filter { !$0.record.external }
+        // By run key, not by storage order: the bootstrap's clusters follow first appearance.
+        let builtIn = cur.filter { !$0.record.external }.sorted { $0.record.runKey < $1.record.runKey }
 
         // T1: scores from the stored contribution rows, at the checkpoint before the transition.
         main.add("h2", text: "T1: loss drift on the cross-modal scores")
