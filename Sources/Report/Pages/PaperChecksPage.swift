@@ -17,6 +17,14 @@ extension SiteBuilder.Context {
         return i.estimate.isFinite ? "\(f(i.estimate)) [\(f(i.low)), \(f(i.high))]" : "undefined"
     }
 
+    /// A cell with the estimate and, on its own line, its CI (span.ci, as the leaderboard shows
+    /// them; the table copies read it as the CI columns).
+    static func addInterval(_ row: Element, _ i: Interval) {
+        guard i.estimate.isFinite else { row.add("td", text: "undefined"); return }
+        func f(_ x: Double) -> String { x.isFinite ? fmt(x, 3) : "undefined" }
+        row.add("td", text: f(i.estimate)).add("span", ["class": "ci"], text: " [\(f(i.low)), \(f(i.high))]")
+    }
+
     func paperChecks(_ main: Element, suite: String, _ cur: [ReportData.Run]) throws {
         let settings = data.settings(cur).map { "\($0.sv) \($0.sl)" }
         // By run key, not by storage order: the bootstrap's clusters follow first appearance.
@@ -55,7 +63,7 @@ extension SiteBuilder.Context {
                 if f.constantResponse {
                     row.add("td", text: "the same in every transition: nothing to fit").set("colspan", "4")
                 } else {
-                    for i in [f.beta1, f.beta2, f.alpha, f.rSquared] { row.add("td", text: Self.withInterval(i)) }
+                    for i in [f.beta1, f.beta2, f.alpha, f.rSquared] { Self.addInterval(row, i) }
                 }
                 row.add("td", text: k == 0 ? (clipKnown ? "\(d.signFlips) of \(d.n)" : "CLIP losses not stored") : "")
                 row.add("td", text: k == 0 ? (g.trainingProtocol == "frozen" ? "≈ 0 (frozen)" : "0.12 (COCO), 0.16 (CUB)") : "")
