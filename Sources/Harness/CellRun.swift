@@ -136,7 +136,7 @@ public struct CellRunner: Sendable {
             let v = r.imageEmbeddings!, u = r.captionEmbeddings!
             c.append(accuracy: r.accuracy, loss: r.loss, images: v, captions: u,
                      clipLoss: contrastiveLossValue(images: v, captions: u, logScale: model.logScale.storage[0]),
-                     prompts: model.encodeText(ev.promptTokens).embeddings)
+                     prompts: r.promptEmbeddings)
         }
         return c
     }

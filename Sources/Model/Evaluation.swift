@@ -9,6 +9,8 @@ public struct EvaluationResult: Sendable {
     public var loss: Double
     public var imageEmbeddings: Matrix?
     public var captionEmbeddings: Matrix?
+    /// The class prompts' unit embeddings the logits were computed against (kept for OOD).
+    public var promptEmbeddings: Matrix
 }
 
 public func evaluate(model: DualEncoder, images: Matrix, labels: [Int], promptTokens: [Int32],
@@ -50,5 +52,5 @@ public func evaluate(model: DualEncoder, images: Matrix, labels: [Int], promptTo
         }
     }
     return EvaluationResult(accuracy: Double(correct) / Double(images.rows), loss: loss / Double(images.rows),
-                            imageEmbeddings: embeddings, captionEmbeddings: captions)
+                            imageEmbeddings: embeddings, captionEmbeddings: captions, promptEmbeddings: prompts)
 }
