@@ -13,16 +13,17 @@ extension SuitePage {
 extension SiteBuilder.Context {
     /// "estimate [low, high]" in 3 decimals; an undefined figure (NaN) says so instead of printing 0.
     static func withInterval(_ i: Interval) -> String {
-        func f(_ x: Double) -> String { x.isFinite ? fmt(x, 3) : "undefined" }
-        return i.estimate.isFinite ? "\(f(i.estimate)) [\(f(i.low)), \(f(i.high))]" : "undefined"
+        i.estimate.isFinite ? "\(decimals3(i.estimate)) [\(decimals3(i.low)), \(decimals3(i.high))]" : "undefined"
     }
+
+    /// One figure in 3 decimals, "undefined" for NaN.
+    static func decimals3(_ x: Double) -> String { x.isFinite ? fmt(x, 3) : "undefined" }
 
     /// A cell with the estimate and, on its own line, its CI (span.ci, as the leaderboard shows
     /// them; the table copies read it as the CI columns).
     static func addInterval(_ row: Element, _ i: Interval) {
         guard i.estimate.isFinite else { row.add("td", text: "undefined"); return }
-        func f(_ x: Double) -> String { x.isFinite ? fmt(x, 3) : "undefined" }
-        row.add("td", text: f(i.estimate)).add("span", ["class": "ci"], text: " [\(f(i.low)), \(f(i.high))]")
+        row.add("td", text: decimals3(i.estimate)).add("span", ["class": "ci"], text: " [\(decimals3(i.low)), \(decimals3(i.high))]")
     }
 
     func paperChecks(_ main: Element, suite: String, _ cur: [ReportData.Run]) throws {
