@@ -4,6 +4,14 @@ import Linalg
 /// The layout of an embeddings directory (docs/embeddings.md): a manifest.json naming, per
 /// checkpoint and environment, .npy files of unit image and caption embeddings (matched by
 /// row), and optionally labels and class-prompt embeddings for IIMM.
+/// A problem with an embeddings directory: its manifest, or one of the arrays it names (the
+/// file named first). NPY's own errors are about one file's bytes; these are about the layout.
+public struct EmbeddingsError: Error, CustomStringConvertible, Equatable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
 public struct EmbeddingManifest: Codable, Sendable {
     public struct Files: Codable, Sendable {
         public var images: String
@@ -30,13 +38,13 @@ public struct EmbeddingManifest: Codable, Sendable {
         do {
             return try JSONDecoder().decode(EmbeddingManifest.self, from: data)
         } catch let DecodingError.keyNotFound(key, ctx) {
-            throw NPYError("manifest.json: missing field '\(path(ctx.codingPath + [key]))'")
+            throw EmbeddingsError("manifest.json: missing field '\(path(ctx.codingPath + [key]))'")
         } catch let DecodingError.typeMismatch(_, ctx) {
-            throw NPYError("manifest.json: field '\(path(ctx.codingPath))' has the wrong type: \(ctx.debugDescription)")
+            throw EmbeddingsError("manifest.json: field '\(path(ctx.codingPath))' has the wrong type: \(ctx.debugDescription)")
         } catch let DecodingError.dataCorrupted(ctx) {
-            throw NPYError("manifest.json: not valid JSON (\(ctx.underlyingError.map { "\($0)" } ?? ctx.debugDescription))")
+            throw EmbeddingsError("manifest.json: not valid JSON (\(ctx.underlyingError.map { "\($0)" } ?? ctx.debugDescription))")
         } catch {
-            throw NPYError("manifest.json: \(error)")
+            throw EmbeddingsError("manifest.json: \(error)")
         }
     }
 
@@ -44,20 +52,20 @@ public struct EmbeddingManifest: Codable, Sendable {
     /// stages (0 or more, increasing).
     public func validate() throws {
         if let f = format, f != Self.formatName {
-            throw NPYError("manifest.json: 'format' is '\(TextCheck.visible(f))'; this clvbench reads '\(Self.formatName)'")
+            throw EmbeddingsError("manifest.json: 'format' is '\(TextCheck.visible(f))'; this clvbench reads '\(Self.formatName)'")
         }
         for (i, name) in environments.enumerated() {
             if let problem = TextCheck.nameProblem(name) {
-                throw NPYError("manifest.json: environments[\(i)] '\(TextCheck.visible(name))' \(problem)")
+                throw EmbeddingsError("manifest.json: environments[\(i)] '\(TextCheck.visible(name))' \(problem)")
             }
             if environments[..<i].contains(name) {
-                throw NPYError("manifest.json: 'environments' names '\(name)' twice (entries \(environments.firstIndex(of: name)!) and \(i))")
+                throw EmbeddingsError("manifest.json: 'environments' names '\(name)' twice (entries \(environments.firstIndex(of: name)!) and \(i))")
             }
         }
         for (i, cp) in checkpoints.enumerated() {
-            guard cp.stage >= 0 else { throw NPYError("manifest.json: checkpoints[\(i)].stage is \(cp.stage); stages are 0 or more") }
+            guard cp.stage >= 0 else { throw EmbeddingsError("manifest.json: checkpoints[\(i)].stage is \(cp.stage); stages are 0 or more") }
             if i > 0, cp.stage <= checkpoints[i - 1].stage {
-                throw NPYError("manifest.json: checkpoints[\(i)].stage is \(cp.stage), not after checkpoints[\(i - 1)].stage \(checkpoints[i - 1].stage); list checkpoints in stage order")
+                throw EmbeddingsError("manifest.json: checkpoints[\(i)].stage is \(cp.stage), not after checkpoints[\(i - 1)].stage \(checkpoints[i - 1].stage); list checkpoints in stage order")
             }
         }
     }
@@ -80,7 +88,7 @@ func unitRows(_ a: NPYArray, _ file: String) throws -> Matrix {
         if m > 0 { for j in 0..<cols { let x = a.values[i * cols + j] / m; s += x * x } }
         let norm = m * s.squareRoot()
         guard norm > 0, norm.isFinite else {
-            throw NPYError("\(file): row \(i) has norm \(norm == 0 ? "0" : "\(norm)"); an embedding needs a direction (a non-zero, finite vector)")
+            throw EmbeddingsError("\(file): row \(i) has norm \(norm == 0 ? "0" : "\(norm)"); an embedding needs a direction (a non-zero, finite vector)")
         }
         for j in 0..<cols { storage[i * cols + j] = Float(a.values[i * cols + j] / norm) }
     }
@@ -130,23 +138,23 @@ public struct ContributionReport: Codable, Sendable {
     /// As above with `array` reading a named file as an array (so a file's size can be checked
     /// against its header before it is read, `NPY.read(path:)`).
     public static func compute(_ manifest: EmbeddingManifest, array: (String) throws -> NPYArray) throws -> ContributionReport {
-        guard !manifest.environments.isEmpty else { throw NPYError("manifest.json: 'environments' is empty") }
-        guard !manifest.checkpoints.isEmpty else { throw NPYError("manifest.json: 'checkpoints' is empty") }
+        guard !manifest.environments.isEmpty else { throw EmbeddingsError("manifest.json: 'environments' is empty") }
+        guard !manifest.checkpoints.isEmpty else { throw EmbeddingsError("manifest.json: 'checkpoints' is empty") }
         try manifest.validate()
         let envs = manifest.environments
         func load(_ file: String) throws -> NPYArray {
-            do { return try array(file) } catch let e as NPYError where !e.message.hasPrefix(file) { throw NPYError("\(file): \(e.message)") }
+            do { return try array(file) } catch let e as NPYError { throw EmbeddingsError(e.message.hasPrefix(file) ? e.message : "\(file): \(e.message)") }
         }
         /// Every embedding file has the dimension of the first one read.
         var dimension: (d: Int, file: String)?
         func matrix(_ file: String) throws -> Matrix {
             let a = try load(file)
             guard a.shape.count == 2, a.shape[0] >= 2, a.shape[1] >= 1 else {
-                throw NPYError("\(file): expected a 2-D array (samples x dimensions) with at least 2 rows, found shape \(a.shape)")
+                throw EmbeddingsError("\(file): expected a 2-D array (samples x dimensions) with at least 2 rows, found shape \(a.shape)")
             }
-            guard a.values.allSatisfy(\.isFinite) else { throw NPYError("\(file): contains NaN or infinite values") }
+            guard a.values.allSatisfy(\.isFinite) else { throw EmbeddingsError("\(file): contains NaN or infinite values") }
             if let (d, first) = dimension, d != a.shape[1] {
-                throw NPYError("\(file): \(a.shape[1]) dimensions; \(first) has \(d), and every embedding must have the same")
+                throw EmbeddingsError("\(file): \(a.shape[1]) dimensions; \(first) has \(d), and every embedding must have the same")
             }
             if dimension == nil { dimension = (a.shape[1], file) }
             return try unitRows(a, file)
@@ -156,18 +164,18 @@ public struct ContributionReport: Codable, Sendable {
         for (ci, cp) in manifest.checkpoints.enumerated() {
             var byEnv: [String: EnvironmentEmbeddings] = [:]
             for name in cp.environments.keys where !envs.contains(name) {
-                throw NPYError("manifest.json: checkpoints[\(ci)] names environment '\(name)', which is not in 'environments'")
+                throw EmbeddingsError("manifest.json: checkpoints[\(ci)] names environment '\(name)', which is not in 'environments'")
             }
             if let t = cp.trained, !envs.contains(t) {
-                throw NPYError("manifest.json: checkpoints[\(ci)].trained is '\(t)', which is not in 'environments'")
+                throw EmbeddingsError("manifest.json: checkpoints[\(ci)].trained is '\(t)', which is not in 'environments'")
             }
             for name in envs {
                 guard let files = cp.environments[name] else {
-                    throw NPYError("manifest.json: checkpoints[\(ci)] (stage \(cp.stage)) has no entry for environment '\(name)'")
+                    throw EmbeddingsError("manifest.json: checkpoints[\(ci)] (stage \(cp.stage)) has no entry for environment '\(name)'")
                 }
                 let images = try matrix(files.images), captions = try matrix(files.captions)
                 guard images.rows == captions.rows, images.cols == captions.cols else {
-                    throw NPYError("\(files.captions): shape \(captions.rows)x\(captions.cols) does not match the images' \(images.rows)x\(images.cols)")
+                    throw EmbeddingsError("\(files.captions): shape \(captions.rows)x\(captions.cols) does not match the images' \(images.rows)x\(images.cols)")
                 }
                 var labels: [Int]?
                 var classTexts: Matrix?
@@ -175,14 +183,14 @@ public struct ContributionReport: Codable, Sendable {
                     let l = try load(lf)
                     classTexts = try matrix(tf)
                     guard l.values.count == images.rows else {
-                        throw NPYError("\(lf): \(l.values.count) labels for \(images.rows) images")
+                        throw EmbeddingsError("\(lf): \(l.values.count) labels for \(images.rows) images")
                     }
                     for (k, v) in l.values.enumerated() where v != v.rounded() || v < 0 || v >= Double(classTexts!.rows) {
-                        throw NPYError("\(lf): label \(v) of sample \(k) is not a class index in 0..<\(classTexts!.rows)")
+                        throw EmbeddingsError("\(lf): label \(v) of sample \(k) is not a class index in 0..<\(classTexts!.rows)")
                     }
                     labels = l.values.map { Int($0) }
                     guard classTexts!.cols == images.cols else {
-                        throw NPYError("\(tf): \(classTexts!.cols) dimensions, the images have \(images.cols)")
+                        throw EmbeddingsError("\(tf): \(classTexts!.cols) dimensions, the images have \(images.cols)")
                     }
                 }
                 byEnv[name] = EnvironmentEmbeddings(images: images, captions: captions, labels: labels, classTexts: classTexts)

@@ -152,4 +152,21 @@ public enum MethodCatalog {
         }
         return try t.make(parameters)
     }
+
+    /// A method as `clvbench list builtins` prints it, in plain strings.
+    public struct Description: Sendable {
+        public var name: String
+        public var summary: String
+        public var parameters: [String]
+        /// The protocols it runs (`protocols:` of a suite), e.g. ["adaptive", "frozen"].
+        public var protocols: [String]
+    }
+
+    public static var descriptions: [Description] {
+        all.map { t in
+            Description(name: t.name, summary: t.summary, parameters: t.declaredParameters.map {
+                "\($0.name) (default \($0.defaultValue), \($0.range.lowerBound)...\($0.range.upperBound)\($0.integer ? ", whole number" : "")): \($0.help)"
+            }, protocols: t.protocols.map(\.rawValue))
+        }
+    }
 }

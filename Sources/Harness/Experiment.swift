@@ -67,28 +67,3 @@ public struct PreparedWorld: Sendable {
                  pretrained: pretrained, baseline: baseline)
     }
 }
-
-/// The built-in methods and their declared parameters, for help texts and validation.
-public enum Methods {
-    public static var names: [String] { MethodCatalog.names }
-    static func type(named name: String) -> (any ContinualMethod.Type)? { MethodCatalog.type(named: name) }
-}
-
-/// Built-in methods described for `clvbench list builtins`, in plain strings.
-public enum BuiltinMethods {
-    public struct Description: Sendable {
-        public var name: String
-        public var summary: String
-        public var parameters: [String]
-        /// The protocols it runs (`protocols:` of a suite), e.g. ["adaptive", "frozen"].
-        public var protocols: [String]
-    }
-
-    public static var all: [Description] {
-        MethodCatalog.all.map { t in
-            Description(name: t.name, summary: t.summary, parameters: t.declaredParameters.map {
-                "\($0.name) (default \($0.defaultValue), \($0.range.lowerBound)...\($0.range.upperBound)\($0.integer ? ", whole number" : "")): \($0.help)"
-            }, protocols: t.protocols.map(\.rawValue))
-        }
-    }
-}

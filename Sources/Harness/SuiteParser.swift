@@ -91,7 +91,7 @@ struct SuiteParser {
     func checkProtocols(_ protocols: [TrainingProtocol], methods: [MethodSpec], _ node: Node?, _ methodsNode: Node) throws {
         let methodNodes = (try? list(methodsNode, "methods")) ?? []
         for (i, m) in methods.enumerated() {
-            let supported: [TrainingProtocol] = m.external != nil ? [.adaptive] : (Methods.type(named: m.name)?.protocols ?? [.adaptive])
+            let supported: [TrainingProtocol] = m.external != nil ? [.adaptive] : (MethodCatalog.type(named: m.name)?.protocols ?? [.adaptive])
             for p in protocols where !supported.contains(p) {
                 let at = i < methodNodes.count ? methodNodes[i] : node
                 throw fail(at, "methods[\(i)]", "method '\(m.label)' does not run under protocol '\(p.rawValue)' (it runs: "
@@ -484,9 +484,9 @@ struct SuiteParser {
     func format(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v) }
 
     func checkBuiltIn(_ spec: MethodSpec, _ node: Node, _ field: String) throws {
-        guard let t = Methods.type(named: spec.name) else {
-            let hint = closest(spec.name, among: Methods.names).map { "; did you mean '\($0)'?" } ?? ""
-            throw fail(node, "\(field).name", "unknown method '\(spec.name)'\(hint) (built-in: \(Methods.names.joined(separator: ", ")), or external: {...})")
+        guard let t = MethodCatalog.type(named: spec.name) else {
+            let hint = closest(spec.name, among: MethodCatalog.names).map { "; did you mean '\($0)'?" } ?? ""
+            throw fail(node, "\(field).name", "unknown method '\(spec.name)'\(hint) (built-in: \(MethodCatalog.names.joined(separator: ", ")), or external: {...})")
         }
         do { _ = try t.validate(spec.parameters) } catch { throw fail(node, field, "\(error)") }
     }

@@ -159,7 +159,7 @@ public struct RunRecord: Sendable, Equatable {
     }
 
     public static func runKey(cellHash: String, commit: String, dirty: Bool) -> String {
-        "\(cellHash)@\(commit)\(dirty ? "+dirty" : "")"
+        "\(cellHash)@\(versionLabel(commit: commit, dirty: dirty))"
     }
 
     public var orderKey: String { order.joined(separator: ">") }

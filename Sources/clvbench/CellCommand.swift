@@ -2,6 +2,7 @@ import Analysis
 import ArgumentParser
 import Environments
 import Foundation
+import Continual
 import Harness
 
 /// `clvbench cell`: train one cell and print its accuracy matrix, metrics and contributions.
@@ -13,7 +14,7 @@ struct Cell: ParsableCommand {
             results/cache), then fine-tunes it on the environments in --order, evaluating \
             every environment after each stage. Prints the accuracy matrix (row 0 = \
             pretrained), the continual metrics and, per stage, the contribution scores and \
-            Shapley attribution. Methods: \(Methods.names.joined(separator: ", ")).
+            Shapley attribution. Methods: \(MethodCatalog.names.joined(separator: ", ")).
 
             Example: clvbench cell --method ewc --param lambda=500 --order env2,env1,env3,env4 --seed 1
             """)

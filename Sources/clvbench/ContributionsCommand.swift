@@ -34,11 +34,11 @@ struct Contributions: ParsableCommand {
             report = try ContributionReport.compute(manifest, array: { name in
                 let path = dir.appendingPathComponent(name).path
                 guard FileManager.default.isReadableFile(atPath: path) else {
-                    throw NPYError("\(name): file not found in \(dir.path)")
+                    throw EmbeddingsError("\(name): file not found in \(dir.path)")
                 }
                 return try NPY.read(path: path)
             })
-        } catch let e as NPYError {
+        } catch let e as EmbeddingsError {
             throw InputError("\(embeddings)/\(e.message)")
         }
         if json {

@@ -36,6 +36,7 @@ enum ErrorReport {
         case let e as AccuracyCSV.ParseError: return (e.description, usage)
         case let e as AccuracyMatrix.ShapeError: return (e.description, usage)
         case let e as NPYError: return (e.description, usage)
+        case let e as EmbeddingsError: return (e.description, usage)
         case let e as MethodError: return (e.description, usage)
         case let e as WorldConfigurationError: return (e.description, usage)
         case let e as UnknownNameError: return (e.description, usage)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Continual
 import Harness
 import Report
 import ResultStore
@@ -113,7 +114,7 @@ struct List: ParsableCommand {
     func run() throws {
         guard let listing = Store.Listing(rawValue: what.rawValue) else {
             var text = ""
-            for m in BuiltinMethods.all {
+            for m in MethodCatalog.descriptions {
                 text += "\(m.name): \(m.summary)\n    protocols: \(m.protocols.joined(separator: ", "))\n"
                 for p in m.parameters { text += "    \(p)\n" }
             }

@@ -186,14 +186,14 @@ struct EmbeddingManifestTests {
 
     @Test func reportsBadInputPrecisely() throws {
         let (m, files) = directory(nanIn: "s1-a")
-        #expect(throws: NPYError("s1-a-img.npy: contains NaN or infinite values")) {
+        #expect(throws: EmbeddingsError("s1-a-img.npy: contains NaN or infinite values")) {
             try ContributionReport.compute(m) { files[$0]! }
         }
         var (missing, clean) = directory()
         missing.checkpoints[1].environments["b"] = nil
-        #expect(throws: NPYError("manifest.json: checkpoints[1] (stage 1) has no entry for environment 'b'")) {
+        #expect(throws: EmbeddingsError("manifest.json: checkpoints[1] (stage 1) has no entry for environment 'b'")) {
             try ContributionReport.compute(missing) { clean[$0]! }
         }
-        #expect(throws: NPYError.self) { try EmbeddingManifest.decode(Data("{\"environments\": []}".utf8)) }
+        #expect(throws: EmbeddingsError.self) { try EmbeddingManifest.decode(Data("{\"environments\": []}".utf8)) }
     }
 }

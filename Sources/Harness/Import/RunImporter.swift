@@ -127,7 +127,7 @@ public enum RunImporter {
                 }
             }
             report = try ContributionReport.compute(manifest, array: { name in try NPY.read(path: directory + "/" + name) })
-        } catch let e as NPYError {
+        } catch let e as EmbeddingsError {
             throw fail(e.message)
         }
         let m = run.matrix
