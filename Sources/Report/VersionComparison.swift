@@ -78,7 +78,9 @@ public enum VersionComparison {
         return String(commit.prefix(12)) + version.dropFirst(commit.count)
     }
 
-    /// `latest`, `previous`, or a commit prefix (unique).
+    /// `latest`, `previous`, or a commit prefix, optionally followed by `+` and a prefix of what
+    /// follows the commit in a dirty version (its diff hash). A bare prefix names the clean version
+    /// of a commit when that commit also has dirty variants, so the clean one needs no full hash.
     public static func resolve(_ spec: String, among versions: [String]) throws -> String {
         switch spec {
         case "latest":
@@ -88,11 +90,23 @@ public enum VersionComparison {
             guard versions.count >= 2 else { throw ReportError("'previous' needs two code versions; the database has \(versions.count)") }
             return versions[versions.count - 2]
         default:
-            let hits = versions.filter { $0.hasPrefix(spec) }
+            func parts(_ v: String) -> (commit: Substring, rest: Substring?) {
+                guard let plus = v.firstIndex(of: "+") else { return (v[...], nil) }
+                return (v[..<plus], v[v.index(after: plus)...])
+            }
+            let want = parts(spec)
+            let hits = versions.filter { v in
+                let have = parts(v)
+                guard have.commit.hasPrefix(want.commit) else { return false }
+                guard let r = want.rest else { return true }
+                return have.rest?.hasPrefix(r) ?? false
+            }
             if hits.count == 1 { return hits[0] }
             if let exact = hits.first(where: { $0 == spec }) { return exact }
-            if hits.isEmpty { throw ReportError("no code version starts with '\(spec)'; versions: \(versions.map { String($0.prefix(12)) }.joined(separator: ", "))") }
-            throw ReportError("'\(spec)' matches \(hits.count) code versions; give more characters")
+            if hits.isEmpty { throw ReportError("no code version starts with '\(spec)'; versions: \(versions.map(short).joined(separator: ", "))") }
+            let clean = hits.filter { parts($0).rest == nil }
+            if want.rest == nil, clean.count == 1, Set(hits.map { parts($0).commit }).count == 1 { return clean[0] }
+            throw ReportError("'\(spec)' matches \(hits.count) code versions (\(hits.map(short).joined(separator: ", "))); give more characters, or COMMIT+DIFFHASH for a dirty one")
         }
     }
 

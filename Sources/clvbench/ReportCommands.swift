@@ -78,8 +78,8 @@ struct Compare: ParsableCommand {
             Example: clvbench compare previous latest --format markdown
             """)
 
-    @Argument(help: "Base code version.") var base: String
-    @Argument(help: "Head code version.") var head: String
+    @Argument(help: "Base code version: latest, previous, a commit prefix (its clean version), or COMMIT+DIFFHASH (a dirty one).") var base: String
+    @Argument(help: "Head code version, as BASE.") var head: String
     @Option(help: "Results database.") var db = "results/clvbench.sqlite"
     @Option(help: "Output format (markdown for a pull-request comment, json for scripts).") var format: CompareFormat = .text
     @Option(name: .customLong("threshold"), help: "Per-metric threshold METRIC=VALUE (repeatable); METRIC is one of \(VersionComparison.metrics.map(\.rawValue).joined(separator: ", ")).")

@@ -33,6 +33,21 @@ struct VersionOrderTests {
         #expect(VersionComparison.short("0123456789abcdef0123+9f8e7d6c5b4a+dirty") == "0123456789ab+9f8e7d6c5b4a+dirty")
     }
 
+    /// A commit prefix names the clean version even when the same commit has dirty variants;
+    /// COMMIT+HASH names a dirty one; two commits under one prefix stay ambiguous.
+    @Test func aBarePrefixPicksTheCleanVersionOfItsCommit() throws {
+        let c = "0123456789abcdef0123456789abcdef01234567"
+        let versions = [c, c + "+9f8e7d6c5b4a+dirty", c + "+11aa22bb33cc+dirty", "0123456789ffffffffffffffffffffffffffffff"]
+        #expect(try VersionComparison.resolve("0123456789ab", among: versions) == c)
+        #expect(try VersionComparison.resolve("0123456789ab+9f8e", among: versions) == c + "+9f8e7d6c5b4a+dirty")
+        #expect(try VersionComparison.resolve(c + "+11", among: versions) == c + "+11aa22bb33cc+dirty")
+        #expect(throws: ReportError.self) { try VersionComparison.resolve("0123456789", among: versions) }  // two commits
+        #expect(throws: ReportError.self) { try VersionComparison.resolve("0123456789ab+", among: versions) }  // two dirty variants
+        #expect(throws: ReportError.self) { try VersionComparison.resolve("0123456789ab+77", among: versions) }
+        // Without a clean version, two dirty variants of one commit are ambiguous.
+        #expect(throws: ReportError.self) { try VersionComparison.resolve("0123", among: Array(versions[1...2])) }
+    }
+
     /// The history page's versions (and what the leaderboard calls newest) follow ancestry too.
     @Test func reportDataOrdersHistoryByAncestry() {
         let runs = [
