@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Linalg"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Linalg"], exclude: ["Fixtures"]),
-        .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "Analysis", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "ResultStore", "Analysis", "Linalg", "CLibXML2"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "ResultStore", "Continual", "Model", "Environments", "Analysis", "Linalg"],
                     exclude: ["BadSuites"]),

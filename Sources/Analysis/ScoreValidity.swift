@@ -9,14 +9,14 @@ public struct ForgettingObservation: Sendable {
     public var forgetting: Double
     /// Exact Shapley attribution of the accuracy change R[t][s] - R[t-1][s] to the vision,
     /// language and shared updates, when it was computed.
-    public var shapley: [Double]?
+    public var shapley: GroupValues?
     /// Stratum for the bootstrap (the similarity setting).
     public var stratum: Int
     /// The cell (run) it came from: the bootstrap resamples whole cells, since the pairs of one
     /// cell are not independent. nil: the observation is its own cell.
     public var cluster: Int?
 
-    public init(scores: [Double], forgetting: Double, shapley: [Double]? = nil, stratum: Int = 0, cluster: Int? = nil) {
+    public init(scores: [Double], forgetting: Double, shapley: GroupValues? = nil, stratum: Int = 0, cluster: Int? = nil) {
         precondition(scores.count == ScoreValidity.predictorNames.count, "six scores per observation")
         self.scores = scores
         self.forgetting = forgetting
@@ -106,8 +106,8 @@ public struct ScoreValidity: Sendable {
         var shapleyShare: Double?
         let attributed = obs.compactMap(\.shapley)
         if attributed.count == obs.count {
-            let sv = attributed.map { abs($0[ParameterGroup.vision.rawValue]) }.reduce(0, +)
-            let sl = attributed.map { abs($0[ParameterGroup.language.rawValue]) }.reduce(0, +)
+            let sv = attributed.map { abs($0.vision) }.reduce(0, +)
+            let sl = attributed.map { abs($0.language) }.reduce(0, +)
             shapleyShare = sv + sl > 0 ? sv / (sv + sl) : 0.5
         }
         return ScoreValidity(n: obs.count, rSquared: full.rSquared, spearman: rho, coefficients: intervals,

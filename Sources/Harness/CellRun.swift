@@ -240,11 +240,12 @@ public struct CellRunner: Sendable {
     /// Exact Shapley values over the three parameter groups: v(S) evaluates theta_{t-1} with the
     /// updates of the groups in S applied, on every environment.
     public func attribute(stage: Int, before: DualEncoder, after: DualEncoder, prev: CheckpointEvaluation, now: CheckpointEvaluation) -> [StageAttribution] {
-        var acc = [[Double]](repeating: [], count: 8), loss = acc
+        let all = GroupValues.allGroups
+        var acc = [[Double]](repeating: [], count: all + 1), loss = acc
         acc[0] = prev.accuracy; loss[0] = prev.loss
-        acc[7] = now.accuracy; loss[7] = now.loss
+        acc[all] = now.accuracy; loss[all] = now.loss
         let afterTensors = after.tensors
-        for mask in 1..<7 {
+        for mask in 1..<all {
             var mixed = before
             mixed.forEachTensor { k, g, t in
                 if mask & (1 << g.rawValue) != 0 { t = afterTensors[k].value }
@@ -257,8 +258,7 @@ public struct CellRunner: Sendable {
         }
         return data.names.indices.map { i in
             StageAttribution(stage: stage, environment: data.names[i],
-                             accuracy: shapleyValues(players: 3) { acc[$0][i] },
-                             loss: shapleyValues(players: 3) { loss[$0][i] })
+                             accuracy: .shapley { acc[$0][i] }, loss: .shapley { loss[$0][i] })
         }
     }
 }

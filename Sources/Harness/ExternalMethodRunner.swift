@@ -184,15 +184,15 @@ struct ExternalCellRunner {
         return try data.names.indices.map { e in
             let name = data.names[e]
             guard let entry = sh[name] as? [String: Any] else { throw fail("stage \(stage): shapley has no entry for '\(name)'") }
-            var worth = [Double](repeating: 0, count: 8)
-            worth[0] = prev.accuracy[e]; worth[7] = now.accuracy[e]
+            var worth = [Double](repeating: 0, count: GroupValues.allGroups + 1)
+            worth[0] = prev.accuracy[e]; worth[GroupValues.allGroups] = now.accuracy[e]
             for (c, m) in zip(coalitions, masks) {
                 guard let v = jsonNumber(entry[c]), v.isFinite, (0...1).contains(v) else {
                     throw fail("stage \(stage), \(name): shapley accuracy for '\(c)' is missing or outside [0, 1]")
                 }
                 worth[m] = v
             }
-            return StageAttribution(stage: stage, environment: name, accuracy: shapleyValues(players: 3) { worth[$0] }, loss: [0, 0, 0])
+            return StageAttribution(stage: stage, environment: name, accuracy: .shapley { worth[$0] }, loss: .zero)
         }
     }
 

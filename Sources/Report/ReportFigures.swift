@@ -63,7 +63,7 @@ extension ReportData {
     struct AttributionBar {
         var stage: Int
         var position: Int
-        var mean: [Double]
+        var mean: GroupValues
         var label: String { "stage \(stage), env. #\(position)" }
     }
 
@@ -79,20 +79,21 @@ extension ReportData {
 
     /// Mean attribution per (stage, position) over the runs, sorted by label.
     static func attributionBars(_ rs: [Run]) -> [AttributionBar] {
-        var sums: [String: [Double]] = [:], counts: [String: Int] = [:]
+        var sums: [String: GroupValues] = [:], counts: [String: Int] = [:]
         var bars: [String: AttributionBar] = [:]
         for r in rs {
             for (s, a) in earlierAttributions(r) {
-                let bar = AttributionBar(stage: a.stage, position: s, mean: [])
+                let bar = AttributionBar(stage: a.stage, position: s, mean: .zero)
                 let k = bar.label
-                if sums[k] == nil { sums[k] = [0, 0, 0]; counts[k] = 0; bars[k] = bar }
-                for g in 0..<3 { sums[k]![g] += a.accuracy[g] }
+                if sums[k] == nil { sums[k] = .zero; counts[k] = 0; bars[k] = bar }
+                for g in ParameterGroup.allCases { sums[k]![group: g] += a.accuracy[group: g] }
                 counts[k]! += 1
             }
         }
         return bars.keys.sorted().map { k in
             var bar = bars[k]!
-            bar.mean = sums[k]!.map { $0 / Double(counts[k]!) }
+            let n = Double(counts[k]!), s = sums[k]!
+            bar.mean = GroupValues(vision: s.vision / n, language: s.language / n, shared: s.shared / n)
             return bar
         }
     }
@@ -106,7 +107,7 @@ extension ReportData {
             var v = 0.0, l = 0.0
             for r in rs where r.record.orderKey == o {
                 for (_, a) in earlierAttributions(r) {
-                    v += abs(a.accuracy[0]); l += abs(a.accuracy[1])
+                    v += abs(a.accuracy.vision); l += abs(a.accuracy.language)
                 }
             }
             if v + l > 0 { shares.append(v / (v + l)) }

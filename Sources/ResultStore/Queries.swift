@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Analysis
 
 /// A stored run read back, with its database id.
 public struct StoredRun: Sendable, Equatable {
@@ -92,8 +93,8 @@ extension Store {
             try each("stage, environment, vision_accuracy, language_accuracy, shared_accuracy, vision_loss, language_loss, shared_loss",
                      "attribution", "stage, environment") { i, row in
                 runs[i].record.attributions.append(.init(stage: try row.index("stage"), environment: try row[3],
-                                                         accuracy: [try row[4], try row[5], try row[6]],
-                                                         loss: [try row[7], try row[8], try row[9]]))
+                                                         accuracy: GroupValues(vision: try row[4], language: try row[5], shared: try row[6]),
+                                                         loss: GroupValues(vision: try row[7], language: try row[8], shared: try row[9])))
             }
             try each("stage, environment, alignment, modality_gap, clip_loss", "embedding_stat", "stage, environment") { i, row in
                 runs[i].record.embeddings.append(.init(stage: try row.index("stage"), environment: try row[3], alignment: try row[4],

@@ -1,3 +1,5 @@
+import Analysis
+
 /// What the store keeps of one run, in plain values: the harness fills it, the store writes it
 /// in one transaction. (ResultStore does not know the model or the harness.)
 public struct RunRecord: Sendable, Equatable {
@@ -48,9 +50,8 @@ public struct RunRecord: Sendable, Equatable {
     /// shared updates (the harness's `StageAttribution`).
     public struct AttributionRow: Sendable, Equatable, Codable {
         public var stage: Int, environment: String
-        /// vision, language, shared
-        public var accuracy: [Double], loss: [Double]
-        public init(stage: Int, environment: String, accuracy: [Double], loss: [Double]) {
+        public var accuracy: GroupValues, loss: GroupValues
+        public init(stage: Int, environment: String, accuracy: GroupValues, loss: GroupValues) {
             self.stage = stage; self.environment = environment; self.accuracy = accuracy; self.loss = loss
         }
     }

@@ -62,8 +62,8 @@ extension Store {
             }
             let att = try db.cachedStatement(sql: "INSERT INTO attribution VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
             for a in r.attributions {
-                try att.execute(arguments: [id, a.stage, a.environment, a.accuracy[0], a.accuracy[1], a.accuracy[2],
-                                            a.loss[0], a.loss[1], a.loss[2]])
+                try att.execute(arguments: [id, a.stage, a.environment, a.accuracy.vision, a.accuracy.language, a.accuracy.shared,
+                                            a.loss.vision, a.loss.language, a.loss.shared])
             }
             let emb = try db.cachedStatement(sql: "INSERT INTO embedding_stat (run_id, stage, environment, alignment, modality_gap, clip_loss) VALUES (?, ?, ?, ?, ?, ?)")
             for e in r.embeddings { try emb.execute(arguments: [id, e.stage, e.environment, e.alignment, e.modalityGap, e.clipLoss]) }

@@ -64,7 +64,7 @@ struct Cell: ParsableCommand {
                 "contributions": r.contributions.map { ["stage": $0.stage, "trained": $0.trained, "earlier": $0.earlier,
                                                         "scores": $0.scores, "forgetting": $0.forgetting] },
                 "attributions": r.attributions.map { ["stage": $0.stage, "environment": $0.environment,
-                                                      "accuracy": $0.accuracy, "loss": $0.loss] },
+                                                      "accuracy": $0.accuracy.ordered, "loss": $0.loss.ordered] },
             ]
             let data = try JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -87,7 +87,7 @@ struct Cell: ParsableCommand {
         }
         for a in r.attributions where a.stage > 1 {
             print(String(format: "shapley stage %d %@: vision %+.3f language %+.3f shared %+.3f", a.stage, a.environment,
-                         a.accuracy[0], a.accuracy[1], a.accuracy[2]))
+                         a.accuracy.vision, a.accuracy.language, a.accuracy.shared))
         }
     }
 }

@@ -199,7 +199,7 @@ struct ScoreValidityTests {
             let s = (0..<6).map { _ in Double(r.uniform()) }
             let f = 0.5 * s[0] + 0.01 * Double(r.normal())
             // Ground truth says all forgetting comes from the vision update.
-            obs.append(ForgettingObservation(scores: s, forgetting: f, shapley: [-f, 0, 0]))
+            obs.append(ForgettingObservation(scores: s, forgetting: f, shapley: GroupValues(vision: -f, language: 0, shared: 0)))
         }
         let v = ScoreValidity.analyse(obs, bootstrap: Bootstrap(resamples: 100))
         #expect(v.shapleyVisionShare == 1)

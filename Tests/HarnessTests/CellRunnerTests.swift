@@ -61,9 +61,9 @@ struct CellRunnerTests {
         for a in r.attributions {
             guard let col = r.columns.firstIndex(of: a.environment) else { continue }
             let change = r.accuracy[a.stage][col] - r.accuracy[a.stage - 1][col]
-            #expect(abs(a.accuracy.reduce(0, +) - change) < 1e-9)
+            #expect(abs(a.accuracy.ordered.reduce(0, +) - change) < 1e-9)
             let lossChange = r.loss[a.stage][col] - r.loss[a.stage - 1][col]
-            #expect(abs(a.loss.reduce(0, +) - lossChange) < 1e-6 * max(1, abs(lossChange)))
+            #expect(abs(a.loss.ordered.reduce(0, +) - lossChange) < 1e-6 * max(1, abs(lossChange)))
         }
     }
 
@@ -111,9 +111,9 @@ struct ShapleyConstructedTests {
         for (e, a) in attributions.enumerated() {
             let change = now.accuracy[e] - p.baseline.accuracy[e]
             if change != 0 { moved += 1 }
-            #expect(abs(a.accuracy[Analysis.ParameterGroup.vision.rawValue] - change) < 1e-12, "\(a.environment)")
-            #expect(abs(a.accuracy[Analysis.ParameterGroup.language.rawValue]) < 1e-12, "\(a.environment)")
-            #expect(abs(a.accuracy[Analysis.ParameterGroup.shared.rawValue]) < 1e-12, "\(a.environment)")
+            #expect(abs(a.accuracy.vision - change) < 1e-12, "\(a.environment)")
+            #expect(abs(a.accuracy.language) < 1e-12, "\(a.environment)")
+            #expect(abs(a.accuracy.shared) < 1e-12, "\(a.environment)")
         }
         #expect(moved > 0, "the perturbation should change some environment's accuracy")
     }

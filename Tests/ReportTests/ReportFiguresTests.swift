@@ -1,3 +1,4 @@
+import Analysis
 import CLibXML2
 import Foundation
 import Linalg
@@ -121,16 +122,17 @@ struct ReportFiguresTests {
                     let position = r.order.firstIndex(of: a.environment)! + 1
                     guard position < a.stage else { continue }
                     let k = "stage \(a.stage), env. #\(position)"
-                    sums[k] = zip(sums[k] ?? [0, 0, 0], a.accuracy).map { $0 + $1 }
+                    sums[k] = zip(sums[k] ?? [0, 0, 0], [a.accuracy.vision, a.accuracy.language, a.accuracy.shared]).map { $0 + $1 }
                     counts[k, default: 0] += 1
                     let p = shareParts[r.orderKey] ?? (0, 0)
-                    shareParts[r.orderKey] = (p.0 + abs(a.accuracy[0]), p.1 + abs(a.accuracy[1]))
+                    shareParts[r.orderKey] = (p.0 + abs(a.accuracy.vision), p.1 + abs(a.accuracy.language))
                 }
             }
             let bars = ReportData.attributionBars(data.runs.filter { $0.record.method == method })
             #expect(bars.map(\.label) == sums.keys.sorted())
             for b in bars {
-                for g in 0..<3 { #expect(abs(b.mean[g] - sums[b.label]![g] / counts[b.label]!) < 1e-12) }
+                let mean = [b.mean.vision, b.mean.language, b.mean.shared]
+                for g in 0..<3 { #expect(abs(mean[g] - sums[b.label]![g] / counts[b.label]!) < 1e-12) }
             }
             let shares = ReportData.visionShares(data.runs.filter { $0.record.method == method })
             let expected = shareParts.keys.sorted().map { shareParts[$0]!.0 / (shareParts[$0]!.0 + shareParts[$0]!.1) }

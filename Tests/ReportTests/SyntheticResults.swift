@@ -1,3 +1,4 @@
+import Analysis
 import Foundation
 import Linalg
 import ResultStore
@@ -50,7 +51,7 @@ enum SyntheticResults {
         for stage in 1...t {
             for (j, e) in order.enumerated() {
                 let change = acc[stage][j] - acc[stage - 1][j]
-                r.attributions.append(.init(stage: stage, environment: e, accuracy: [0.6 * change, 0.3 * change, 0.1 * change], loss: [0, 0, 0]))
+                r.attributions.append(.init(stage: stage, environment: e, accuracy: GroupValues(vision: 0.6 * change, language: 0.3 * change, shared: 0.1 * change), loss: .zero))
             }
         }
         return r

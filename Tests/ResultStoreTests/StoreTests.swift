@@ -1,3 +1,4 @@
+import Analysis
 import Foundation
 import GRDB
 import Testing
@@ -20,7 +21,8 @@ struct StoreTests {
         r.metrics = ["last": 0.9, "fwt": nil]
         r.contributions = [.init(stage: 2, trained: "b", earlier: "a", sv: 0.1, sl: 0.2, sxEarlierTrained: 0.3,
                                  sxTrainedEarlier: 0.4, driftVision: 0.9, driftLanguage: 0.95, forgetting: 0.05)]
-        r.attributions = [.init(stage: 1, environment: "a", accuracy: [0.1, 0.2, 0.0], loss: [-0.1, -0.2, 0])]
+        r.attributions = [.init(stage: 1, environment: "a", accuracy: GroupValues(vision: 0.1, language: 0.2, shared: 0.0),
+                                 loss: GroupValues(vision: -0.1, language: -0.2, shared: 0))]
         r.embeddings = [.init(stage: 0, environment: "a", alignment: 0.3, modalityGap: 0.7, clipLoss: 1.25),
                         .init(stage: 1, environment: "a", alignment: 0.4, modalityGap: 0.6)]
         return r

@@ -30,7 +30,7 @@ enum ReportBenchmark {
         } }
         for t in 1...4 { for (j, e) in order.enumerated() {
             let d = acc[t][j] - acc[t - 1][j]
-            r.attributions.append(.init(stage: t, environment: e, accuracy: [0.6 * d, 0.3 * d, 0.1 * d], loss: [0, 0, 0]))
+            r.attributions.append(.init(stage: t, environment: e, accuracy: GroupValues(vision: 0.6 * d, language: 0.3 * d, shared: 0.1 * d), loss: .zero))
         } }
         return r
     }

@@ -27,7 +27,7 @@ extension SiteBuilder.Context {
             // change an argmax, so its accuracy attribution is exactly 0 (it is not for the loss).
             Charts.shares(main, label: "Mean Shapley attribution of accuracy change, \(m)",
                           xLabel: "mean Shapley attribution of the accuracy change (fraction)", partNames: ["vision", "language"],
-                          bars: bars.map { ($0.label, Array($0.mean.prefix(2))) })
+                          bars: bars.map { ($0.label, [$0.mean.vision, $0.mean.language]) })
             // Stability of the vision share of forgetting across orders.
             let shares = ReportData.visionShares(mr)
             if !shares.isEmpty {

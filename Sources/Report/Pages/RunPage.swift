@@ -60,11 +60,11 @@ extension SiteBuilder.Context {
             main.add("h2", text: "Shapley attribution of accuracy changes")
             let at = main.add("table")
             let h = at.add("tr")
-            for x in ["stage", "environment", "vision", "language", "shared"] { h.add("th", text: x) }
+            for x in ["stage", "environment"] + ParameterGroup.allCases.map(\.name) { h.add("th", text: x) }
             for a in r.attributions {
                 let row = at.add("tr")
                 row.add("td", text: "\(a.stage)"); row.add("td", text: a.environment)
-                for v in a.accuracy { row.add("td", text: fmt(v, 3)) }
+                for g in ParameterGroup.allCases { row.add("td", text: fmt(a.accuracy[group: g], 3)) }
             }
         }
         try save(p, "runs/\(run.id).html", tables: false)
