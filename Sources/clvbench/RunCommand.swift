@@ -149,8 +149,19 @@ struct PlanCommand: ParsableCommand {
                 ["hash": $0.hash, "sv": $0.similarity.sv, "sl": $0.similarity.sl, "method": s.methods[$0.methodIndex].label,
                  "seed": $0.seed, "order": $0.order, "model": s.models[$0.modelIndex].name, "protocol": $0.trainingProtocol.rawValue]
             }
-            let obj: [String: Any] = ["suite": s.name, "cells": cells, "stagesWithSharing": plan.stagesWithSharing,
+            var obj: [String: Any] = ["suite": s.name, "cells": cells, "stagesWithSharing": plan.stagesWithSharing,
                                       "stagesWithoutSharing": plan.stagesWithoutSharing, "groups": plan.groups.count]
+            if let (e, measuredAt) = estimate(plan) {
+                let models: [[String: Any]] = e.rows.map { r in
+                    var m: [String: Any] = ["model": r.model, "adaptiveStages": r.adaptiveStages, "frozenStages": r.frozenStages,
+                                            "adaptiveStagesWithoutSharing": r.adaptiveStagesWithoutSharing,
+                                            "frozenStagesWithoutSharing": r.frozenStagesWithoutSharing, "setupSeconds": r.setupSeconds]
+                    if let w = r.work, let u = r.workWithoutSharing { m["seconds"] = w / Double(e.jobs); m["secondsWithoutSharing"] = u / Double(e.jobs) }
+                    return m
+                }
+                obj["estimate"] = ["figuresOf": measuredAt, "jobs": e.jobs, "seconds": e.seconds, "secondsWithoutSharing": e.secondsWithoutSharing,
+                                   "models": models, "unestimated": e.unestimated] as [String: Any]
+            }
             print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
             return
         }
@@ -163,20 +174,20 @@ struct PlanCommand: ParsableCommand {
         print(estimateLine(plan))
     }
 
-    /// The time estimate from the newest bench figures in --figures, or how to get them.
+    /// The time estimate from the newest bench figures in --figures (a line per model, then the
+    /// total), or how to get them.
     func estimateLine(_ plan: Plan) -> String {
-        let hint = "no time estimate: \(figures) holds no bench figures; run `clvbench bench --sections training,stage --db \(figures)` once on this machine"
-        guard FileManager.default.fileExists(atPath: figures), let all = try? Store(path: figures, mode: .readOnly).loadBenchmarks() else { return hint }
-        let batch = plan.suite.settings.budget.batchSize
-        let steps = all.filter { $0.name.hasPrefix("train step b=") && $0.unit == "steps/s" }
-        let sizes = Set(steps.compactMap { Int($0.name.dropFirst("train step b=".count)) })
-        guard let b = sizes.min(by: { abs($0 - batch) != abs($1 - batch) ? abs($0 - batch) < abs($1 - batch) : $0 < $1 }),
-              let step = steps.last(where: { $0.name == "train step b=\(b)" }),
-              let eval = all.last(where: { $0.name == "evaluation + embeddings" && $0.unit == "images/s" }) else { return hint }
-        let e = PlanEstimate(plan: plan, stepsPerSecond: step.value, imagesPerSecond: eval.value, jobs: jobs)
-        return "estimated \(PlanEstimate.duration(e.seconds)) with prefix sharing, \(PlanEstimate.duration(e.secondsWithoutSharing)) without, on \(jobs) workers: "
-            + "\(e.stepsPerStage) steps and \(e.imagesPerStage) evaluation images per stage at \(String(format: "%.0f", step.value)) steps/s (b=\(b)) "
-            + "and \(String(format: "%.0f", eval.value)) images/s, bench figures of \(step.measuredAt.prefix(10)) (the default model's; other towers, "
-            + "method overheads and a loaded machine take longer)"
+        let run = "run `clvbench bench --sections training,stage,towers --db \(figures)` once on this machine"
+        guard let (e, measuredAt) = estimate(plan) else { return "no time estimate: \(figures) holds no bench figures; \(run)" }
+        return PlanEstimateText.lines(e, measuredAt: measuredAt, rerun: run).joined(separator: "\n")
+    }
+
+    /// The estimate and the date of the newest figure it read, nil without stored figures.
+    func estimate(_ plan: Plan) -> (PlanEstimate, String)? {
+        guard FileManager.default.fileExists(atPath: figures), let all = try? Store(path: figures, mode: .readOnly).loadBenchmarks(),
+              let newest = all.last else { return nil }
+        let rates = ModelRates.from(figures: all.map { ($0.name, $0.unit, $0.value) }, models: plan.suite.models.map(\.name),
+                                    batchSize: plan.suite.settings.budget.batchSize)
+        return (PlanEstimate(plan: plan, rates: rates, jobs: jobs), String(newest.measuredAt.prefix(10)))
     }
 }

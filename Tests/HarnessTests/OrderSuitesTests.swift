@@ -30,12 +30,95 @@ struct OrderSuitesTests {
         // smoke: 3 latin orders of 3 environments (+1 held out), 2 methods, 1 seed; 64 train and
         // 30 evaluation samples, 2 epochs of batch 32, Shapley on.
         let plan = Plan(suite: try load("smoke"))
-        let e = PlanEstimate(plan: plan, stepsPerSecond: 100, imagesPerSecond: 1000, jobs: 2)
+        let e = PlanEstimate(plan: plan, rates: ["mlp-bag": ModelRates(stepsPerSecond: 100, imagesPerSecond: 1000)], jobs: 2)
         #expect(e.stepsPerStage == 2 * 2 && e.imagesPerStage == 4 * 30 * 7)
-        #expect(abs(e.secondsPerStage - (4.0 / 100 + 840.0 / 1000)) < 1e-12)
+        let perStage: Double = 4.0 / 100 + 840.0 / 1000
+        #expect(close(e.rows.first?.secondsPerAdaptiveStage, perStage))
         #expect(e.stages == plan.stagesWithSharing && e.stages == 2 * 9)
         #expect(abs(e.seconds - 18 * 0.88 / 2) < 1e-9)
         #expect(abs(e.secondsWithoutSharing - Double(plan.stagesWithoutSharing) * 0.88 / 2) < 1e-9)
         #expect(PlanEstimate.duration(42.4) == "42 s" && PlanEstimate.duration(450) == "7 min 30 s" && PlanEstimate.duration(7500) == "2 h 05 min")
     }
+
+    /// Two models x two protocols x clip_weights {0, 1} x 2 seeds, all 6 orders of 3 environments
+    /// (+1 held out), 100 train and 50 evaluation samples, 2 epochs of batch 32, Shapley on.
+    static let axesSuite = """
+        name: estimate-axes
+        seed: 0
+        world:
+          kind: procedural
+          trained: 3
+          held_out: 1
+          classes: 4
+          image_size: 24
+          train_samples: 100
+          evaluation_samples: 50
+        orders: all
+        similarity:
+          sv: [0.5]
+          sl: [0.5]
+        models: [mlp-bag, vit-bag]
+        methods: [finetune]
+        clip_weights: [0, 1]
+        protocols: [frozen, adaptive]
+        seeds: [0, 1]
+        training:
+          epochs: 2
+          batch_size: 32
+        analysis:
+          shapley: true
+        """
+
+    /// Per-model figures against a hand computation. A stage: 2 x ceil(100/32) = 8 steps; adaptive
+    /// reads 4 x 50 x 7 = 1400 images (Shapley), frozen 200 (no Shapley). Per (model, protocol,
+    /// λ): 2 seed groups of 15 shared (18 unshared) stages.
+    @Test func perModelEstimateMatchesAHandComputation() throws {
+        let plan = Plan(suite: try SuiteParser(file: "axes.yaml", text: Self.axesSuite).parse())
+        let mlp = ModelRates(stepsPerSecond: 100, clipFactor: 1.5, imagesPerSecond: 1000, headStepsPerSecond: 2000, frozenImagesPerSecond: 4000)
+        var vit = ModelRates(stepsPerSecond: 10, clipFactor: 2, imagesPerSecond: 200)
+        // vit-bag without frozen figures: its row has no estimate and the total is mlp-bag's alone.
+        let partial = PlanEstimate(plan: plan, rates: ["mlp-bag": mlp, "vit-bag": vit], jobs: 2)
+        let m = partial.rows[0], v = partial.rows[1]
+        #expect(m.model == "mlp-bag" && m.adaptiveStages == 4 * 15 && m.adaptiveStagesWithoutSharing == 4 * 18)
+        #expect(m.frozenStages == 4 * 15 && m.frozenStagesWithoutSharing == 4 * 18)
+        // 8/100 + 1400/1000; 8/100 x 1.5 + 1.4; 8/2000 + 200/4000; 3 environments x 100 images / 1000.
+        #expect(close(m.secondsPerAdaptiveStage, 1.48) && close(m.secondsPerClipStage, 1.52) && close(m.secondsPerFrozenStage, 0.054))
+        #expect(close(m.setupSeconds, 0.3))
+        // 30 x 1.48 + 30 x 1.52 + 60 x 0.054 + 0.3; the same with 36 and 72 unshared stages.
+        #expect(close(m.work, 93.54) && close(m.workWithoutSharing, 112.188))
+        #expect(v.work == nil && v.secondsPerFrozenStage == nil && close(v.secondsPerAdaptiveStage, 7.8))
+        #expect(partial.unestimated == ["vit-bag"] && close(partial.seconds, 46.77) && close(partial.secondsWithoutSharing, 56.094))
+
+        vit.headStepsPerSecond = 1000
+        vit.frozenImagesPerSecond = 1000
+        let full = PlanEstimate(plan: plan, rates: ["mlp-bag": mlp, "vit-bag": vit], jobs: 2)
+        // 0.8 + 7; 1.6 + 7; 0.008 + 0.2; 300 / 200: 30 x 7.8 + 30 x 8.6 + 60 x 0.208 + 1.5.
+        #expect(close(full.rows[1].secondsPerClipStage, 8.6) && close(full.rows[1].secondsPerFrozenStage, 0.208))
+        #expect(close(full.rows[1].work, 505.98) && full.unestimated.isEmpty)
+        #expect(close(full.seconds, (93.54 + 505.98) / 2))
+        #expect(close(full.rows[1].workWithoutSharing, 36 * 7.8 + 36 * 8.6 + 72 * 0.208 + 1.5))
+
+        let text = PlanEstimateText.lines(partial, measuredAt: "2026-12-03", rerun: "RERUN")
+        #expect(text.count == 4 && text[0].contains("2026-12-03") && text[0].contains("2 workers"))
+        #expect(text[1].contains("mlp-bag") && text[1].contains("adaptive 60 stages (72 unshared) x 1.48 s (1.52 s at clip_weight > 0)")
+            && text[1].contains("frozen 60 stages (72 unshared) x 54 ms") && text[1].contains("47 s with sharing, 56 s without"), "\(text[1])")
+        #expect(text[2].contains("vit-bag") && text[2].contains("no estimate") && text[2].contains("frozen-stage"), "\(text[2])")
+        #expect(text[3] == "estimated 47 s with prefix sharing, 56 s without, on 2 workers for the other models (vit-bag not counted; RERUN)")
+    }
+
+    /// Rates from stored figures: the newest of a name wins; the default model falls back to the
+    /// training section's step at the nearest batch; a model with no figures is absent.
+    @Test func ratesFromStoredFigures() {
+        let figures: [(name: String, unit: String, value: Double)] = [
+            ("train rate vit-bag", "steps/s", 5), ("evaluation rate vit-bag", "images/s", 100), ("train rate vit-bag", "steps/s", 6),
+            ("CLIP term cost vit-bag", "x", 1.25), ("head rate vit-bag", "steps/s", 900), ("frozen evaluation rate vit-bag", "images/s", 800),
+            ("train step b=64", "steps/s", 40), ("train step b=128", "steps/s", 20), ("evaluation + embeddings", "images/s", 3000),
+        ]
+        let r = ModelRates.from(figures: figures, models: ["mlp-bag", "vit-bag", "vit-minilm"], batchSize: 100)
+        #expect(r["vit-bag"] == ModelRates(stepsPerSecond: 6, clipFactor: 1.25, imagesPerSecond: 100, headStepsPerSecond: 900, frozenImagesPerSecond: 800))
+        #expect(r["mlp-bag"] == ModelRates(stepsPerSecond: 20, imagesPerSecond: 3000))  // 128 is nearer 100 than 64
+        #expect(r["vit-minilm"] == nil)
+    }
+
+    func close(_ a: Double?, _ b: Double) -> Bool { a.map { abs($0 - b) < 1e-9 * max(1, abs(b)) } ?? false }
 }
