@@ -218,7 +218,21 @@ extension OrderingValidation {
             + "cost predicts forgetting with ρ = \(Self.ci(a.spearman)); best/worst F \(Self.f(a.best.outcome.estimate))/\(Self.f(a.worst.outcome.estimate))"
             + (a.ratio.isFinite ? String(format: " (%.2fx)", a.ratio) : "")
         if let b = bestVariant, let r = variantSpearman.first(where: { $0.variant == b }) { s += "; best variant \(b.name) (ρ \(Self.f(r.rho.estimate)))" }
+        if let o = oodClause { s += "; " + o }
         return s
+    }
+
+    /// The verdict's part on the cumulative OOD AUROC after the last stage (the paper's "guided
+    /// ordering also improves OOD AUROC"), nil when the runs stored none. Under the frozen
+    /// protocol every order ends with the same encoders and so the same AUROC: said as such,
+    /// not as a rank.
+    public var oodClause: String? {
+        guard let a = analysis(.oodAUROC) else { return nil }
+        let best = a.best.outcome.estimate, worst = a.worst.outcome.estimate
+        let head = "cumulative OOD AUROC after the last stage"
+        if abs(best - worst) <= 1e-12 * max(1, abs(best)) { return "\(head): the same for every order (\(Self.f(best)))" }
+        return "\(head): guided order ranks \(Self.ordinal(a.guidedRank)) of \(orderCount) (\(Self.f(a.guided.outcome.estimate)); "
+            + "best \(Self.f(best)), worst \(Self.f(worst)); regret \(Self.ci(a.regretVsMean)) vs the mean order), ρ(cost, AUROC) = \(Self.ci(a.spearman))"
     }
 }
 

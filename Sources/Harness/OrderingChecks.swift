@@ -16,16 +16,8 @@ public struct OrderingCheck: Sendable {
 }
 
 public enum OrderingChecks {
-    /// The outcomes the validation reads from a run's stored metrics.
-    public static func outcomes(_ r: RunRecord) -> [OrderOutcome: Double] {
-        var o: [OrderOutcome: Double] = [:]
-        if let f = r.metrics[ContinualMetric.forgetting.rawValue] ?? nil { o[.forgetting] = f }
-        if let b = r.metrics[ContinualMetric.bwt.rawValue] ?? nil { o[.bwt] = b }
-        if let l = r.metrics[ContinualMetric.last.rawValue] ?? nil { o[.last] = l }
-        // Cumulative OOD AUROC after the last stage (schema v8; absent for external and older runs).
-        if let c = r.oodCumulative.first(where: { $0.stage == r.order.count }) { o[.oodAUROC] = c.auroc }
-        return o
-    }
+    /// The outcomes the validation reads from a run (RunRecord.orderOutcomes).
+    public static func outcomes(_ r: RunRecord) -> [OrderOutcome: Double] { r.orderOutcomes }
 
     /// `runs`: finished runs of one stored suite, `suite` parsed from their stored text. The
     /// pretrained model of each (model, similarity) is rebuilt once (its pretraining is cached).

@@ -85,9 +85,6 @@ struct Analyze: ParsableCommand {
                 for g in ood[i] { print(Self.text(g)) }
                 for c in ordering[i] {
                     print("  T3 \(c.trainingProtocol) · \(c.model) · \(c.method), sv \(c.similarity.sv) sl \(c.similarity.sl), \(c.validation.orderCount) orders x \(c.validation.seeds.count) seeds: \(c.validation.verdict)")
-                    if let a = c.validation.analysis(.oodAUROC) {
-                        print("    cumulative OOD AUROC after the last stage: guided order ranks \(a.guidedRank) of \(c.validation.orderCount) (\(Self.f(a.guided.outcome.estimate))), ρ(cost, AUROC) \(Self.ci(a.spearman)), best/worst \(Self.f(a.best.outcome.estimate))/\(Self.f(a.worst.outcome.estimate))")
-                    }
                 }
             }
         }

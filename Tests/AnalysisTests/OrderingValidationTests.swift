@@ -102,6 +102,33 @@ struct OrderingValidationTests {
         #expect(abs(v.variantSpearman[1].rho.estimate - 1) < 1e-12)
     }
 
+    /// The verdict carries the cumulative OOD AUROC: the guided order's rank, best and worst
+    /// against the per-order values set here; one line "the same for every order" when every order
+    /// ends at the same AUROC (the frozen protocol); no clause when the runs stored none.
+    @Test func verdictCarriesTheCumulativeOODAUROC() throws {
+        let c = cost(weights(4, "ood"))
+        let orders = naivePermutations(c.environments)
+        let guided = orders.min { c.cost($0.map { c.environments.firstIndex(of: $0)! }) < c.cost($1.map { c.environments.firstIndex(of: $0)! }) }!
+        // AUROC 0.5 + 0.01 x (the order's position in the list), the same for both seeds.
+        func auroc(_ o: [String]) -> Double { 0.5 + 0.01 * Double(orders.firstIndex(of: o)!) }
+        var rs = runs(c.environments, seeds: [0, 1]) { o, _ in 0.2 + 0.001 * Double(orders.firstIndex(of: o)!) }
+        for i in rs.indices { rs[i].outcomes[.oodAUROC] = auroc(rs[i].order) }
+        let v = try #require(OrderingValidation.analyse(rs, costs: [c], bootstrap: Bootstrap(resamples: 200)))
+        let higher = orders.filter { auroc($0) > auroc(guided) }.count  // higher AUROC is better
+        let clause = try #require(v.oodClause)
+        #expect(clause.hasPrefix("cumulative OOD AUROC after the last stage: guided order ranks \(OrderingValidation.ordinal(1 + higher)) of 24 ("
+            + String(format: "%.3f", auroc(guided)) + "; best 0.730, worst 0.500;"), "\(clause)")
+        #expect(v.verdict.hasSuffix("; " + clause))
+
+        for i in rs.indices { rs[i].outcomes[.oodAUROC] = 0.228 }
+        let frozen = try #require(OrderingValidation.analyse(rs, costs: [c], bootstrap: Bootstrap(resamples: 200)))
+        #expect(frozen.oodClause == "cumulative OOD AUROC after the last stage: the same for every order (0.228)")
+
+        for i in rs.indices { rs[i].outcomes[.oodAUROC] = nil }
+        let none = try #require(OrderingValidation.analyse(rs, costs: [c], bootstrap: Bootstrap(resamples: 200)))
+        #expect(none.oodClause == nil && !none.verdict.contains("OOD"))
+    }
+
     @Test func tooFewOrdersAreNotValidated() {
         let c = cost(weights(4, "few"))
         let eleven = Array(runs(c.environments, seeds: [0]) { _, _ in 1 }.prefix(11))

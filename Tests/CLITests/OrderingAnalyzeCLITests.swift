@@ -71,6 +71,8 @@ struct OrderingAnalyzeCLITests {
             // Each protocol's section shows its own interval (the section runs from its heading to the next).
             let section = page.components(separatedBy: "T3): " + heading).last!.components(separatedBy: "T3): ").first!
             #expect(shown[0] == "undefined" || section.contains("\(shown[0]) [\(shown[1]), \(shown[2])]"), "\(heading): page lacks analyze's Spearman \(shown)")
+            // The table has the cumulative OOD AUROC row and the verdict its clause, as analyze's.
+            #expect(section.contains("<td>cumulative OOD AUROC</td>") && section.contains("cumulative OOD AUROC after the last stage: "), "\(heading)")
         }
         #expect(shownOf.count == 2 && shownOf[0] != shownOf[1])
     }

@@ -14,11 +14,8 @@ extension SiteBuilder.Context {
             let costs = OrderCostVariant.all.map { OrderCost(scores: scores, variant: $0) }
             for method in Set(rs.map(\.storedMethod)).sorted() {
                 let runs = rs.filter { $0.record.trainingProtocol == proto && $0.record.model == model && $0.storedMethod == method && $0.record.status == .done }
-                let ordered = runs.map { r in
-                    var o: [OrderOutcome: Double] = [:]
-                    for (m, k) in [(ContinualMetric.forgetting, OrderOutcome.forgetting), (.bwt, .bwt), (.last, .last)] { o[k] = r.metric[m] }
-                    return OrderedRun(order: r.record.order, seed: r.record.seed, outcomes: o)
-                }
+                // The outcomes analyze reads, the cumulative OOD AUROC included.
+                let ordered = runs.map { OrderedRun(order: $0.record.order, seed: $0.record.seed, outcomes: $0.record.orderOutcomes) }
                 // The resamples and key `clvbench analyze` uses by default, so page and JSON agree.
                 let base = Bootstrap()
                 let boot = Bootstrap(resamples: base.resamples, confidence: base.confidence,
