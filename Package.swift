@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "Model", dependencies: ["Linalg"]),
         .target(name: "Continual", dependencies: ["Model", "Linalg"]),
         .target(name: "ResultStore", dependencies: ["Analysis", "CSQLite3", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Report", dependencies: ["ResultStore", "Analysis", "CLibXML2"]),
+        .target(name: "Report", dependencies: ["ResultStore", "Analysis", "Linalg", "CLibXML2"]),
         .target(name: "Harness", dependencies: ["Continual", "Model", "Environments", "Analysis", "ResultStore", "Linalg", "Yams", "CProcessControl",
                                              .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Environments", dependencies: ["Linalg", "CZlib", "CFreeType", "CPNG", "CJPEG"]),

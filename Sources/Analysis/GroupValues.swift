@@ -1,3 +1,5 @@
+import Linalg
+
 /// One number per parameter group of the dual encoder: the Shapley attribution of a stage's
 /// accuracy or loss change to its vision, language and shared (logit scale) updates. Named
 /// fields, not a positional array, so swapping two groups cannot type-check.

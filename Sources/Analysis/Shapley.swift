@@ -22,16 +22,3 @@ public func shapleyValues(players: Int, value: (Int) -> Double) -> [Double] {
     }
     return phi
 }
-
-/// The parameter groups of the dual encoder, in the order used for coalition bit masks.
-public enum ParameterGroup: Int, CaseIterable, Codable, Sendable {
-    case vision = 0, language = 1, shared = 2
-
-    public var name: String {
-        switch self {
-        case .vision: "vision"
-        case .language: "language"
-        case .shared: "shared"
-        }
-    }
-}

@@ -179,8 +179,9 @@ struct ExternalCellRunner {
     /// Exact Shapley values from the six intermediate accuracies the process reported.
     func attributions(_ sh: [String: Any], stage: Int, prev: CheckpointEvaluation, now: CheckpointEvaluation,
                       fail: (String) -> ExternalMethodError) throws -> [StageAttribution] {
-        let coalitions = ["vision", "language", "vision+language", "shared", "vision+shared", "language+shared"]
-        let masks = [1, 2, 3, 4, 5, 6]
+        // The protocol names a coalition by its groups: "vision", "vision+language", ... (docs/protocol.md).
+        let masks = Array(1..<GroupValues.allGroups)
+        let coalitions = masks.map { m in ParameterGroup.allCases.filter { m & (1 << $0.rawValue) != 0 }.map(\.name).joined(separator: "+") }
         return try data.names.indices.map { e in
             let name = data.names[e]
             guard let entry = sh[name] as? [String: Any] else { throw fail("stage \(stage): shapley has no entry for '\(name)'") }

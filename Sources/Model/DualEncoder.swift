@@ -1,14 +1,6 @@
 import Foundation
 import Linalg
 
-/// Which part of the model a parameter belongs to. (Analysis keeps its own player indices
-/// for Shapley values; the harness maps vision, language, shared onto 0, 1, 2.)
-public enum ParameterGroup: Int, CaseIterable, Codable, Sendable {
-    case vision = 0, language = 1, shared = 2
-
-    public var name: String { ["vision", "language", "shared"][rawValue] }
-}
-
 /// A CLIP-style dual encoder: a vision tower and a text tower, each ending in a projection to
 /// the shared embedding, L2-normalised, compared by a learnable logit scale. Every layer has an
 /// explicit forward and backward.

@@ -1,5 +1,6 @@
 import Analysis
 import Foundation
+import Linalg
 import ResultStore
 
 /// The arithmetic behind the suite pages, done here rather than while drawing, so tests check

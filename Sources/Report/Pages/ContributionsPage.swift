@@ -26,7 +26,7 @@ extension SiteBuilder.Context {
             // The shared (logit scale) part is left out: a positive rescaling of the logits cannot
             // change an argmax, so its accuracy attribution is exactly 0 (it is not for the loss).
             Charts.shares(main, label: "Mean Shapley attribution of accuracy change, \(m)",
-                          xLabel: "mean Shapley attribution of the accuracy change (fraction)", partNames: ["vision", "language"],
+                          xLabel: "mean Shapley attribution of the accuracy change (fraction)", partNames: [ParameterGroup.vision.name, ParameterGroup.language.name],
                           bars: bars.map { ($0.label, [$0.mean.vision, $0.mean.language]) })
             // Stability of the vision share of forgetting across orders.
             let shares = ReportData.visionShares(mr)

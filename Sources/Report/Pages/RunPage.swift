@@ -1,5 +1,6 @@
 import Analysis
 import Foundation
+import Linalg
 import ResultStore
 
 extension SiteBuilder.Context {
