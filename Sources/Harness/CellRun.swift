@@ -38,6 +38,8 @@ public struct CellResult: Sendable {
     /// OOD detection at every checkpoint, stage 0 included (empty for external methods).
     public var oodPairs: [RunRecord.OODPairRow] = []
     public var oodCumulative: [RunRecord.OODCumulativeRow] = []
+    /// The four contribution scores of every ordered pair of trained environments at every checkpoint, stage 0 included.
+    public var conPairs: [RunRecord.ConPairRow] = []
 }
 
 /// The evaluation of one checkpoint on every environment of the world (world order). (Not
@@ -94,6 +96,7 @@ public struct PrefixState: Sendable {
     var stats: [EmbeddingStats] = []
     var oodPairs: [RunRecord.OODPairRow] = []
     var oodCumulative: [RunRecord.OODCumulativeRow] = []
+    var conPairs: [RunRecord.ConPairRow] = []
     /// The frozen protocol's shared head (nil under adaptive, and before the first frozen stage).
     var frozenHead: FrozenHeadState?
     public var seconds: Double = 0
@@ -145,6 +148,7 @@ public struct CellRunner: Sendable {
         var s = PrefixState(model: pretrained, method: method, prefix: [], checkpoints: [baseline])
         s.stats = embeddingStats(stage: 0, baseline)
         recordOOD(&s, baseline)
+        recordCon(&s, baseline)
         return s
     }
 
@@ -185,6 +189,7 @@ public struct CellRunner: Sendable {
         s.checkpoints.append(cp)
         s.stats += embeddingStats(stage: stage, cp)
         recordOOD(&s, cp)
+        recordCon(&s, cp)
         for earlier in s.prefix.dropLast() {
             let sc = pairScores(prev.summaries[earlier], prev.summaries[env])
             s.contributions.append(StageContribution(
@@ -218,7 +223,7 @@ public struct CellRunner: Sendable {
                           measuredSV: pairs > 0 ? sv / Double(pairs) : .nan, measuredSL: pairs > 0 ? sl / Double(pairs) : .nan,
                           distributionSimilarity: (DistributionSimilarity.mean(s0, side: .images) ?? .nan,
                                                    DistributionSimilarity.mean(s0, side: .captions) ?? .nan),
-                          seconds: s.seconds, oodPairs: s.oodPairs, oodCumulative: s.oodCumulative)
+                          seconds: s.seconds, oodPairs: s.oodPairs, oodCumulative: s.oodCumulative, conPairs: s.conPairs)
     }
 
     /// One whole cell, stage after stage (the planner shares prefixes instead).
@@ -292,6 +297,24 @@ extension CellRunner {
         let inside = s.prefix.flatMap { MCMScore.scores(images: cp.images[$0], prompts: union, temperature: tau) }
         let outside = held.flatMap { MCMScore.scores(images: cp.images[$0], prompts: union, temperature: tau) }
         s.oodCumulative.append(.init(stage: stage, auroc: AUROC.mannWhitney(inDistribution: inside, outOfDistribution: outside)))
+    }
+
+    /// The paper's four contribution scores of every ordered pair (a, b), a ≠ b, of the world's
+    /// trained environments at a checkpoint just appended to `s` (its stage = the prefix
+    /// length), from the checkpoint's embedding summaries: the scores at every checkpoint, not
+    /// only the pretrained pass (clvbench's extension of the paper). External methods get them
+    /// too (their embeddings are all it takes).
+    func recordCon(_ s: inout PrefixState, _ cp: CheckpointEvaluation) {
+        let stage = s.prefix.count
+        let trained = data.heldOut.indices.filter { !data.heldOut[$0] }
+        for a in trained {
+            for b in trained where b != a {
+                let x = cp.summaries[a], y = cp.summaries[b]
+                s.conPairs.append(.init(stage: stage, environmentA: data.names[a], environmentB: data.names[b],
+                                        conImageToText: ConScore.imageToText.value(x, y), conTextToImage: ConScore.textToImage.value(x, y),
+                                        conImageToImage: ConScore.imageToImage.value(x, y), conTextToText: ConScore.textToText.value(x, y)))
+            }
+        }
     }
 
     /// The class-prompt embeddings of `environments` at `cp`, one row per distinct prompt (its

@@ -41,6 +41,7 @@ enum RunRecordBuilder {
         r.embeddings = result.embeddingStats
         r.oodPairs = result.oodPairs
         r.oodCumulative = result.oodCumulative
+        r.conPairs = result.conPairs
         return r
     }
 }

@@ -4,7 +4,7 @@ extension Store {
     public enum ExportFormat: String, Sendable, CaseIterable { case csv, jsonl }
 
     /// One line per run: identity, provenance and every metric (csv), or that plus the accuracy
-    /// matrix and contributions (jsonl).
+    /// matrix, contributions and the four scores of every pair at every checkpoint (jsonl).
     public func export(_ format: ExportFormat, suite: String? = nil) throws -> String {
         if let suite { try checkSuiteExists(suite) }
         let runs = try loadRuns(suite: suite)
@@ -47,6 +47,11 @@ extension Store {
                 // Only where present, so exports of native built-in runs stay as they were.
                 if let m = r.methodVersion { obj["method_version"] = m.label }
                 if let i = r.importSource { obj["imported_from"] = i.file; obj["imported_sha256"] = i.sha256 }
+                if !r.conPairs.isEmpty {
+                    obj["con_pairs"] = r.conPairs.map { ["stage": $0.stage, "a": $0.environmentA, "b": $0.environmentB,
+                                                         "con_i_t": $0.conImageToText, "con_t_i": $0.conTextToImage,
+                                                         "con_i_i": $0.conImageToImage, "con_t_t": $0.conTextToText] }
+                }
                 let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
                 out += String(decoding: data, as: UTF8.self) + "\n"
             }

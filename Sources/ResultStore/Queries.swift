@@ -107,6 +107,11 @@ extension Store {
             try each("stage, auroc", "ood_cumulative", "stage") { i, row in
                 runs[i].record.oodCumulative.append(.init(stage: try row.index("stage"), auroc: try row.fraction("auroc")))
             }
+            try each("stage, environment_a, environment_b, con_i_t, con_t_i, con_i_i, con_t_t", "con_pair", "stage, environment_a, environment_b") { i, row in
+                runs[i].record.conPairs.append(.init(stage: try row.index("stage"), environmentA: try row[3], environmentB: try row[4],
+                                                     conImageToText: try row.cosine("con_i_t"), conTextToImage: try row.cosine("con_t_i"),
+                                                     conImageToImage: try row.cosine("con_i_i"), conTextToText: try row.cosine("con_t_t")))
+            }
             for run in runs { try Self.checkMatrix(run, path: path) }
             return runs
         }
@@ -182,6 +187,13 @@ extension CheckedRow {
     func fraction(_ column: String) throws -> Double {
         let v: Double = try self[column]
         guard (0...1).contains(v) else { throw problem(column, "= \(v) is outside [0, 1]") }
+        return v
+    }
+
+    /// A dot product of two mean unit vectors: a number in [-1, 1] (with room for rounding).
+    func cosine(_ column: String) throws -> Double {
+        let v: Double = try self[column]
+        guard v.isFinite, abs(v) <= 1 + 1e-9 else { throw problem(column, "= \(v) is outside [-1, 1]") }
         return v
     }
 }

@@ -87,6 +87,20 @@ public struct RunRecord: Sendable, Equatable {
         public init(stage: Int, auroc: Double) { self.stage = stage; self.auroc = auroc }
     }
 
+    /// The paper's four contribution scores (DESIGN.md section 10) of one ordered pair (a, b),
+    /// a ≠ b, of trained environments at one stage's checkpoint (stage 0 = pretrained):
+    /// Con_I→T = mV(a)·mL(b), Con_T→I = mL(a)·mV(b), Con_I→I = mV(a)·mV(b), Con_T→T = mL(a)·mL(b).
+    public struct ConPairRow: Sendable, Equatable, Codable {
+        public var stage: Int, environmentA: String, environmentB: String
+        public var conImageToText: Double, conTextToImage: Double, conImageToImage: Double, conTextToText: Double
+        public init(stage: Int, environmentA: String, environmentB: String, conImageToText: Double, conTextToImage: Double,
+                    conImageToImage: Double, conTextToText: Double) {
+            self.stage = stage; self.environmentA = environmentA; self.environmentB = environmentB
+            self.conImageToText = conImageToText; self.conTextToImage = conTextToImage
+            self.conImageToImage = conImageToImage; self.conTextToText = conTextToText
+        }
+    }
+
     public enum Status: String, Sendable { case done, failed, diverged }
 
     public var cellHash: String
@@ -132,6 +146,9 @@ public struct RunRecord: Sendable, Equatable {
     /// OOD detection per checkpoint (schema v8); empty for external and imported runs and runs stored before it.
     public var oodPairs: [OODPairRow] = []
     public var oodCumulative: [OODCumulativeRow] = []
+    /// The four contribution scores of every ordered pair of trained environments at every
+    /// checkpoint (schema v10); empty for imported runs and runs stored before it.
+    public var conPairs: [ConPairRow] = []
     /// The method's own code version (external and imported runs); nil for built-in methods.
     public var methodVersion: MethodVersion?
     /// Set for a run read from a file by `clvbench import`.

@@ -6,7 +6,8 @@ enum Schema {
     /// Identifiers of every migration this version knows, in order. A database that has
     /// applied one not in this list was written by a newer clvbench.
     static let migrationIDs = ["v1", "v2-run-log", "v3-benchmark-context", "v4-method-version-import", "v5-run-model", "v6-run-protocol",
-                                "v7-embedding-clip-loss", "v8-ood-auroc", "v9-run-distribution-similarity"]
+                                "v7-embedding-clip-loss", "v8-ood-auroc", "v9-run-distribution-similarity",
+                                "v10-con-pair"]
     static let version = migrationIDs.count
 
     static var migrator: DatabaseMigrator {
@@ -168,6 +169,23 @@ enum Schema {
             try db.execute(sql: """
                 ALTER TABLE run ADD COLUMN similarity_images REAL;
                 ALTER TABLE run ADD COLUMN similarity_captions REAL;
+                """)
+        }
+        // v10: the paper's four contribution scores of every ordered pair (a, b) of trained
+        // environments at every checkpoint, stage 0 = pretrained (#16 item 3). ood_pair keeps its
+        // own con_i_t. Runs stored before it and imported runs have no rows.
+        m.registerMigration("v10-con-pair") { db in
+            try db.execute(sql: """
+                CREATE TABLE con_pair (
+                    run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                    stage INTEGER NOT NULL,
+                    environment_a TEXT NOT NULL,
+                    environment_b TEXT NOT NULL,
+                    con_i_t REAL NOT NULL,
+                    con_t_i REAL NOT NULL,
+                    con_i_i REAL NOT NULL,
+                    con_t_t REAL NOT NULL,
+                    PRIMARY KEY (run_id, stage, environment_a, environment_b));
                 """)
         }
         return m

@@ -71,6 +71,11 @@ extension Store {
             for o in r.oodPairs { try pair.execute(arguments: [id, o.stage, o.inEnvironment, o.outEnvironment, o.auroc, o.conImageToText]) }
             let cum = try db.cachedStatement(sql: "INSERT INTO ood_cumulative (run_id, stage, auroc) VALUES (?, ?, ?)")
             for o in r.oodCumulative { try cum.execute(arguments: [id, o.stage, o.auroc]) }
+            let conPair = try db.cachedStatement(sql: "INSERT INTO con_pair (run_id, stage, environment_a, environment_b, con_i_t, con_t_i, con_i_i, con_t_t) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            for c in r.conPairs {
+                try conPair.execute(arguments: [id, c.stage, c.environmentA, c.environmentB, c.conImageToText, c.conTextToImage,
+                                            c.conImageToImage, c.conTextToText])
+            }
             return id
     }
 

@@ -1,5 +1,6 @@
 import Analysis
 import Foundation
+import Linalg
 import Testing
 @testable import Harness
 import ResultStore
@@ -174,6 +175,25 @@ struct ImportTests {
         #expect(Self.near(c.forgetting, 0.9 - 0.7))
         #expect(r.lossKnown && r.accuracy.first { $0.stage == 2 && $0.column == 1 }?.loss == 0.6)
         #expect(r.embeddings.count == 9)
+        // The four scores of both ordered pairs of the trained environments at each of the 3
+        // checkpoints, the held-out env-c left out; each from the mean embeddings directly.
+        #expect(r.conPairs.count == 3 * 2 && r.conPairs.allSatisfy { $0.environmentA != "env-c" && $0.environmentB != "env-c" })
+        for cp in manifest.checkpoints {
+            func mean(_ file: String) throws -> [Double] {
+                let m = try NPY.read(path: dir + "/" + file).matrix().l2NormalizedRows().normalized
+                return (0..<m.cols).map { j in (0..<m.rows).map { Double(m[$0, j]) }.reduce(0, +) / Double(m.rows) }
+            }
+            func dot(_ x: [Double], _ y: [Double]) -> Double { zip(x, y).map { $0 * $1 }.reduce(0, +) }
+            let f = cp.environments
+            let vA = try mean(f["env-a"]!.images), lA = try mean(f["env-a"]!.captions)
+            let vB = try mean(f["env-b"]!.images), lB = try mean(f["env-b"]!.captions)
+            let ab = try #require(r.conPairs.first { $0.stage == cp.stage && $0.environmentA == "env-a" })
+            let ba = try #require(r.conPairs.first { $0.stage == cp.stage && $0.environmentA == "env-b" })
+            for (stored, ref) in [(ab.conImageToText, dot(vA, lB)), (ab.conTextToImage, dot(lA, vB)), (ab.conImageToImage, dot(vA, vB)),
+                                  (ab.conTextToText, dot(lA, lB)), (ba.conImageToText, dot(vB, lA)), (ba.conTextToImage, dot(lB, vA))] {
+                #expect(abs(stored - ref) < 1e-9, "stage \(cp.stage): \(stored) vs \(ref)")
+            }
+        }
         // Checkpoints that trained another order are refused.
         let swapped = try Self.temporary("e.jsonl", line.replacingOccurrences(of: #""order": ["env-a", "env-b"]"#, with: #""order": ["env-b", "env-a"]"#) + "\n")
         #expect(throws: ImportError.self) { try RunImporter.run(files: [swapped], options: ImportOptions(suite: "e", method: "m"), store: store) }

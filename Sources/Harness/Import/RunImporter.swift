@@ -143,5 +143,19 @@ public enum RunImporter {
         for cp in report.checkpoints {
             for e in cp.environments { r.embeddings.append(.init(stage: cp.stage, environment: e.environment, alignment: e.matchedAlignment, modalityGap: e.modalityGap)) }
         }
+        // The four scores of every ordered pair of the order's environments at every checkpoint,
+        // both orders from the report's unordered pair (crossAB = mV(a)·mL(b), crossBA = mV(b)·mL(a)),
+        // as the store reads them back (by stage, then names).
+        let trained = Set(run.order)
+        for cp in report.checkpoints {
+            for p in cp.pairs where p.a != p.b && trained.contains(p.a) && trained.contains(p.b) {
+                let s = p.scores
+                r.conPairs.append(.init(stage: cp.stage, environmentA: p.a, environmentB: p.b, conImageToText: s.crossAB,
+                                        conTextToImage: s.crossBA, conImageToImage: s.vision, conTextToText: s.language))
+                r.conPairs.append(.init(stage: cp.stage, environmentA: p.b, environmentB: p.a, conImageToText: s.crossBA,
+                                        conTextToImage: s.crossAB, conImageToImage: s.vision, conTextToText: s.language))
+            }
+        }
+        r.conPairs.sort { ($0.stage, $0.environmentA, $0.environmentB) < ($1.stage, $1.environmentA, $1.environmentB) }
     }
 }
