@@ -132,7 +132,9 @@ public struct PaperChecks: Sendable {
             let rows = byFamily[g]!
             let lambdas = Array(Set(rows.map(\.lambda))).sorted()
             let levels = lambdas.map { l -> (clipWeight: Double, clv: Double, n: Int) in
-                let c = rows.filter { $0.lambda == l }.map(\.clv)
+                // Summed in sorted order: runs differing only in λ come in another order (their
+                // keys hash λ), and under frozen their CLVs are the same set, so the same mean bit for bit.
+                let c = rows.filter { $0.lambda == l }.map(\.clv).sorted()
                 return (l, Descriptive.mean(c), c.count)
             }
             let rho = RankCorrelationInterval.spearman(rows.map(\.lambda), rows.map(\.clv), clusters: rows.map(\.cell),

@@ -15,7 +15,9 @@ struct Analyze: ParsableCommand {
             images and prompts against b's images) and its Pearson with Con_I→T; OOD from the runs' stored \
             checkpoints (τ = 1): per (protocol, model, method) the cumulative AUROC after each stage (trained \
             so far against held out, mean with a CI over runs), the mean pairwise AUROC per stage and \
-            Pearson(Con_I→T, AUROC) at the pretrained checkpoint; T1, the fits \
+            Pearson(Con_I→T, AUROC) at the pretrained checkpoint; the four scores at every stored checkpoint \
+            (stage 0 = pretrained) per (protocol, model, method) and similarity setting, their mean over (run, ordered pair) and σ \
+            (JSON key con_checkpoints); T1, the fits \
             ΔX(t→t') = β1·Con_I→T + β2·Con_T→I + α for X = CE, CLIP and LOSS = CE + λ·CLIP per \
             (protocol, model, method) with bootstrap CIs over runs and R², and how often the CLIP term \
             flips the sign of ΔCE; T2, CLV (matched alignment of t's evaluation pairs after training t) \
@@ -44,7 +46,7 @@ struct Analyze: ParsableCommand {
         let runs: [RunRecord]
         do { runs = try store.loadRuns(suite: suite).map(\.record) } catch let e as StoreError { throw CLIError(e.description) }
         if runs.isEmpty { throw CLIError(suite.map { "no runs of suite '\($0)' in \(db)" } ?? "no runs in \(db)") }
-        var results: [PaperChecks] = [], ordering: [[OrderingCheck]] = [], ood: [[OODSummary]] = []
+        var results: [PaperChecks] = [], ordering: [[OrderingCheck]] = [], ood: [[OODSummary]] = [], con: [[ConCheckpointSummary]] = []
         for hash in Array(Set(runs.map(\.suiteHash))).sorted() {
             let mine = runs.filter { $0.suiteHash == hash }
             let parsed: Suite
@@ -66,6 +68,7 @@ struct Analyze: ParsableCommand {
             results.append(PaperChecks.compute(suite: parsed.name, runs: mine, pretrained: pretrained,
                                                bootstrap: Bootstrap(resamples: resamples)))
             ood.append(OODSummary.compute(runs: mine, bootstrap: Bootstrap(resamples: resamples)))
+            con.append(ConCheckpointSummary.compute(runs: mine))
             do { ordering.append(try OrderingChecks.compute(suite: parsed, runs: mine, bootstrap: Bootstrap(resamples: resamples))) } catch {
                 throw CLIError("\(error)")
             }
@@ -75,6 +78,7 @@ struct Analyze: ParsableCommand {
                 var obj = Self.object(results[i])
                 obj["ordering"] = ordering[i].map(Self.object)
                 obj["ood"] = ood[i].map(Self.object)
+                obj["con_checkpoints"] = con[i].map(Self.object)
                 return obj
             }
             let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys])
@@ -82,6 +86,7 @@ struct Analyze: ParsableCommand {
         } else {
             for i in results.indices {
                 print(Self.text(results[i]))
+                for g in con[i] { print(Self.text(g)) }
                 for g in ood[i] { print(Self.text(g)) }
                 for c in ordering[i] {
                     print("  T3 \(c.trainingProtocol) · \(c.model) · \(c.method), sv \(c.similarity.sv) sl \(c.similarity.sl), \(c.validation.orderCount) orders x \(c.validation.seeds.count) seeds: \(c.validation.verdict)")
@@ -147,6 +152,21 @@ struct Analyze: ParsableCommand {
         let stages = g.stages.map { s in "\(s.stage): " + (s.cumulative.map { "\(ci($0))" } ?? "-") + " / \(f(s.pairwiseMean))" }
         return "  OOD \(g.group.label) (\(g.runs) runs): cumulative / pairwise MCM AUROC per stage \(stages.joined(separator: ", ")); "
             + "Pearson(Con_I→T, AUROC) at the pretrained model \(f(g.pearsonPretrained)) (n \(g.pretrainedPairs))"
+    }
+
+    static func object(_ g: ConCheckpointSummary) -> [String: Any] {
+        ["protocol": g.group.trainingProtocol, "model": g.group.model, "method": g.group.method, "sv": g.sv, "sl": g.sl,
+         "runs": g.runKeys.count, "run_keys": g.runKeys,
+         "stages": g.stages.map { s -> [String: Any] in
+             var mean: [String: Any] = [:], sigma: [String: Any] = [:]
+             for c in ConScore.allCases { mean[c.key] = num(s.mean[c]!); sigma[c.key] = num(s.sigma[c]!) }
+             return ["stage": s.stage, "runs": s.runs, "pairs": s.pairs, "mean": mean, "sigma": sigma]
+         }]
+    }
+
+    static func text(_ g: ConCheckpointSummary) -> String {
+        let stages = g.stages.map { s in "\(s.stage): \(f(s.mean[.imageToText]!)) (σ \(f(s.sigma[.imageToText]!)))" }
+        return "  Con_I→T per checkpoint \(g.group.label), sv \(g.sv) sl \(g.sl) (\(g.runKeys.count) runs): mean (σ) per stage \(stages.joined(separator: ", "))"
     }
 
     static func object(_ c: OrderingCheck) -> [String: Any] {

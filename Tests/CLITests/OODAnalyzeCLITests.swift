@@ -53,11 +53,39 @@ struct OODAnalyzeCLITests {
             let auroc = try #require(outcomes.first { $0["outcome"] as? String == "ood_auroc" })
             #expect((auroc["per_order"] as! [[String: Any]]).count == 6 && auroc["lower_is_better"] as? Bool == false)
         }
+        // The four scores at every checkpoint: stage 0 is analyze's pretrained pass (its σ and
+        // mean), every stage's mean is that of the stored rows as `export --format jsonl` gives them.
+        let con = all[0]["con_checkpoints"] as! [[String: Any]]
+        #expect(con.map { $0["protocol"] as! String } == ["adaptive", "frozen"] && con.allSatisfy { $0["runs"] as? Int == 6 })
+        let export = try CLI.run(["export", "--db", db, "--format", "jsonl"], cwd: dir)
+        let lines = export.stdout.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        let keys = ["con_i_t", "con_t_i", "con_i_i", "con_t_t"]
+        for g in con {
+            let stages = g["stages"] as! [[String: Any]]
+            #expect(stages.map { $0["stage"] as! Int } == [0, 1, 2, 3] && stages.allSatisfy { $0["pairs"] as? Int == 36 && $0["runs"] as? Int == 6 })
+            let rows = lines.filter { $0["protocol"] as? String == g["protocol"] as? String }.flatMap { $0["con_pairs"] as! [[String: Any]] }
+            #expect(rows.count == 6 * 4 * 6)
+            for key in keys {
+                let sigma0 = (stages[0]["sigma"] as! [String: Any])[key] as! Double
+                #expect(abs(sigma0 - ((pretrained["sigma"] as! [String: Any])[key] as! Double)) < 1e-12, "\(key)")
+                let m = (pretrained["con"] as! [String: Any])[key] as! [[Any]]
+                let pre = (0..<3).flatMap { i in (0..<3).filter { $0 != i }.map { m[i][$0] as! Double } }
+                #expect(abs(((stages[0]["mean"] as! [String: Any])[key] as! Double) - pre.reduce(0, +) / 6) < 1e-12, "\(key)")
+                for s in stages {
+                    let x = rows.filter { $0["stage"] as? Int == s["stage"] as? Int }.map { $0[key] as! Double }
+                    #expect(x.count == 36 && abs(((s["mean"] as! [String: Any])[key] as! Double) - x.reduce(0, +) / 36) < 1e-12, "\(key)")
+                }
+                let means = stages.map { ($0["mean"] as! [String: Any])[key] as! Double }
+                if g["protocol"] as? String == "frozen" { #expect(Set(means).count == 1, "\(key)") } else { #expect(Set(means).count > 1, "\(key)") }
+            }
+        }
         let t = try CLI.run(["analyze", "--db", db, "--resamples", "200"], cwd: dir)
+        #expect(t.stdout.contains("Con_I→T per checkpoint frozen · mlp-bag · finetune, sv 0.5 sl 0.5 (6 runs)"))
         #expect(t.stdout.contains("OOD frozen · mlp-bag · finetune (6 runs)") && t.stdout.contains("cumulative OOD AUROC after the last stage"))
         let site = dir.appendingPathComponent("site").path
         let file = try #require(FileManager.default.subpaths(atPath: site)?.first { $0.hasSuffix(".html") && $0.contains("paper-checks") })
         let page = try String(contentsOfFile: site + "/" + file, encoding: .utf8)
         #expect(page.contains("OOD: MCM AUROC at every checkpoint") && page.contains("adaptive · mlp-bag · finetune"))
+        #expect(page.contains("Contribution scores at every checkpoint") && page.contains("Pairwise MCM AUROC, frozen · mlp-bag · frozen / finetune, after stage 3"))
     }
 }

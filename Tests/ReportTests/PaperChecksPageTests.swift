@@ -36,6 +36,115 @@ struct PaperChecksPageTests {
         #expect(row[8].hasPrefix("0 ["))  // constant predictors explain nothing
         // T2: no stored alignment in the synthetic runs, one λ.
         let t2 = site.xpath(doc!, "(//h:table)[2]//h:tr[h:td[1]='adaptive · mlp-bag · finetune']/h:td")
-        #expect(t2.count == 4 && t2[3] == "one λ only")
+        #expect(t2.count == 5 && t2[3] == "one λ only" && t2[4] == "0")
+    }
+
+    static func page() throws -> (SiteTests, xmlDocPtr, [RunRecord], String, String) {
+        let db = try SyntheticResults.database()
+        let site = SiteTests()
+        let (out, _) = try site.build(db)
+        let (doc, error) = site.parse(out + "/paper-checks-demo.html")
+        try #require(doc != nil, "\(error ?? "")")
+        return (site, doc!, try Store(path: db, mode: .readOnly).loadRuns().map(\.record), out, db)
+    }
+
+    /// Each heatmap cell is the mean over the group's runs of the stored AUROC(a, b) at that
+    /// stage, recomputed here from the database; one SVG per stage, rows in, columns out.
+    @Test func pairwiseHeatmapsShowTheMeanStoredAUROCPerStage() throws {
+        let (site, doc, runs, _, _) = try Self.page()
+        defer { xmlFreeDoc(doc) }
+        let mine = runs.filter { $0.method == "finetune" }
+        #expect(mine.count == 12)
+        let envs = ["e1", "e2", "e3"]
+        for k in 0...3 {
+            let title = k == 0 ? "stage 0 (pretrained)" : "after stage \(k)"
+            let svg = "//s:svg[@aria-label='Pairwise MCM AUROC, adaptive · mlp-bag · finetune, \(title)']"
+            #expect(site.xpath(doc, svg).count == 1, "\(title)")
+            #expect(site.xpath(doc, "\(svg)/s:text[1]") == ["\(title): 12 runs, 72 pairs"])
+            #expect(site.xpath(doc, "\(svg)//s:text").contains("in-distribution environment"))
+            #expect(site.xpath(doc, "\(svg)//s:text").contains("OOD environment"))
+            #expect(site.xpath(doc, "\(svg)//s:rect[@class='scale']").count == 10)
+            #expect(site.xpath(doc, "\(svg)//s:text[@class='value']").count == 6)
+            for a in envs {
+                for b in envs where b != a {
+                    let values = mine.flatMap { $0.oodPairs.filter { $0.stage == k && $0.inEnvironment == a && $0.outEnvironment == b }.map(\.auroc) }
+                    #expect(values.count == 12)
+                    let mean = values.reduce(0, +) / 12
+                    let cell = "\(svg)//s:rect[@data-row='\(a)' and @data-column='\(b)']"
+                    let shown = try #require(site.xpath(doc, "\(cell)/@data-value").first.flatMap(Double.init), "\(a)->\(b)")
+                    #expect(abs(shown - mean) < 1e-12, "stage \(k) \(a)->\(b): \(shown) vs \(mean)")
+                    #expect(site.xpath(doc, "\(cell)/following-sibling::s:text[1]") == [fmt(mean, 3)])
+                }
+            }
+        }
+        // The external method stores no OOD rows: no heatmaps of its own.
+        #expect(site.xpath(doc, "//s:svg[contains(@aria-label, 'alert')]").isEmpty)
+    }
+
+    /// The four-score table: per group, world and stage, the mean over (run, pair) and σ (the
+    /// population SD over one run's pairs, mean over runs), recomputed from the stored rows.
+    @Test func conTableIsTheMeanAndSpreadOfTheStoredRows() throws {
+        let (site, doc, runs, _, _) = try Self.page()
+        defer { xmlFreeDoc(doc) }
+        let table = "//h:h2[.='Contribution scores at every checkpoint']/following-sibling::h:table[1]"
+        let header = site.xpath(doc, "\(table)/h:tr[1]/h:th")
+        #expect(header == ["protocol · model · method", "sv, sl", "stage", "runs", "pairs", "Con_I→T mean", "Con_I→T σ", "Con_T→I mean",
+                           "Con_T→I σ", "Con_I→I mean", "Con_I→I σ", "Con_T→T mean", "Con_T→T σ"])
+        let rows = site.xpath(doc, "\(table)/h:tr").count
+        // 2 methods x 2 worlds x 4 stages, the hostile external method included (its embeddings give the scores).
+        #expect(rows == 1 + 2 * 2 * 4)
+        var checked = 0
+        for i in 2...rows {
+            let cells = site.xpath(doc, "(\(table)/h:tr)[\(i)]/h:td")
+            guard cells[0] == "adaptive · mlp-bag · finetune" else { continue }
+            let sv = cells[1] == "0.2, 0.5" ? 0.2 : 0.8
+            for k in 0...3 {
+                let c = k == 0 ? cells : site.xpath(doc, "(\(table)/h:tr)[\(i + k)]/h:td")
+                let group = runs.filter { $0.method == "finetune" && $0.sv == sv }.map { $0.conPairs.filter { $0.stage == k } }
+                #expect(c[2] == (k == 0 ? "0 (pretrained)" : "\(k)") && c[3] == "6" && c[4] == "36")
+                let getters: [(RunRecord.ConPairRow) -> Double] = [\.conImageToText, \.conTextToImage, \.conImageToImage, \.conTextToText]
+                for (j, get) in getters.enumerated() {
+                    let all = group.flatMap { $0.map(get) }
+                    let mean = all.reduce(0, +) / Double(all.count)
+                    let sds = group.map { rows -> Double in
+                        let x = rows.map(get), m = x.reduce(0, +) / Double(x.count)
+                        return (x.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(x.count)).squareRoot()
+                    }
+                    #expect(c[5 + 2 * j] == fmt(mean, 3), "stage \(k) score \(j)")
+                    #expect(c[6 + 2 * j] == fmt(sds.reduce(0, +) / Double(sds.count), 3), "stage \(k) score \(j) σ")
+                }
+                checked += 1
+            }
+        }
+        #expect(checked == 8)
+    }
+
+    /// Beside every table and figure: its n and the runs behind it, each a link to a run page
+    /// that exists; T1's are exactly the runs its rows count.
+    @Test func everyTableAndFigureSaysItsNAndItsRuns() throws {
+        let (site, doc, _, out, db) = try Self.page()
+        defer { xmlFreeDoc(doc) }
+        let tables = site.xpath(doc, "//h:main//h:table").count
+        let svgs = site.xpath(doc, "//h:main//s:svg").count
+        // One basis per table; heatmaps: one per group row of figures.
+        let figureRows = site.xpath(doc, "//h:main//h:div[@class='figures']").count
+        let bases = site.xpath(doc, "//h:main//h:div[@class='basis']")
+        #expect(tables == 4 && svgs == 4 && figureRows == 1)
+        #expect(bases.count == tables + figureRows, "\(bases.count)")
+        #expect(bases.allSatisfy { $0.hasPrefix("n: ") })
+        for k in 1...figureRows {
+            #expect(site.xpath(doc, "(//h:main//h:div[@class='figures'])[\(k)]/following-sibling::*[1][@class='basis']").count == 1)
+        }
+        for k in 1...tables {
+            // After the table come its CSV/TeX links, then its basis.
+            #expect(site.xpath(doc, "((//h:main//h:table)[\(k)]/following-sibling::*)[2][@class='basis']").count == 1, "table \(k)")
+        }
+        let t1 = site.xpath(doc, "(//h:main//h:div[@class='basis'])[1]//h:a/@href")
+        let ids = try Store(path: db, mode: .readOnly).loadRuns().filter { $0.record.method == "finetune" }.map { "runs/\($0.id).html" }
+        #expect(Set(t1) == Set(ids) && t1.count == 12)
+        #expect(bases[0].hasPrefix("n: 24 transitions"))
+        for href in Set(site.xpath(doc, "//h:main//h:div[@class='basis']//h:a/@href")) {
+            #expect(FileManager.default.fileExists(atPath: out + "/" + href), "\(href)")
+        }
     }
 }

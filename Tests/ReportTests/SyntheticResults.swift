@@ -54,6 +54,22 @@ enum SyntheticResults {
                 r.attributions.append(.init(stage: stage, environment: e, accuracy: GroupValues(vision: 0.6 * change, language: 0.3 * change, shared: 0.1 * change), loss: .zero))
             }
         }
+        // The per-checkpoint rows of schema v8 and v10 over every ordered pair of environments
+        // (world order = sorted names): OOD for built-in runs only, the four scores for both.
+        let world = order.sorted()
+        for stage in 0...t {
+            for a in world {
+                for b in world where b != a {
+                    let u = (0..<5).map { _ in Double(rng.uniform()) }
+                    if !r.external {
+                        r.oodPairs.append(.init(stage: stage, inEnvironment: a, outEnvironment: b, auroc: 0.3 + 0.6 * u[0], conImageToText: 0.1 + 0.2 * u[1]))
+                    }
+                    r.conPairs.append(.init(stage: stage, environmentA: a, environmentB: b, conImageToText: 0.1 + 0.2 * u[1],
+                                            conTextToImage: 0.1 + 0.2 * u[2], conImageToImage: 0.2 + 0.5 * u[3], conTextToText: 0.3 + 0.4 * u[4]))
+                }
+            }
+            if stage > 0 && !r.external { r.oodCumulative.append(.init(stage: stage, auroc: 0.5 + 0.3 * Double(rng.uniform()))) }
+        }
         return r
     }
 

@@ -33,14 +33,14 @@ extension SiteBuilder.Context {
                 for a in v.analyses {
                     let row = table.add("tr")
                     row.add("td", text: a.outcome.rawValue + (a.outcome.lowerIsBetter ? " (lower is better)" : ""))
-                    row.add("td", text: Self.withInterval(a.pearson))
-                    row.add("td", text: Self.withInterval(a.spearman))
-                    for o in [a.best, a.worst] { row.add("td", text: "\(o.order.joined(separator: ">")): \(Self.withInterval(o.outcome))") }
+                    Self.addInterval(row, a.pearson)
+                    Self.addInterval(row, a.spearman)
+                    for o in [a.best, a.worst] { Self.addInterval(row, o.outcome, prefix: "\(o.order.joined(separator: ">")): ") }
                     row.add("td", text: a.ratio.isFinite ? fmt(a.ratio, 2) + "x" : "n/a")
-                    row.add("td", text: "\(a.guided.order.joined(separator: ">")): \(Self.withInterval(a.guided.outcome))")
+                    Self.addInterval(row, a.guided.outcome, prefix: "\(a.guided.order.joined(separator: ">")): ")
                     row.add("td", text: "\(a.guidedRank) of \(v.orderCount)")
-                    row.add("td", text: Self.withInterval(a.regretVsBest))
-                    row.add("td", text: Self.withInterval(a.regretVsMean))
+                    Self.addInterval(row, a.regretVsBest)
+                    Self.addInterval(row, a.regretVsMean)
                 }
                 let vt = main.add("table")
                 let vh = vt.add("tr")
@@ -49,7 +49,7 @@ extension SiteBuilder.Context {
                     let row = vt.add("tr")
                     row.add("td", text: variant.name + (variant == v.bestVariant ? " (predicts best)" : ""))
                     row.add("td", text: variant.formula)
-                    row.add("td", text: Self.withInterval(rho))
+                    Self.addInterval(row, rho)
                 }
                 explain(main, "The paper (digest, frozen protocol, all 120 orders of 5 environments, 3 seeds): COCO best/worst F_π ratio 1.69-1.79x with Pearson(cost, F_π) -0.08 to -0.14; CUB ratio ≈1.16x, Pearson +0.16 to +0.25. CIs: an order's mean over its seeds; correlations resample orders; regrets resample seeds. Definitions: docs/metrics.md, \"Ordering validation\".")
             }

@@ -11,19 +11,37 @@ extension SuitePage {
 }
 
 extension SiteBuilder.Context {
-    /// "estimate [low, high]" in 3 decimals; an undefined figure (NaN) says so instead of printing 0.
-    static func withInterval(_ i: Interval) -> String {
-        i.estimate.isFinite ? "\(decimals3(i.estimate)) [\(decimals3(i.low)), \(decimals3(i.high))]" : "undefined"
-    }
-
     /// One figure in 3 decimals, "undefined" for NaN.
     static func decimals3(_ x: Double) -> String { x.isFinite ? fmt(x, 3) : "undefined" }
 
     /// A cell with the estimate and, on its own line, its CI (span.ci, as the leaderboard shows
-    /// them; the table copies read it as the CI columns).
-    static func addInterval(_ row: Element, _ i: Interval) {
-        guard i.estimate.isFinite else { row.add("td", text: "undefined"); return }
-        row.add("td", text: decimals3(i.estimate)).add("span", ["class": "ci"], text: " [\(decimals3(i.low)), \(decimals3(i.high))]")
+    /// them; the table copies read it as the CI columns); `prefix` goes before the estimate (an
+    /// order's name). An undefined figure (NaN) says so instead of printing 0.
+    static func addInterval(_ row: Element, _ i: Interval, prefix: String = "") {
+        guard i.estimate.isFinite else { row.add("td", text: prefix + "undefined"); return }
+        row.add("td", text: prefix + decimals3(i.estimate)).add("span", ["class": "ci"], text: " [\(decimals3(i.low)), \(decimals3(i.high))]")
+    }
+
+    /// Beside a figure or table: its n and the runs behind it, as links to their run pages
+    /// (folded away when there are many).
+    func basis(_ e: Element, _ n: String, _ runs: [ReportData.Run]) {
+        let div = e.add("div", ["class": "basis"])
+        let ordered = runs.sorted { $0.id < $1.id }
+        let text = "n: \(n) · \(ordered.count) run\(ordered.count == 1 ? "" : "s")"
+        func links(_ parent: Element) {
+            for r in ordered {
+                parent.add("a", ["href": "runs/\(r.id).html", "title": "\(r.record.method) \(r.setting) seed \(r.record.seed) \(r.record.orderKey)"], text: "#\(r.id)")
+                parent.text(" ")
+            }
+        }
+        if ordered.count <= 12 {
+            div.text(text + (ordered.isEmpty ? "" : ": "))
+            links(div)
+        } else {
+            let d = div.add("details")
+            d.add("summary", text: text + " (list)")
+            links(d)
+        }
     }
 
     func paperChecks(_ main: Element, suite: String, _ cur: [ReportData.Run]) throws {
@@ -39,7 +57,7 @@ extension SiteBuilder.Context {
         for h in ["protocol · model · method", "λ", "runs", "transitions", "component", "β1 (Con_I→T)", "β2 (Con_T→I)", "α", "R²", "CLIP flips ΔCE", "paper R²"] { head.add("th", text: h) }
         var groups: [PaperCheckGroup: [ReportData.Run]] = [:]
         for r in builtIn { groups[PaperCheckGroup(trainingProtocol: r.record.trainingProtocol, model: r.record.model, method: r.storedMethod), default: []].append(r) }
-        var any = false, withoutCLIP = 0
+        var any = false, withoutCLIP = 0, t1Transitions = 0, t1Runs: [ReportData.Run] = []
         for g in groups.keys.sorted() {
             let mr = groups[g]!
             var t: [LossTransition] = [], clipKnown = true
@@ -55,6 +73,8 @@ extension SiteBuilder.Context {
             }
             guard t.count >= 4 else { continue }
             any = true
+            t1Transitions += t.count
+            t1Runs += mr.filter { r in t.contains { $0.cell == Int(r.id) } }
             let d = LossDecomposition.analyse(t, bootstrap: Bootstrap(resamples: 1000, key: RandomKey("t1", .string(suite), .string(g.label))))
             for (k, c) in LossComponent.allCases.filter({ $0 == .ce || clipKnown }).enumerated() {
                 let f = d.fits[c]!
@@ -71,6 +91,7 @@ extension SiteBuilder.Context {
             }
         }
         if !any { explain(main, "No group has 4 transitions with stored scores (runs need at least two stages).") }
+        basis(main, "\(t1Transitions) transitions (each row's own count in its columns)", t1Runs)
         if withoutCLIP > 0 { explain(main, "\(withoutCLIP) runs have no per-checkpoint CLIP losses (stored before schema v7, or trained elsewhere): their groups show ΔCE only.") }
 
         // T2: CLV against λ per method family.
@@ -78,7 +99,8 @@ extension SiteBuilder.Context {
         explain(main, "Mean CLV per λ over every (run, trained environment), and Spearman ρ(λ, CLV) with a 95% bootstrap CI resampling whole runs within λ levels. The paper (digest): under adaptive fine-tuning λ raises CLV monotonically, ≈0.04 at λ = 0 to ≈0.50 at λ = 5 on CUB, 0.27–0.36 on COCO; no effect under a frozen encoder.")
         let t2 = main.add("table")
         let h2 = t2.add("tr")
-        for h in ["protocol · model · method family", "λ: mean CLV (n)", "runs", "Spearman ρ(λ, CLV)"] { h2.add("th", text: h) }
+        for h in ["protocol · model · method family", "λ: mean CLV (n)", "runs", "Spearman ρ(λ, CLV)", "n (run, environment)"] { h2.add("th", text: h) }
+        var t2Points = 0
         var byFamily: [PaperCheckGroup: [ReportData.Run]] = [:]
         for r in builtIn { byFamily[r.record.alignmentGroup, default: []].append(r) }
         for g in byFamily.keys.sorted() {
@@ -93,45 +115,134 @@ extension SiteBuilder.Context {
                 return "\(fmt(l)): \(fmt(Descriptive.mean(c), 3)) (\(c.count))"
             }.joined(separator: "; "))
             row.add("td", text: "\(fr.count)")
+            t2Points += clv.count
             if levels.count < 2 {
                 row.add("td", text: "one λ only")
+                row.add("td", text: "\(clv.count)")
             } else {
                 let s = RankCorrelationInterval.spearman(lambda, clv, clusters: cell, strata: lambda.map { levels.firstIndex(of: $0)! },
                                                          bootstrap: Bootstrap(resamples: 1000, key: RandomKey("t2", .string(suite), .string(fam))))
-                row.add("td", text: "\(Self.withInterval(s.rho)), n \(s.rho.n)")
+                Self.addInterval(row, s.rho)
+                row.add("td", text: "\(s.rho.n)")
             }
         }
+        basis(main, "\(t2Points) (run, trained environment) CLV values", builtIn.filter { !$0.record.alignmentAfterTraining.isEmpty })
 
-        oodSection(main, builtIn.map(\.record))
+        conSection(main, cur)
+
+        oodSection(main, builtIn)
     }
 
-    /// OOD detection per checkpoint (MCM AUROC, τ = 1), from the runs' stored OOD rows (OODSummary,
-    /// the same numbers and resamples as `clvbench analyze --json`).
-    func oodSection(_ main: Element, _ runs: [RunRecord]) {
-        main.add("h2", text: "OOD: MCM AUROC at every checkpoint")
-        explain(main, "MCM score of an image: the largest softmax over its cosines to the in-distribution class prompts (τ = 1), from the checkpoint's own encoders (under frozen the encoders are the pretrained ones, so OOD does not read the head). Cumulative AUROC after stage k: the evaluation images of the k environments trained so far, with the union of their prompts, against the held-out environments' images; mean over runs with a 95% bootstrap CI resampling runs within similarity settings. Pairwise: environment a's images and prompts against b's images, for every ordered pair of trained environments, mean over (run, pair). Pearson(Con_I→T, AUROC) over the (run, pair) points at the pretrained checkpoint. The paper (digest): pairwise ≈0.89–0.90 (COCO) and 0.65–0.70 (CUB) frozen, dropping to 0.61/0.50 adaptive; Pearson ≈ −0.42 to −0.55 on COCO; guided ordering lifts cumulative AUROC 0.715 → 0.757 (COCO), 0.488 → 0.506 (CUB).")
-        let groups = OODSummary.compute(runs: runs)
-        if groups.isEmpty {
-            explain(main, "No run stored OOD figures (built-in runs stored with schema v8 or later have them; external and imported runs do not).")
+    /// The paper's four contribution scores at every checkpoint (ConCheckpointSummary, the numbers
+    /// `clvbench analyze --json` prints under "con_checkpoints"), per group and world.
+    func conSection(_ main: Element, _ cur: [ReportData.Run]) {
+        main.add("h2", text: "Contribution scores at every checkpoint")
+        explain(main, "The paper's four scores between every ordered pair (a, b) of trained environments, at the pretrained model (stage 0, the paper's single forward pass) and after every stage (clvbench's extension): Con_I→T(a,b) = mV(a)·mL(b), Con_T→I(a,b) = mL(a)·mV(b), Con_I→I(a,b) = mV(a)·mV(b), Con_T→T(a,b) = mL(a)·mL(b), with mV, mL the mean unit image and caption embeddings of an environment's evaluation pairs at that checkpoint. Mean over every (run, ordered pair) of the stage; σ is the population standard deviation over one run's ordered pairs, mean over runs (at stage 0 the pretrained σ the paper reports, σ_I = 0.138 on COCO and 0.063 on CUB for the cross-modal score). Per world (similarity setting): σ does not pool across worlds. Under frozen the encoders do not move, so every stage repeats stage 0.")
+        let summaries = ConCheckpointSummary.compute(runs: cur.map(\.record))
+        if summaries.isEmpty {
+            explain(main, "No run stored the four scores per checkpoint (runs stored with schema v10 or later have them; imported runs do not).")
             return
         }
         let table = main.add("table")
         let head = table.add("tr")
-        for h in ["protocol · model · method", "runs", "Pearson(Con_I→T, AUROC), stage 0", "stage", "cumulative AUROC", "pairwise AUROC (pairs)"] { head.add("th", text: h) }
+        var headers = ["protocol · model · method", "sv, sl", "stage", "runs", "pairs"]
+        for c in ConScore.allCases { headers += ["\(c.paperName) mean", "\(c.paperName) σ"] }
+        for h in headers { head.add("th", text: h) }
+        let byKey = Dictionary(cur.map { ($0.record.runKey, $0) }, uniquingKeysWith: { a, _ in a })
+        var behind: [ReportData.Run] = [], rows = 0
+        for g in summaries {
+            behind += g.runKeys.compactMap { byKey[$0] }
+            for (k, st) in g.stages.enumerated() {
+                let row = table.add("tr")
+                for cell in k == 0 ? [g.group.label, "\(fmt(g.sv)), \(fmt(g.sl))"] : ["", ""] { row.add("td", text: cell) }
+                row.add("td", text: st.stage == 0 ? "0 (pretrained)" : "\(st.stage)")
+                row.add("td", text: "\(st.runs)")
+                row.add("td", text: "\(st.pairs)")
+                for c in ConScore.allCases {
+                    row.add("td", text: Self.decimals3(st.mean[c]!))
+                    row.add("td", text: Self.decimals3(st.sigma[c]!))
+                }
+                rows += st.pairs
+            }
+        }
+        basis(main, "\(rows) (run, ordered pair, stage) rows (each row's own runs and pairs in its columns)", behind)
+    }
+
+    /// OOD detection per checkpoint (MCM AUROC, τ = 1), from the runs' stored OOD rows (OODSummary,
+    /// the same numbers and resamples as `clvbench analyze --json`).
+    func oodSection(_ main: Element, _ builtIn: [ReportData.Run]) {
+        main.add("h2", text: "OOD: MCM AUROC at every checkpoint")
+        explain(main, "MCM score of an image: the largest softmax over its cosines to the in-distribution class prompts (τ = 1), from the checkpoint's own encoders (under frozen the encoders are the pretrained ones, so OOD does not read the head). Cumulative AUROC after stage k: the evaluation images of the k environments trained so far, with the union of their prompts, against the held-out environments' images; mean over runs with a 95% bootstrap CI resampling runs within similarity settings. Pairwise: environment a's images and prompts against b's images, for every ordered pair of trained environments, mean over (run, pair). Pearson(Con_I→T, AUROC) over the (run, pair) points at the pretrained checkpoint. The paper (digest): pairwise ≈0.89–0.90 (COCO) and 0.65–0.70 (CUB) frozen, dropping to 0.61/0.50 adaptive; Pearson ≈ −0.42 to −0.55 on COCO; guided ordering lifts cumulative AUROC 0.715 → 0.757 (COCO), 0.488 → 0.506 (CUB).")
+        let groups = OODSummary.compute(runs: builtIn.map(\.record))
+        if groups.isEmpty {
+            explain(main, "No run stored OOD figures (built-in runs stored with schema v8 or later have them; external and imported runs do not).")
+            return
+        }
+        let withOOD = builtIn.filter { $0.record.status == .done && !$0.record.oodPairs.isEmpty }
+        let table = main.add("table")
+        let head = table.add("tr")
+        for h in ["protocol · model · method", "runs", "Pearson(Con_I→T, AUROC), stage 0", "n (run, pair)", "stage", "cumulative AUROC", "n (runs)", "pairwise AUROC (pairs)"] { head.add("th", text: h) }
         for g in groups {
             for (k, st) in g.stages.enumerated() {
                 let row = table.add("tr")
                 if k == 0 {
                     row.add("td", text: g.group.label)
                     row.add("td", text: "\(g.runs)")
-                    row.add("td", text: g.pearsonPretrained.isFinite ? "\(fmt(g.pearsonPretrained, 3)), n \(g.pretrainedPairs)" : "undefined, n \(g.pretrainedPairs)")
+                    row.add("td", text: Self.decimals3(g.pearsonPretrained))
+                    row.add("td", text: "\(g.pretrainedPairs)")
                 } else {
-                    for _ in 0..<3 { row.add("td", text: "") }
+                    for _ in 0..<4 { row.add("td", text: "") }
                 }
                 row.add("td", text: st.stage == 0 ? "0 (pretrained)" : "\(st.stage)")
-                row.add("td", text: st.cumulative.map { "\(Self.withInterval($0)), n \($0.n)" } ?? (st.stage == 0 ? "nothing trained yet" : "no held-out environments"))
+                if let c = st.cumulative {
+                    Self.addInterval(row, c)
+                    row.add("td", text: "\(c.n)")
+                } else {
+                    row.add("td", text: st.stage == 0 ? "nothing trained yet" : "no held-out environments")
+                    row.add("td", text: "")
+                }
                 row.add("td", text: st.pairwiseMean.isFinite ? "\(fmt(st.pairwiseMean, 3)) (\(st.pairs))" : "none")
             }
         }
+        basis(main, "\(groups.map(\.pretrainedPairs).reduce(0, +)) (run, pair) points at stage 0; cumulative and pairwise counts per row", withOOD)
+
+        // The pairwise AUROC matrix per stage: mean over the group's runs of AUROC(a, b).
+        main.add("h3", text: "Pairwise AUROC per stage")
+        explain(main, "One matrix per group and stage: row a is the in-distribution environment (its images and class prompts), column b the OOD environment (its images); each cell is the mean of AUROC(a, b) over the group's runs at that checkpoint (similarity settings pooled, as in the table above). Colour scale: white at 0.5 (chance), blue towards 1 (b told apart from a), orange towards 0 (b scores as more in-distribution than a's own images).")
+        for g in groups {
+            let runs = withOOD.filter { $0.record.lossDriftGroup == g.group }
+            main.add("h4", text: g.group.label)
+            let row = main.add("div", ["class": "figures"])
+            for st in g.stages {
+                let m = Self.pairwiseMatrix(runs.map(\.record), stage: st.stage)
+                guard !m.environments.isEmpty else { continue }
+                let title = st.stage == 0 ? "stage 0 (pretrained)" : "after stage \(st.stage)"
+                Charts.aurocHeatmap(row.add("div", ["class": "figure"]), label: "Pairwise MCM AUROC, \(g.group.label), \(title)", title: "\(title): \(m.runs) runs, \(m.pairs) pairs",
+                                    environments: m.environments, values: m.values)
+            }
+            basis(main, "per cell \(runs.count) runs (one AUROC each); \(g.stages.count) stages", runs)
+        }
+    }
+
+    /// Mean AUROC(a, b) over the runs' rows of one stage, environments in the order the rows
+    /// name them (world order); NaN where no run has the pair. With the runs and rows behind it.
+    static func pairwiseMatrix(_ runs: [RunRecord], stage: Int) -> (environments: [String], values: [[Double]], runs: Int, pairs: Int) {
+        var names: [String] = [], sums: [String: (Double, Int)] = [:], used = 0, pairs = 0
+        for r in runs {
+            let rows = r.oodPairs.filter { $0.stage == stage }
+            if !rows.isEmpty { used += 1 }
+            for o in rows {
+                for e in [o.inEnvironment, o.outEnvironment] where !names.contains(e) { names.append(e) }
+                let key = "\(o.inEnvironment)\u{1f}\(o.outEnvironment)"
+                let (s, n) = sums[key] ?? (0, 0)
+                sums[key] = (s + o.auroc, n + 1)
+                pairs += 1
+            }
+        }
+        let values = names.map { a in names.map { b -> Double in
+            guard let (s, n) = sums["\(a)\u{1f}\(b)"] else { return .nan }
+            return s / Double(n)
+        } }
+        return (names, values, used, pairs)
     }
 }
