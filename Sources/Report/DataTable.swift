@@ -23,6 +23,9 @@ struct DataTable: Equatable {
     /// Header labels (empty when the table has no header row).
     var header: [String]
     var rows: [[Cell]]
+    /// The table's caption (a rule such as the tie groups'): below the .tex tabular; the CSV
+    /// has no place for it.
+    var note: String? = nil
 
     var columnCount: Int { max(header.count, rows.map(\.count).max() ?? 0) }
 
@@ -90,7 +93,9 @@ struct DataTable: Equatable {
                 return s
             }.joined(separator: " & ") + " \\\\\n"
         }
-        return out + "\\bottomrule\n\\end{tabular}\n"
+        out += "\\bottomrule\n\\end{tabular}\n"
+        if let note { out += "\\par\\smallskip{\\footnotesize \(Self.escaped(note))}\n" }
+        return out
     }
 
     static func looksNumeric(_ s: String) -> Bool {

@@ -44,9 +44,11 @@ extension Page {
     static func read(_ table: xmlNodePtr, title: String, page: String) -> DataTable {
         var header: [String] = []
         var rows: [[DataTable.Cell]] = []
+        var note: String?
         var tr = table.pointee.children
         while let r = tr {
             defer { tr = r.pointee.next }
+            if name(r) == "caption" { note = collapsed(allText(r)) }
             guard name(r) == "tr" else { continue }
             var cells: [(th: Bool, cell: DataTable.Cell)] = []
             var c = r.pointee.children
@@ -62,7 +64,7 @@ extension Page {
                 rows.append(cells.map(\.cell))
             }
         }
-        return DataTable(title: title, page: page, header: header, rows: rows)
+        return DataTable(title: title, page: page, header: header, rows: rows, note: note)
     }
 
     /// A cell's text without tags (span.tag) and its CI (span.ci, " [low, high]") apart.

@@ -43,10 +43,17 @@ extension ReportData {
         var intervals: [ContinualMetric: Interval]
         var iqmLast: Double?
         var worstOrder: (order: String, value: Double)?
+        /// By mean Last with tie groups (`TieGroups`): shared with the row above when their
+        /// paired comparison does not separate them; `tied` when shared with a neighbour.
+        var rank = 0
+        var tied = false
+        /// "2" or, in a tie group, "2=": what the rank column shows.
+        var rankLabel: String { "\(rank)" + (tied ? "=" : "") }
     }
 
-    /// The rows of a scope in rank order: by mean Last, highest first (ties keep method order).
-    /// `key` seeds the resamples, so each scope's intervals are reproducible.
+    /// The rows of a scope in rank order: by mean Last, highest first (equal means keep method
+    /// order), each with its tie-group rank. `key` seeds the resamples, so each scope's
+    /// intervals and ranks are reproducible.
     static func leaderboard(_ rs: [Run], methods: [String], metrics: [ContinualMetric], key: String) -> [LeaderboardRow] {
         let rows = methods.map { m -> LeaderboardRow in
             let mr = rs.filter { $0.record.method == m }
@@ -56,8 +63,22 @@ extension ReportData {
                                   worstOrder: byOrder(mr, metric: .last).min(by: { $0.value < $1.value }))
         }
         let order = rows.indices.sorted { (rows[$0].intervals[.last]?.estimate ?? -1) > (rows[$1].intervals[.last]?.estimate ?? -1) }
-        return order.map { rows[$0] }
+        var ranked = order.map { rows[$0] }
+        let settings = Array(Set(rs.map { "\($0.record.sv) \($0.record.sl)" })).sorted()
+        let cells = ranked.map { row in
+            Dictionary(rs.filter { $0.record.method == row.method }.compactMap { r in r.metric[.last].map { (matchedCell(r), $0) } },
+                       uniquingKeysWith: { a, _ in a })
+        }
+        let ranking = TieGroups.rank(cells, stratum: { settings.firstIndex(of: String($0.split(separator: " ").prefix(2).joined(separator: " ")))! },
+                                     bootstrap: { i in Bootstrap(resamples: 2000, key: RandomKey("report", .string(key), .string("tie"),
+                                                                                                 .string(ranked[i - 1].method), .string(ranked[i].method))) })
+        for i in ranked.indices { ranked[i].rank = ranking.ranks[i]; ranked[i].tied = ranking.tied[i] }
+        return ranked
     }
+
+    /// The cell a run fills regardless of its method: similarity setting, seed and order
+    /// (sv and sl first: the tie groups' strata read them back).
+    static func matchedCell(_ r: Run) -> String { "\(r.record.sv) \(r.record.sl) \(r.record.seed) \(r.record.orderKey)" }
 
     /// One bar of the contributions chart: the mean Shapley attribution of accuracy changes of
     /// the s-th environment of the order at stage t (s < t), over a method's runs.

@@ -79,13 +79,13 @@ struct ReportFiguresTests {
             let methods = Array(Set(scope.map(\.method))).sorted()
             let rows = site.xpath(doc!, "\(table)/h:tr").count - 1
             #expect(rows == methods.count)
-            var shownOrder: [String] = []
+            var shownOrder: [String] = [], shownRanks: [String] = []
             for i in 0..<rows {
                 let cells = site.xpath(doc!, "\(table)/h:tr[\(i + 2)]/h:td")
                 let m = site.xpath(doc!, "\(table)/h:tr[\(i + 2)]/h:td[2]/h:a")[0]
                 shownOrder.append(m)
                 let mine = scope.filter { $0.method == m }
-                #expect(cells[0] == "\(i + 1)")
+                shownRanks.append(cells[0])
                 #expect(cells[2] == "\(mine.count)")
                 for (c, header) in headers.enumerated() where byHeader[header] != nil {
                     let values = mine.map { $0.metrics[byHeader[header]!]!! }
@@ -103,6 +103,19 @@ struct ReportFiguresTests {
             }
             let pooled = Dictionary(uniqueKeysWithValues: methods.map { m in (m, mean(scope.filter { $0.method == m }.map { $0.metrics["last"]!! })) })
             #expect(shownOrder == methods.sorted { pooled[$0]! > pooled[$1]! })
+            // Ranks: the position, or the rank above (a tie group); every resample's mean of
+            // differences that are all positive is positive, so such neighbours must separate.
+            let numbers = shownRanks.map { Int($0.filter(\.isNumber))! }
+            for i in numbers.indices {
+                #expect(i == 0 ? numbers[i] == 1 : numbers[i] == i + 1 || numbers[i] == numbers[i - 1])
+                let shared = (i > 0 && numbers[i - 1] == numbers[i]) || (i + 1 < numbers.count && numbers[i + 1] == numbers[i])
+                #expect(shownRanks[i].hasSuffix("=") == shared)
+                guard i > 0 else { continue }
+                func cell(_ r: RunRecord) -> String { "\(r.sv) \(r.sl) \(r.seed) \(r.orderKey)" }
+                let above = Dictionary(uniqueKeysWithValues: scope.filter { $0.method == shownOrder[i - 1] }.map { (cell($0), $0.metrics["last"]!!) })
+                let diffs = scope.filter { $0.method == shownOrder[i] }.compactMap { r in above[cell(r)].map { $0 - r.metrics["last"]!! } }
+                if diffs.count >= 2 && diffs.allSatisfy({ $0 > 0 }) { #expect(numbers[i] == i + 1) }
+            }
         }
         #expect(checked == scopes.count * 2 * 8)
     }

@@ -6,7 +6,7 @@ import ResultStore
 extension SuitePage {
     static let leaderboard = SuitePage(
         title: "Leaderboard", link: "Leaderboard", file: "leaderboard",
-        explanation: "Each number is the mean over (seed x order) cells with its 95% bootstrap CI (2,000 resamples, stratified by similarity setting) and n. IQM is the interquartile mean of Last; the worst order is the lowest Last among orders (mean over seeds). Rank is by mean Last; methods without a finished run are listed below the ranking. Bold: the best mean of its column. Each table can be downloaded as CSV or as a LaTeX (booktabs) tabular.",
+        explanation: "Each number is the mean over (seed x order) cells with its 95% bootstrap CI (2,000 resamples, stratified by similarity setting) and n. IQM is the interquartile mean of Last; the worst order is the lowest Last among orders (mean over seeds). Rank is by mean Last, with tie groups: a method shares the rank of the method directly above it when the 95% paired bootstrap CI of their mean difference in Last over matched cells (same similarity setting, seed and order) includes 0 (\"=\" marks a shared rank; the rule compares neighbours only, so a chain of ties shares one rank); methods without a finished run are listed below the ranking. Bold: the best mean of its column. Each table can be downloaded as CSV or as a LaTeX (booktabs) tabular.",
         render: { ctx, main, suite, runs in try ctx.leaderboard(main, suite: suite, runs) })
 }
 
@@ -27,6 +27,8 @@ extension SiteBuilder.Context {
                 for r in rows.sorted(by: { $0.method < $1.method }) { pooledLast[r.method] = r.intervals[.last] }
             }
             let table = main.add("table", ["class": "leaderboard"])
+            // The rule under the table, and as the .tex copy's note, wherever a rank is shared.
+            if rows.contains(where: \.tied) { table.add("caption", text: TieGroups.rule(metric: "Last")) }
             let head = table.add("tr")
             head.add("th", text: "rank"); head.add("th", text: "method"); head.add("th", text: "n")
             for m in SiteBuilder.leaderboardMetrics { head.add("th", text: m.label + (m.direction == .higherIsBetter ? " ↑" : " ↓")) }
@@ -39,9 +41,9 @@ extension SiteBuilder.Context {
                 return (m, rows.count < 2 || v.isEmpty ? nil : m.direction == .higherIsBetter ? v.max()! : v.min()!)
             })
             let bestIQM = rows.count < 2 ? nil : rows.compactMap { shown($0.iqmLast) }.max()
-            for (rank, r) in rows.enumerated() {
+            for r in rows {
                 let row = table.add("tr")
-                row.add("td", text: "\(rank + 1)")
+                row.add("td", text: r.rankLabel)
                 methodCell(row, r.method)
                 row.add("td", text: "\(r.n)")
                 for metric in SiteBuilder.leaderboardMetrics {
