@@ -111,6 +111,46 @@ struct TableCopiesTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: out + "/tables").allSatisfy { !$0.hasPrefix("runs") })
     }
 
+    /// The per-environment table (#19 item 2) against the runs: each cell the mean over the
+    /// method's runs of the accuracy on that environment after the run's last stage, as the page
+    /// prints it; its CSV copy has one record per row and the CI columns.
+    @Test func environmentTableIsTheRunsFinalAccuraciesWithCopies() throws {
+        let db = try SyntheticResults.database()
+        let runs = try Store(path: db, mode: .readOnly).loadRuns().map(\.record)
+        let (out, _) = try site.build(db)
+        let (doc, _) = site.parse(out + "/leaderboard-demo.html")
+        defer { xmlFreeDoc(doc) }
+        let t = "//h:table[@class='environments']"
+        let heads = site.xpath(doc!, "\(t)/h:tr[1]/h:th")
+        let envs = Set(runs.flatMap { $0.accuracy.map(\.environment) })
+        #expect(heads.count == envs.count + 1 && heads.last == "heldout1 (held out)")
+        let rows = site.xpath(doc!, "\(t)/h:tr").count - 1
+        #expect(rows == Set(runs.map(\.method)).count)
+        // Rows in the first leaderboard table's order.
+        let ranked = site.xpath(doc!, "(//h:table[@class='leaderboard'])[1]/h:tr/h:td[2]/h:a")
+        var checked = 0
+        for r in 2...(rows + 1) {
+            let m = site.xpath(doc!, "\(t)/h:tr[\(r)]/h:td[1]/h:a")[0]
+            #expect(m == ranked[r - 2])
+            for (c, h) in heads.enumerated().dropFirst() {
+                let e = h.replacingOccurrences(of: " (held out)", with: "")
+                var sum = 0.0, n = 0.0
+                for run in runs where run.method == m {
+                    let last = run.accuracy.map(\.stage).max()!
+                    for a in run.accuracy where a.stage == last && a.environment == e { sum += a.accuracy; n += 1 }
+                }
+                let shown = site.xpath(doc!, "\(t)/h:tr[\(r)]/h:td[\(c + 1)]")[0]
+                #expect(String(shown.prefix { $0 != " " }) == ReportFiguresTests.percent(sum / n), "\(m) \(e)")
+                checked += 1
+            }
+        }
+        #expect(checked == rows * envs.count)
+        let href = site.xpath(doc!, "\(t)/following-sibling::*[1]/h:a/@href")
+        let records = Self.csvRecords(try String(contentsOfFile: out + "/" + href[0], encoding: .utf8))
+        #expect(records.count == rows + 1 && records[0].count == 1 + 3 * envs.count)
+        #expect(records[0].contains("heldout1 (held out) CI low"))
+    }
+
     /// The leaderboard's best mean of each column is bold on the page (td.best) and in the
     /// .tex (\textbf), and it is the column's maximum (↑) or minimum (↓) of the page's values.
     @Test func theBestOfEachLeaderboardColumnIsBoldOnThePageAndInLaTeX() throws {

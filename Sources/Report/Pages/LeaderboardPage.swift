@@ -15,6 +15,7 @@ extension SiteBuilder.Context {
     func leaderboard(_ main: Element, suite: String, _ cur: [ReportData.Run]) throws {
         var scopes: [(String, [ReportData.Run])] = [("All similarity settings", cur)]
         var pooledLast: [String: Interval] = [:]  // for the chart below
+        var rankedMethods: [String] = []  // all settings' order, for the environment table
         for s in data.settings(cur) {
             scopes.append(("sv = \(fmt(s.sv)), sl = \(fmt(s.sl))", cur.filter { $0.record.sv == s.sv && $0.record.sl == s.sl }))
         }
@@ -24,6 +25,7 @@ extension SiteBuilder.Context {
             main.add("h2", text: title)
             let rows = ReportData.leaderboard(rs, methods: data.methods(rs), metrics: SiteBuilder.leaderboardMetrics, key: suite + title)
             if pooledLast.isEmpty {
+                rankedMethods = rows.map(\.method)
                 for r in rows.sorted(by: { $0.method < $1.method }) { pooledLast[r.method] = r.intervals[.last] }
             }
             let table = main.add("table", ["class": "leaderboard"])
@@ -73,6 +75,7 @@ extension SiteBuilder.Context {
                 }
             }
         }
+        environmentTable(main, suite: suite, cur, methods: rankedMethods)
         let unranked = data.unranked(suite: suite)
         if !unranked.isEmpty {
             main.add("h2", text: "Not ranked: no finished run")
@@ -133,5 +136,40 @@ extension SiteBuilder.Context {
                          let ci = pooledLast[m]
                          return (m, cur.filter { $0.record.method == m }.compactMap { $0.metric[.last] }, ci.map { ($0.estimate, $0.low, $0.high) })
                      })
+    }
+}
+
+extension SiteBuilder.Context {
+    /// Final accuracy per environment (rows: methods in leaderboard order; columns: environments),
+    /// over all similarity settings, as papers tabulate it.
+    func environmentTable(_ main: Element, suite: String, _ cur: [ReportData.Run], methods: [String]) {
+        let t = EnvironmentTable(cur, methods: methods, key: suite)
+        guard !t.environments.isEmpty, !methods.isEmpty else { return }
+        let style = builder.numbers
+        main.add("h2", text: "Final accuracy per environment")
+        explain(main, "Accuracy on each environment after the last stage, mean over the method's cells (all similarity settings) with its 95% bootstrap CI; rows in leaderboard order; bold: the best of its column. Held-out environments are never trained.")
+        let table = main.add("table", ["class": "environments"])
+        let head = table.add("tr")
+        head.add("th", text: "method")
+        for e in t.environments { head.add("th", text: t.heldOut.contains(e) ? "\(e) (held out)" : e) }
+        // The best of each column in bold, compared as shown (as the leaderboard does).
+        let best = t.environments.indices.map { j -> String? in
+            let shown = t.cells.compactMap { $0[j].map { style.format($0.estimate) } }
+            return t.methods.count < 2 ? nil : shown.max { Double($0)! < Double($1)! }
+        }
+        for (m, cells) in zip(t.methods, t.cells) {
+            let row = table.add("tr")
+            methodCell(row, m)
+            for (j, ci) in cells.enumerated() {
+                let cell = row.add("td")
+                if let ci {
+                    if style.format(ci.estimate) == best[j] { cell.set("class", "best") }
+                    cell.text(style.format(ci.estimate))
+                    cell.add("span", ["class": "ci"], text: " [\(style.format(ci.low)), \(style.format(ci.high))]")
+                } else {
+                    cell.text("n/a")
+                }
+            }
+        }
     }
 }
