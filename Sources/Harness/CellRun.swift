@@ -243,8 +243,38 @@ public struct CellRunner: Sendable {
     }
 
     /// Exact Shapley values over the three parameter groups: v(S) evaluates theta_{t-1} with the
-    /// updates of the groups in S applied, on every environment.
+    /// updates of the groups in S applied, on every environment. `prev` and `now` are the
+    /// evaluations of `before` and `after`. A coalition's image embeddings are those of whichever
+    /// checkpoint its vision tower comes from (the towers do not interact before the logits), and
+    /// likewise its prompt embeddings, so only the logits are computed per coalition: the same
+    /// values, bit for bit, as evaluating each coalition model (`attributeByEvaluation`, which
+    /// checkpoints without prompt embeddings fall back to).
     public func attribute(stage: Int, before: DualEncoder, after: DualEncoder, prev: CheckpointEvaluation, now: CheckpointEvaluation) -> [StageAttribution] {
+        let n = data.evaluation.count
+        guard prev.images.count == n, now.images.count == n, prev.prompts.allSatisfy({ $0 != nil }), now.prompts.allSatisfy({ $0 != nil })
+        else { return attributeByEvaluation(stage: stage, before: before, after: after, prev: prev, now: now) }
+        let all = GroupValues.allGroups
+        var acc = [[Double]](repeating: [], count: all + 1), loss = acc
+        acc[0] = prev.accuracy; loss[0] = prev.loss
+        acc[all] = now.accuracy; loss[all] = now.loss
+        let parts = [prev, now]
+        let scales = [before.logitScale, after.logitScale]
+        func from(_ mask: Int, _ g: ParameterGroup) -> Int { mask & (1 << g.rawValue) != 0 ? 1 : 0 }
+        for mask in 1..<all {
+            let images = parts[from(mask, .vision)].images, prompts = parts[from(mask, .language)].prompts
+            let scale = scales[from(mask, .shared)]
+            for (e, ev) in data.evaluation.enumerated() {
+                let r = scoreEmbeddings(images[e], labels: ev.labels, prompts: prompts[e]!, scale: scale)
+                acc[mask].append(r.accuracy)
+                loss[mask].append(r.loss)
+            }
+        }
+        return shapleyRows(stage: stage, accuracy: acc, loss: loss)
+    }
+
+    /// The attribution by evaluating each of the six mixed models in full: the reference
+    /// `attribute` is tested against, and its path for checkpoints without prompt embeddings.
+    func attributeByEvaluation(stage: Int, before: DualEncoder, after: DualEncoder, prev: CheckpointEvaluation, now: CheckpointEvaluation) -> [StageAttribution] {
         let all = GroupValues.allGroups
         var acc = [[Double]](repeating: [], count: all + 1), loss = acc
         acc[0] = prev.accuracy; loss[0] = prev.loss
@@ -261,7 +291,12 @@ public struct CellRunner: Sendable {
                 loss[mask].append(r.loss)
             }
         }
-        return data.names.indices.map { i in
+        return shapleyRows(stage: stage, accuracy: acc, loss: loss)
+    }
+
+    /// Each environment's Shapley values from v(S) of the eight coalitions (index = group bits).
+    func shapleyRows(stage: Int, accuracy acc: [[Double]], loss: [[Double]]) -> [StageAttribution] {
+        data.names.indices.map { i in
             StageAttribution(stage: stage, environment: data.names[i],
                              accuracy: .shapley { acc[$0][i] }, loss: .shapley { loss[$0][i] })
         }

@@ -118,3 +118,30 @@ struct ShapleyConstructedTests {
         #expect(moved > 0, "the perturbation should change some environment's accuracy")
     }
 }
+
+/// Attribution from the checkpoints' embeddings against the six coalition models evaluated in
+/// full, on a stage that moved every group: the same values bit for bit (and the same as a
+/// hand-mixed model's evaluation for one coalition, which the reference itself could get wrong).
+struct ShapleyFromEmbeddingsTests {
+    @Test func equalsEvaluatingEveryCoalitionModel() throws {
+        let s = TinySettings.make(), p = TinySettings.prepared
+        let runner = CellRunner(data: p.data, budget: s.budget, shapley: true)
+        var after = p.pretrained
+        var rng = RandomStream(key: RandomKey("every group moves"))
+        after.forEachTensor { _, _, m in for i in m.storage.indices { m.storage[i] += 0.2 * rng.normal() } }
+        let now = runner.evaluateAll(after)
+        let fast = runner.attribute(stage: 2, before: p.pretrained, after: after, prev: p.baseline, now: now)
+        let reference = runner.attributeByEvaluation(stage: 2, before: p.pretrained, after: after, prev: p.baseline, now: now)
+        #expect(fast.count == p.data.names.count)
+        #expect(fast.map(\.accuracy) == reference.map(\.accuracy))
+        #expect(fast.map(\.loss) == reference.map(\.loss))
+        #expect(fast.map(\.environment) == reference.map(\.environment) && fast.allSatisfy { $0.stage == 2 })
+        // Coalition {language}: the old text tower replaced by the new one, scored in full.
+        var mixed = p.pretrained
+        mixed.text = after.text
+        let ev = p.data.evaluation[0]
+        let full = evaluate(model: mixed, images: ev.images, labels: ev.labels, promptTokens: ev.promptTokens)
+        let parts = scoreEmbeddings(p.baseline.images[0], labels: ev.labels, prompts: now.prompts[0]!, scale: p.pretrained.logitScale)
+        #expect(parts.accuracy == full.accuracy && parts.loss == full.loss)
+    }
+}
