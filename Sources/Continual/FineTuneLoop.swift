@@ -33,6 +33,7 @@ struct FineTuneLoop {
         let stepsPerEpoch = (index.count + b - 1) / b
         let total = stepsPerEpoch * ctx.budget.epochs
         var opt = AdamW(config: ctx.budget.optimizer)
+        var g = model.zeros()  // the gradient accumulator, zeroed in place each step
         var step = 0
         for epoch in 0..<ctx.budget.epochs {
             var rng = RandomStream(key: ctx.key.child("epoch", .int(epoch)))
@@ -64,7 +65,8 @@ struct FineTuneLoop {
                     var stepRng = RandomStream(key: ctx.key.child("step", .int(step)))
                     extra(model, &batches, &terms, &stepRng)
                 }
-                var (loss, _, _, g) = objective.lossAndGradients(model: model, imageBatches: batches, terms: terms, pairs: pairs)
+                let (loss, _, _) = objective.lossAndGradients(model: model, imageBatches: batches, terms: terms, pairs: pairs,
+                                                              frozen: frozen, into: &g)
                 guard loss.isFinite else { throw TrainingDiverged(step: step, loss: loss) }
                 adjustGradients?(model, &g)
                 let scale = Float(0.5 * (1 + cos(Double.pi * Double(step) / Double(max(total, 1)))))

@@ -40,6 +40,19 @@ public struct TrainingObjective: Sendable, Equatable {
         let clip = zip(pairs, r.clip).reduce(0.0) { $0 + Double($1.0.weight) * $1.1 }
         return (r.crossEntropy + Double(clipWeight) * clip, r.crossEntropy, clip, r.gradients)
     }
+
+    /// The same step into `g`, an accumulator kept across steps; towers in `frozen` skip their
+    /// backward (`fineTuningLoss(...into:)`).
+    public func lossAndGradients(model: DualEncoder, imageBatches: [Matrix], terms: [ClassificationTerm], pairs: [Pairs],
+                                 frozen: Set<ParameterGroup>, into g: inout DualEncoder) -> (loss: Double, crossEntropy: Double, clip: Double)
+    {
+        let captionTerms = clipWeight > 0
+            ? pairs.map { CaptionTerm(imageBatch: $0.imageBatch, captionTokens: $0.captionTokens, weight: clipWeight * $0.weight) } : []
+        let r = fineTuningLoss(model: model, imageBatches: imageBatches, terms: terms, captionTerms: captionTerms, frozen: frozen, into: &g)
+        guard clipWeight > 0 else { return (r.crossEntropy, r.crossEntropy, 0) }
+        let clip = zip(pairs, r.clip).reduce(0.0) { $0 + Double($1.0.weight) * $1.1 }
+        return (r.crossEntropy + Double(clipWeight) * clip, r.crossEntropy, clip)
+    }
 }
 
 extension ContinualMethod {

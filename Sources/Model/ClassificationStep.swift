@@ -52,6 +52,13 @@ public func classificationLoss(model: DualEncoder, imageBatches: [Matrix], terms
     return (r.crossEntropy, r.gradients)
 }
 
+/// `classificationLoss` into a gradient accumulator the caller keeps across steps (see
+/// `fineTuningLoss(...into:)`).
+public func classificationLoss(model: DualEncoder, imageBatches: [Matrix], terms: [ClassificationTerm],
+                               frozen: Set<ParameterGroup> = [], into g: inout DualEncoder) -> Double {
+    fineTuningLoss(model: model, imageBatches: imageBatches, terms: terms, captionTerms: [], frozen: frozen, into: &g).crossEntropy
+}
+
 /// The step's cross-entropy terms and CLIP terms together: each image batch is encoded once and
 /// its backward runs once, on the sum of what every term sends back to its embeddings (a CLIP
 /// term costs its captions' text-tower pass, not a second image pass). `clip` is Σ InfoNCE
@@ -61,6 +68,21 @@ public func fineTuningLoss(model: DualEncoder, imageBatches: [Matrix], terms: [C
     -> (crossEntropy: Double, clip: [Double], gradients: DualEncoder)
 {
     var g = model.zeros()
+    let r = fineTuningLoss(model: model, imageBatches: imageBatches, terms: terms, captionTerms: captionTerms, into: &g)
+    return (r.crossEntropy, r.clip, g)
+}
+
+/// `fineTuningLoss` into `g`, a gradient accumulator of the model's shapes that the caller keeps
+/// across steps: it is zeroed in place (the same zeros `model.zeros()` makes) instead of
+/// allocating and faulting in a fresh model-sized tensor set every step. The backward of a tower
+/// in `frozen` is skipped and its gradients stay zero: the optimiser neither reads nor moves a
+/// frozen group (its norm excludes them too), and the towers' backwards touch disjoint
+/// gradients, so every other gradient is bit for bit what the full backward gives.
+public func fineTuningLoss(model: DualEncoder, imageBatches: [Matrix], terms: [ClassificationTerm], captionTerms: [CaptionTerm],
+                           frozen: Set<ParameterGroup> = [], into g: inout DualEncoder) -> (crossEntropy: Double, clip: [Double])
+{
+    g.setZero(like: model)
+    let textFrozen = frozen.contains(TextTower.group), visionFrozen = frozen.contains(VisionTower.group)
     let t = model.logScale.storage[0]
     let encoded = imageBatches.map { model.encodeImages($0) }
     var dImages = encoded.map { Matrix(rows: $0.embeddings.rows, cols: $0.embeddings.cols) }
@@ -78,7 +100,7 @@ public func fineTuningLoss(model: DualEncoder, imageBatches: [Matrix], terms: [C
         let (dv, dp, dts) = ScaledSimilarity.backward(dz, v, p, similarity: sim, logScale: t)
         dImages[term.imageBatch].add(dv)
         dt += dts
-        model.backwardText(dp, trace: ptrace, into: &g)
+        if !textFrozen { model.backwardText(dp, trace: ptrace, into: &g) }
     }
     var clip: [Double] = []
     for term in captionTerms {
@@ -89,11 +111,13 @@ public func fineTuningLoss(model: DualEncoder, imageBatches: [Matrix], terms: [C
         r.dCaptions.scale(by: term.weight)
         dImages[term.imageBatch].add(r.dImages)
         dt += term.weight * r.dLogScale
-        model.backwardText(r.dCaptions, trace: utrace, into: &g)
+        if !textFrozen { model.backwardText(r.dCaptions, trace: utrace, into: &g) }
     }
-    for (i, e) in encoded.enumerated() { model.backwardImages(dImages[i], trace: e.trace, into: &g) }
+    if !visionFrozen {
+        for (i, e) in encoded.enumerated() { model.backwardImages(dImages[i], trace: e.trace, into: &g) }
+    }
     g.logScale.storage[0] += dt
-    return (loss, clip, g)
+    return (loss, clip)
 }
 
 /// Loss and gradients of a pretraining step (symmetric InfoNCE over a batch of pairs).

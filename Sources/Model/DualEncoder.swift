@@ -30,6 +30,23 @@ public struct DualEncoder: Sendable, Equatable {
         return z
     }
 
+    /// Every tensor set to zero in place, as `model.zeros()` would make it: a gradient
+    /// accumulator reused across steps. Reallocates only when the shapes are not `model`'s.
+    public mutating func setZero(like model: DualEncoder) {
+        guard hasShapes(of: model) else {
+            self = model.zeros()
+            return
+        }
+        // In place: no other reference to these buffers is alive here (the check's copies are gone).
+        forEachTensor { _, _, m in m.storage.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+    }
+
+    func hasShapes(of model: DualEncoder) -> Bool {
+        let mine = tensors, theirs = model.tensors
+        return description == model.description && mine.count == theirs.count
+            && zip(mine, theirs).allSatisfy { $0.value.rows == $1.value.rows && $0.value.cols == $1.value.cols }
+    }
+
     public var logitScale: Float { expf(logScale.storage[0]) }
 
     /// Width of the shared embedding.

@@ -107,3 +107,38 @@ struct ObjectiveTests {
         }
     }
 }
+
+/// The step into a kept accumulator: a dirty accumulator gives the fresh one's gradients bit
+/// for bit, and a frozen tower's skipped backward leaves every other gradient unchanged.
+struct AccumulatorStepTests {
+    @Test func keptAccumulatorAndFrozenTowersGiveTheSameGradients() {
+        let model = Fixture.model(), env = ObjectiveTests.environment(2)
+        let (batches, terms, pairs) = ObjectiveTests().step(env, rows: Array(3..<19))
+        for objective in [TrainingObjective(), TrainingObjective(clipWeight: 1.5)] {
+            let fresh = objective.lossAndGradients(model: model, imageBatches: batches, terms: terms, pairs: pairs)
+            var g = model.zeros()
+            g.forEachTensor { _, _, m in for i in m.storage.indices { m.storage[i] = 7 } }  // last step's leftovers
+            let kept = objective.lossAndGradients(model: model, imageBatches: batches, terms: terms, pairs: pairs, frozen: [], into: &g)
+            #expect(kept.loss == fresh.loss && kept.clip == fresh.clip)
+            #expect(zip(g.tensors, fresh.gradients.tensors).allSatisfy { $0.value.storage == $1.value.storage })
+            for frozen in [Set([ParameterGroup.vision]), [.language], [.vision, .language]] {
+                let r = objective.lossAndGradients(model: model, imageBatches: batches, terms: terms, pairs: pairs, frozen: frozen, into: &g)
+                #expect(r.loss == fresh.loss)
+                for (mine, full) in zip(g.tensors, fresh.gradients.tensors) {
+                    if frozen.contains(mine.group) {
+                        #expect(mine.value.storage.allSatisfy { $0 == 0 })
+                    } else {
+                        #expect(mine.value.storage == full.value.storage, "\(mine.group) with \(frozen) frozen")
+                    }
+                }
+            }
+        }
+        // A model of other shapes gets a fresh accumulator rather than a wrong one.
+        var other = Fixture.model().zeros()
+        other.logScale = Matrix(rows: 1, cols: 1)
+        other.vision = .mlp(MLPVisionTower(layers: []))
+        _ = classificationLoss(model: model, imageBatches: batches, terms: terms, into: &other)
+        #expect(zip(other.tensors, classificationLoss(model: model, imageBatches: batches, terms: terms).gradients.tensors)
+            .allSatisfy { $0.value.storage == $1.value.storage })
+    }
+}

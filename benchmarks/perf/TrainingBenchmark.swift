@@ -58,9 +58,10 @@ enum TrainingBenchmark {
         let labels = oneHot((0..<b).map { $0 % k }, classes: k)
         let term = ClassificationTerm(imageBatch: 0, promptTokens: prompts, targets: labels)
         var opt = AdamW(config: AdamW.Config())
+        var g = model.zeros()  // kept across steps, as FineTuneLoop does
         let t = Stopwatch.best {
             for _ in 0..<steps {
-                let (_, g) = classificationLoss(model: model, imageBatches: [images], terms: [term])
+                _ = classificationLoss(model: model, imageBatches: [images], terms: [term], into: &g)
                 opt.update(&model, gradients: g)
             }
         } / Double(steps)
