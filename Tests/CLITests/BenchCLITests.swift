@@ -81,6 +81,8 @@ struct BenchCLITests {
         #expect(unknown.stderr.contains("unknown section 'warp'"))
         let orphan = try CLI.run(["bench", "--sections", "sgemm", "--python", "/usr/bin/python3"])
         #expect(orphan.status == 2 && orphan.stderr.contains("--python only applies with --peer"))
+        let both = try CLI.run(["bench", "--quick", "--long", "--sections", "sgemm"])
+        #expect(both.status == 2 && both.stderr.contains("--quick and --long contradict"), "\(both.stderr)")
         let keepless = try CLI.run(["bench", "--sections", "sgemm", "--keep", "/tmp/unused"])
         #expect(keepless.status == 2 && keepless.stderr.contains("--keep only applies with the report section"))
         let unwritable = try CLI.run(["bench", "--sections", "report", "--keep", "/proc/no-such-dir"])

@@ -15,18 +15,24 @@ public struct BenchmarkFigure: Codable, Sendable {
 public enum BenchmarkSuite {
     public static let sections = ["sgemm", "environments", "training", "stage", "towers", "minilm", "report"]
 
+    /// What `bench` runs without `--sections` or `--long`: about a minute. The towers and MiniLM
+    /// sections (minutes of ViT and MiniLM training and forwards) and the 10,000-run report
+    /// (minutes of SQLite ingest and file creation) need `--long`.
+    public static let defaultSections = ["sgemm", "environments", "training", "stage", "report"]
+
     /// `keep`: where the report section leaves its synthetic databases and sites (nil: removed).
-    public static func run(sections chosen: [String], quick: Bool, keep: String? = nil) throws -> [BenchmarkFigure] {
+    /// `long`: the report section also at 10,000 runs, environments over 10,000 samples.
+    public static func run(sections chosen: [String], quick: Bool, long: Bool = true, keep: String? = nil) throws -> [BenchmarkFigure] {
         var out: [BenchmarkFigure] = []
         for s in chosen {
             switch s {
             case "sgemm": out += sgemm(quick: quick)
-            case "environments": out += try environments(quick: quick)
+            case "environments": out += try environments(count: quick ? 1000 : long ? 10_000 : 2000)
             case "training": out += TrainingBenchmark.run(quick: quick)
             case "stage": out += try StageBenchmark.run(quick: quick)
             case "towers": out += try TowersBenchmark.run(quick: quick)
             case "minilm": out += try MiniLMBenchmark.run(quick: quick)
-            case "report": out += try ReportBenchmark.run(quick: quick, templates: "site-template", keep: keep)
+            case "report": out += try ReportBenchmark.run(sizes: quick || !long ? [1000] : [1000, 10_000], templates: "site-template", keep: keep)
             default: throw BenchmarkError("unknown section '\(s)'; sections: \(sections.joined(separator: ", "))")
             }
         }
@@ -52,10 +58,9 @@ public enum BenchmarkSuite {
         }
     }
 
-    /// Samples per second of the procedural world (10,000 training samples, the issue's yardstick)
-    /// and of Fashion-MNIST when installed.
-    static func environments(quick: Bool) throws -> [BenchmarkFigure] {
-        let count = quick ? 1000 : 10_000
+    /// Samples per second of the procedural world over `count` training samples (the time for
+    /// 10,000, the issue's yardstick, is scaled from it) and of Fashion-MNIST when installed.
+    static func environments(count: Int) throws -> [BenchmarkFigure] {
         let world = try ProceduralWorld(config: ProceduralWorldConfig(), similarity: SimilaritySetting(sv: 0.5, sl: 0.5))
         var sink: Float = 0
         let t = Stopwatch.best {
