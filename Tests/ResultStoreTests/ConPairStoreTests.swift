@@ -52,17 +52,6 @@ struct ConPairStoreTests {
         ("UPDATE con_pair SET con_i_i = -1.25 WHERE stage = 0", "table con_pair, row 1: con_i_i = -1.25 is outside [-1, 1]"),
     ])
     func impossibleRowsAreRefusedByName(edit sql: String, expected: String) throws {
-        let path = StoreTests.temporaryPath()
-        try Store(path: path).insert(Self.record())
-        let q = try DatabaseQueue(path: path)
-        try q.write { try $0.execute(sql: sql) }
-        try q.close()
-        let store = try Store(path: path, mode: .readOnly)
-        do {
-            _ = try store.loadRuns()
-            Issue.record("read an impossible row: \(sql)")
-        } catch let e as StoreError {
-            #expect(e.description.hasPrefix(path) && e.description.contains(expected), "\(e)")
-        }
+        try StoreTests.expectRefused(Self.record(), after: sql, naming: expected)
     }
 }

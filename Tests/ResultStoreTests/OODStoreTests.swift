@@ -39,17 +39,6 @@ struct OODStoreTests {
         ("UPDATE ood_cumulative SET stage = 2.5 WHERE stage = 2", "table ood_cumulative, row 2: stage holds the number 2.5, expected an integer"),
     ])
     func impossibleOODRowsAreRefusedByName(edit sql: String, expected: String) throws {
-        let path = StoreTests.temporaryPath()
-        try Store(path: path).insert(Self.record())
-        let q = try DatabaseQueue(path: path)
-        try q.write { try $0.execute(sql: sql) }
-        try q.close()
-        let store = try Store(path: path, mode: .readOnly)
-        do {
-            _ = try store.loadRuns()
-            Issue.record("read an impossible row: \(sql)")
-        } catch let e as StoreError {
-            #expect(e.description.hasPrefix(path) && e.description.contains(expected), "\(e)")
-        }
+        try StoreTests.expectRefused(Self.record(), after: sql, naming: expected)
     }
 }

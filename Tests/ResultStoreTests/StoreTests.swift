@@ -5,6 +5,23 @@ import Testing
 @testable import ResultStore
 
 struct StoreTests {
+    /// Stores `record`, runs `sql` on the file behind the store's back, and expects reading the
+    /// runs back to be refused with a message that starts with the file and names the row.
+    static func expectRefused(_ record: RunRecord, after sql: String, naming expected: String) throws {
+        let path = temporaryPath()
+        try Store(path: path).insert(record)
+        let q = try DatabaseQueue(path: path)
+        try q.write { try $0.execute(sql: sql) }
+        try q.close()
+        let store = try Store(path: path, mode: .readOnly)
+        do {
+            _ = try store.loadRuns()
+            Issue.record("read an impossible row: \(sql)")
+        } catch let e as StoreError {
+            #expect(e.description.hasPrefix(path) && e.description.contains(expected), "\(e)")
+        }
+    }
+
     static func temporaryPath() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString).sqlite").path
     }
