@@ -25,7 +25,7 @@ public enum OrderingChecks {
         let done = runs.filter { $0.status == .done && !$0.external }
         struct Key: Hashable { var trainingProtocol: String; var model: String; var method: String; var sv: Double; var sl: Double }
         var groups: [Key: [RunRecord]] = [:]
-        for r in done { groups[Key(trainingProtocol: r.trainingProtocol, model: r.model, method: r.method, sv: r.sv, sl: r.sl), default: []].append(r) }
+        for r in done { groups[Key(trainingProtocol: r.trainingProtocol, model: r.model, method: r.methodLabel, sv: r.sv, sl: r.sl), default: []].append(r) }
         let n = suite.environmentNames.count
         var pretrained: [String: PretrainedOrders] = [:]
         var out: [OrderingCheck] = []
@@ -64,11 +64,11 @@ public enum OrderingChecks {
             guard let suite = try? Suite.parse(text: r0.suiteText, file: "suite '\(name)'") else { continue }
             let mine = done.filter { $0.suiteName == name && $0.suiteHash == r0.suiteHash }
             var orders: [String: Set<[String]>] = [:]
-            for r in mine { orders["\(r.model)\u{1}\(r.sv)\u{1}\(r.sl)\u{1}\(r.method)", default: []].insert(r.order) }
+            for r in mine { orders["\(r.model)\u{1}\(r.sv)\u{1}\(r.sl)\u{1}\(r.methodLabel)", default: []].insert(r.order) }
             var seen = Set<String>()
             for r in mine {
                 let pk = "\(r.model)\u{1}\(r.sv)\u{1}\(r.sl)"
-                guard !seen.contains(pk), OrderingValidation.qualifies(orders: orders[pk + "\u{1}\(r.method)"]!.count, environments: suite.environmentNames.count),
+                guard !seen.contains(pk), OrderingValidation.qualifies(orders: orders[pk + "\u{1}\(r.methodLabel)"]!.count, environments: suite.environmentNames.count),
                       suite.models.contains(where: { $0.name == r.model }) else { continue }
                 seen.insert(pk)
                 let sim = SimilaritySetting(sv: r.sv, sl: r.sl)

@@ -18,7 +18,7 @@ enum RunRecordBuilder {
         let iso = ISO8601DateFormatter()
         var r = RunRecord(
             cellHash: cell.hash, suiteName: suite.name, suiteHash: suite.hash, suiteText: suite.text,
-            method: method.label, methodName: method.name, methodParameters: params,
+            methodLabel: method.label, methodName: method.name, methodParameters: params,
             external: method.external != nil, externalCommand: method.external?.command.joined(separator: " "),
             sv: cell.similarity.sv, sl: cell.similarity.sl, seed: cell.seed, order: cell.order, status: status,
             message: message, measuredSV: result?.measuredSV, measuredSL: result?.measuredSL,

@@ -27,7 +27,7 @@ struct EnvironmentTable {
         self.methods = methods
         let settings = Array(Set(rs.map { "\($0.record.sv) \($0.record.sl)" })).sorted()
         cells = methods.map { m in
-            let mr = rs.filter { $0.record.method == m }
+            let mr = rs.filter { $0.record.methodLabel == m }
             return envs.map { e in
                 var values: [Double] = [], strata: [Int] = []
                 for r in mr {

@@ -10,7 +10,7 @@ struct ReportData {
         var record: RunRecord
         /// The run's stored metrics that this version knows and that have a value.
         var metric: [ContinualMetric: Double]
-        /// The method's label as stored (`record.method` gains "model / " and "protocol / " in
+        /// The method's label as stored (`record.methodLabel` gains "model / " and "protocol / " in
         /// suites spanning several): what `clvbench analyze` groups and keys its bootstraps by.
         var storedMethod: String
         var setting: String { "sv=\(fmt(record.sv)) sl=\(fmt(record.sl))" }
@@ -57,17 +57,17 @@ struct ReportData {
             var m: [ContinualMetric: Double] = [:]
             for (k, v) in s.record.metrics { if let v, let metric = ContinualMetric(rawValue: k) { m[metric] = v } }
             var r = s.record
-            let storedMethod = r.method
-            if (models[r.suiteName]?.count ?? 0) > 1 { r.method = Self.label(model: r.model, method: r.method) }
+            let storedMethod = r.methodLabel
+            if (models[r.suiteName]?.count ?? 0) > 1 { r.methodLabel = Self.label(model: r.model, method: r.methodLabel) }
             // Likewise for protocols: "frozen / method" when a suite's runs span both.
-            if (protocols[r.suiteName]?.count ?? 0) > 1 { r.method = Self.label(model: r.trainingProtocol, method: r.method) }
+            if (protocols[r.suiteName]?.count ?? 0) > 1 { r.methodLabel = Self.label(model: r.trainingProtocol, method: r.methodLabel) }
             return Run(id: s.id, record: r, metric: m, storedMethod: storedMethod)
         }
         suites = Array(Set(runs.map { $0.record.suiteName })).sorted()
         suiteSlugs = SlugTable(suites)
-        methodSlugs = SlugTable(Array(Set(runs.map { $0.record.method })))
-        externalMethods = Set(runs.filter { $0.record.external }.map { $0.record.method })
-        importedMethods = Set(runs.filter { $0.record.imported }.map { $0.record.method })
+        methodSlugs = SlugTable(Array(Set(runs.map { $0.record.methodLabel })))
+        externalMethods = Set(runs.filter { $0.record.external }.map { $0.record.methodLabel })
+        importedMethods = Set(runs.filter { $0.record.imported }.map { $0.record.methodLabel })
         // Versions and the current runs of each suite, computed once: every page asks for them.
         var last: [String: [String: String]] = [:]
         for run in runs { last[run.record.suiteName, default: [:]][run.version] = max(last[run.record.suiteName]?[run.version] ?? "", run.record.finishedAt) }
@@ -81,9 +81,9 @@ struct ReportData {
             let done = runs.filter { $0.record.suiteName == suite && $0.record.status == .done }
             let builtIn = vs.last { v in done.contains { $0.record.methodVersion == nil && $0.version == v.id } }?.id
             var newestOwn: [String: String] = [:]
-            for v in vs { for r in done where r.record.methodVersion != nil && r.version == v.id { newestOwn[r.record.method] = v.id } }
+            for v in vs { for r in done where r.record.methodVersion != nil && r.version == v.id { newestOwn[r.record.methodLabel] = v.id } }
             currentBySuite[suite] = done.filter { r in
-                r.record.methodVersion == nil ? r.version == builtIn : r.version == newestOwn[r.record.method]
+                r.record.methodVersion == nil ? r.version == builtIn : r.version == newestOwn[r.record.methodLabel]
             }
         }
     }
@@ -97,7 +97,7 @@ struct ReportData {
     /// Finished runs of a suite by its newest code version: what the leaderboards show.
     func current(suite: String) -> [Run] { currentBySuite[suite] ?? [] }
 
-    func methods(_ rs: [Run]) -> [String] { Array(Set(rs.map { $0.record.method })).sorted() }
+    func methods(_ rs: [Run]) -> [String] { Array(Set(rs.map { $0.record.methodLabel })).sorted() }
     func settings(_ rs: [Run]) -> [(sv: Double, sl: Double)] {
         var seen = Set<[Double]>()
         return rs.map { [$0.record.sv, $0.record.sl] }.filter { seen.insert($0).inserted }

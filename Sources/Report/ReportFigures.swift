@@ -17,8 +17,8 @@ extension ReportData {
 
         init(_ rs: [Run], methods: [String]) {
             self.methods = methods
-            byOrder = methods.map { m in ReportData.byOrder(rs.filter { $0.record.method == m }, metric: .last) }
-            let pooled = methods.map { m in Descriptive.mean(rs.filter { $0.record.method == m }.compactMap { $0.metric[.last] }) }
+            byOrder = methods.map { m in ReportData.byOrder(rs.filter { $0.record.methodLabel == m }, metric: .last) }
+            let pooled = methods.map { m in Descriptive.mean(rs.filter { $0.record.methodLabel == m }.compactMap { $0.metric[.last] }) }
             let perOrder = byOrder.map { Dictionary(uniqueKeysWithValues: $0.map { ($0.order, $0.value) }) }
             var flips = 0, pairs = 0
             for o in Array(Set(rs.map { $0.record.orderKey })).sorted() {
@@ -56,7 +56,7 @@ extension ReportData {
     /// intervals and ranks are reproducible.
     static func leaderboard(_ rs: [Run], methods: [String], metrics: [ContinualMetric], key: String) -> [LeaderboardRow] {
         let rows = methods.map { m -> LeaderboardRow in
-            let mr = rs.filter { $0.record.method == m }
+            let mr = rs.filter { $0.record.methodLabel == m }
             let lasts = mr.compactMap { $0.metric[.last] }
             return LeaderboardRow(method: m, n: mr.count, intervals: intervals(mr, metrics: metrics, key: key + m),
                                   iqmLast: lasts.isEmpty ? nil : Descriptive.iqm(lasts),
@@ -66,7 +66,7 @@ extension ReportData {
         var ranked = order.map { rows[$0] }
         let settings = Array(Set(rs.map { "\($0.record.sv) \($0.record.sl)" })).sorted()
         let cells = ranked.map { row in
-            Dictionary(rs.filter { $0.record.method == row.method }.compactMap { r in r.metric[.last].map { (matchedCell(r), $0) } },
+            Dictionary(rs.filter { $0.record.methodLabel == row.method }.compactMap { r in r.metric[.last].map { (matchedCell(r), $0) } },
                        uniquingKeysWith: { a, _ in a })
         }
         let ranking = TieGroups.rank(cells, stratum: { settings.firstIndex(of: String($0.split(separator: " ").prefix(2).joined(separator: " ")))! },

@@ -76,7 +76,7 @@ public struct SiteBuilder: Sendable {
             }
         }
         try check(data.suites, data.suiteSlugs, "suites")
-        try check(Array(Set(data.runs.map { $0.record.method })).sorted(), data.methodSlugs, "methods")
+        try check(Array(Set(data.runs.map { $0.record.methodLabel })).sorted(), data.methodSlugs, "methods")
     }
 
     /// Writes every page into `outputDirectory` (the staging directory).

@@ -90,7 +90,7 @@ extension SiteBuilder {
                 p.add("strong", text: m)
                 for t in data.tags(m) { p.add("span", ["class": "tag"], text: t) }
                 p.text(": ")
-                for r in runs where r.record.method == m {
+                for r in runs where r.record.methodLabel == m {
                     p.add("a", ["href": "runs/\(r.id).html", "title": "\(r.setting) seed \(r.record.seed) \(r.record.orderKey)"], text: "#\(r.id)")
                     p.text(" ")
                 }

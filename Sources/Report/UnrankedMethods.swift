@@ -14,11 +14,11 @@ extension ReportData {
     /// Methods that would otherwise vanish from a leaderboard without a note: every method with
     /// runs in the suite that has no current (finished) run, by name.
     func unranked(suite: String) -> [Unranked] {
-        let ranked = Set(current(suite: suite).map { $0.record.method })
+        let ranked = Set(current(suite: suite).map { $0.record.methodLabel })
         let suiteRuns = runs.filter { $0.record.suiteName == suite }
         let order = Dictionary(uniqueKeysWithValues: versions(suite: suite).enumerated().map { ($1.id, $0) })
         return methods(suiteRuns).filter { !ranked.contains($0) }.compactMap { m in
-            let mine = suiteRuns.filter { $0.record.method == m }
+            let mine = suiteRuns.filter { $0.record.methodLabel == m }
             guard let newest = mine.map(\.version).max(by: { (order[$0] ?? -1) < (order[$1] ?? -1) }) else { return nil }
             let failed = mine.filter { $0.version == newest && $0.record.status != .done }.sorted { $0.id < $1.id }
             guard let first = failed.first else { return nil }

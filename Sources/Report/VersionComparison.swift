@@ -138,7 +138,7 @@ public enum VersionComparison {
             static func < (a: Group, b: Group) -> Bool { (a.suite, a.method) < (b.suite, b.method) }
         }
         var groups: [Group: [(RunRecord, RunRecord)]] = [:]
-        for (hash, h) in headCells { if let b = baseCells[hash] { groups[Group(suite: h.suiteName, method: h.method), default: []].append((b, h)) } }
+        for (hash, h) in headCells { if let b = baseCells[hash] { groups[Group(suite: h.suiteName, method: h.methodLabel), default: []].append((b, h)) } }
         var rows: [Row] = []
         for group_ in groups.keys.sorted() {
             let pairs = groups[group_]!.sorted { $0.0.cellHash < $1.0.cellHash }

@@ -16,7 +16,7 @@ extension Store {
             for run in runs {
                 let r = run.record
                 func num(_ v: Double?) -> String { v.map { String($0) } ?? "" }
-                var fields = [String(run.id), r.suiteName, r.model, r.trainingProtocol, r.method, r.external ? "1" : "0", String(r.sv), String(r.sl),
+                var fields = [String(run.id), r.suiteName, r.model, r.trainingProtocol, r.methodLabel, r.external ? "1" : "0", String(r.sv), String(r.sl),
                               String(r.seed), r.orderKey, r.status.rawValue, r.provenance.commit, r.provenance.dirty ? "1" : "0",
                               num(r.measuredSV), num(r.measuredSL), num(r.similarityImages), num(r.similarityCaptions), String(r.wallSeconds)]
                 fields += metricNames.map { num(r.metrics[$0] ?? nil) }
@@ -35,7 +35,7 @@ extension Store {
                 var names = [String](repeating: "", count: cols)
                 for a in r.accuracy { matrix[a.stage][a.column] = a.accuracy; names[a.column] = a.environment }
                 var obj: [String: Any] = [
-                    "run_id": run.id, "suite": r.suiteName, "model": r.model, "protocol": r.trainingProtocol, "method": r.method, "external": r.external, "sv": r.sv, "sl": r.sl,
+                    "run_id": run.id, "suite": r.suiteName, "model": r.model, "protocol": r.trainingProtocol, "method": r.methodLabel, "external": r.external, "sv": r.sv, "sl": r.sl,
                     "seed": r.seed, "order": r.order, "status": r.status.rawValue, "message": r.message ?? NSNull(),
                     "commit": r.provenance.commit, "dirty": r.provenance.dirty, "metrics": metrics, "columns": names,
                     "accuracy": matrix,

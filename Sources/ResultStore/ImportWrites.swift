@@ -15,7 +15,7 @@ extension Store {
                     let given = r.accuracy.sorted { ($0.stage, $0.column) < ($1.stage, $1.column) }
                         .map { "\($0.stage) \($0.column) \($0.environment) \($0.accuracy)" }
                     guard stored == given else {
-                        throw StoreError("\(r.importSource?.file ?? "import"): run \(r.method) seed \(r.seed) order \(r.orderKey) at version "
+                        throw StoreError("\(r.importSource?.file ?? "import"): run \(r.methodLabel) seed \(r.seed) order \(r.orderKey) at version "
                             + "\(r.versionLabel) is stored already (run #\(id)) with other accuracies; nothing was imported "
                             + "(give the new results another --code-version, --seed or --method)")
                     }

@@ -26,7 +26,7 @@ extension Store {
                     if have.accuracy == r.accuracy && have.metrics == r.metrics && have.status == r.status {
                         report.duplicates += 1
                     } else {
-                        report.conflicts.append("\(r.runKey) (\(r.method) \(r.orderKey) seed \(r.seed)) from \(source.path): results differ from the stored run")
+                        report.conflicts.append("\(r.runKey) (\(r.methodLabel) \(r.orderKey) seed \(r.seed)) from \(source.path): results differ from the stored run")
                     }
                     continue
                 }

@@ -14,7 +14,7 @@ extension RunRecord {
     }
 
     /// The runs one T1 fit pools: same protocol, model and method (so each λ is its own fit).
-    public var lossDriftGroup: PaperCheckGroup { PaperCheckGroup(trainingProtocol: trainingProtocol, model: model, method: method) }
+    public var lossDriftGroup: PaperCheckGroup { PaperCheckGroup(trainingProtocol: trainingProtocol, model: model, method: methodLabel) }
     /// The runs one T2 correlation pools: same protocol, model and method family (λ varies).
     public var alignmentGroup: PaperCheckGroup { PaperCheckGroup(trainingProtocol: trainingProtocol, model: model, method: methodFamily) }
 

@@ -43,7 +43,7 @@ extension Store {
                     throw row.problem("status", "is '\(DisplayText.neutralised(statusText, singleLine: true))', expected done, failed or diverged")
                 }
                 var r = RunRecord(cellHash: try row["cell_hash"], suiteName: try row["suite_name"], suiteHash: try row["suite_hash"],
-                                  suiteText: try row["suite_text"], method: try row["method"], methodName: try row["method_name"],
+                                  suiteText: try row["suite_text"], methodLabel: try row["method"], methodName: try row["method_name"],
                                   methodParameters: try row["method_params"], external: try row["external"],
                                   externalCommand: try row["external_command"], sv: try row["sv"], sl: try row["sl"], seed: try row["seed"],
                                   order: (try row["order_key"] as String).split(separator: ">").map(String.init),

@@ -107,7 +107,10 @@ public struct RunRecord: Sendable, Equatable {
     public var suiteName: String
     public var suiteHash: String
     public var suiteText: String
-    public var method: String
+    /// What pages and exports call the method: its name and the parameters that differ from
+    /// the defaults ("finetune lr=0.01"); the `method` column.
+    public var methodLabel: String
+    /// The method's name in the catalog ("finetune"), which the label starts with.
     public var methodName: String
     public var methodParameters: String  // JSON object
     /// The model's name on the suite's `models:` axis ("mlp-bag" for suites without one).
@@ -156,13 +159,13 @@ public struct RunRecord: Sendable, Equatable {
     /// False when the accuracy rows' losses are unknown (stored as 0): an import without a loss matrix.
     public var lossKnown = true
 
-    public init(cellHash: String, suiteName: String, suiteHash: String, suiteText: String, method: String,
+    public init(cellHash: String, suiteName: String, suiteHash: String, suiteText: String, methodLabel: String,
                 methodName: String, methodParameters: String, external: Bool = false, externalCommand: String? = nil,
                 sv: Double, sl: Double, seed: Int, order: [String], status: Status, message: String? = nil,
                 measuredSV: Double? = nil, measuredSL: Double? = nil, wallSeconds: Double, finishedAt: String,
                 provenance: Provenance) {
         self.cellHash = cellHash; self.suiteName = suiteName; self.suiteHash = suiteHash; self.suiteText = suiteText
-        self.method = method; self.methodName = methodName; self.methodParameters = methodParameters
+        self.methodLabel = methodLabel; self.methodName = methodName; self.methodParameters = methodParameters
         self.external = external; self.externalCommand = externalCommand; self.sv = sv; self.sl = sl; self.seed = seed
         self.order = order; self.status = status; self.message = message; self.measuredSV = measuredSV
         self.measuredSL = measuredSL; self.wallSeconds = wallSeconds; self.finishedAt = finishedAt

@@ -42,7 +42,7 @@ extension Store {
                     method_version_id, method_repository, imported_from, imported_sha256, loss_known, model, protocol,
                     similarity_images, similarity_captions)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [r.runKey, r.cellHash, suite, code, machine, r.method, r.methodName, r.methodParameters,
+                """, arguments: [r.runKey, r.cellHash, suite, code, machine, r.methodLabel, r.methodName, r.methodParameters,
                                  r.external, r.externalCommand, r.sv, r.sl, r.seed, r.orderKey, r.status.rawValue,
                                  r.message, r.measuredSV, r.measuredSL, r.provenance.threads, r.provenance.openblasCore,
                                  r.wallSeconds, r.finishedAt, r.log, methodVersion, r.methodVersion?.repository,

@@ -115,7 +115,7 @@ struct Compare: ParsableCommand {
         let store = try Store(path: db, mode: .readOnly)
         var runs = try store.loadRuns().map(\.record)
         if let method {
-            runs = runs.filter { $0.method == method }
+            runs = runs.filter { $0.methodLabel == method }
             guard !runs.isEmpty else { throw ValidationError("no runs of method '\(method)' in \(db)") }
         }
         // Versions of one repository in git ancestry order where git knows them (docs/provenance.md).

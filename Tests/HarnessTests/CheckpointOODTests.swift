@@ -117,7 +117,7 @@ struct CheckpointOODTests {
     /// The stored outcome T3 reads: the cumulative AUROC after the last stage.
     @Test func orderingOutcomeReadsTheLastStagesCumulativeAUROC() {
         let prov = RunRecord.Provenance(commit: "c", dirty: false, cpu: "cpu", cores: 1, os: "os", swift: "6", openblas: "0", openblasCore: "x", threads: 1)
-        var r = RunRecord(cellHash: "h", suiteName: "s", suiteHash: "sh", suiteText: "", method: "finetune", methodName: "finetune",
+        var r = RunRecord(cellHash: "h", suiteName: "s", suiteHash: "sh", suiteText: "", methodLabel: "finetune", methodName: "finetune",
                           methodParameters: "{}", sv: 0.5, sl: 0.5, seed: 0, order: ["a", "b"], status: .done, wallSeconds: 1,
                           finishedAt: "now", provenance: prov)
         #expect(OrderingChecks.outcomes(r)[.oodAUROC] == nil)
@@ -129,7 +129,7 @@ struct CheckpointOODTests {
     @Test func summaryPoolsRunsPerGroupAsWorkedByHand() {
         let prov = RunRecord.Provenance(commit: "c", dirty: false, cpu: "cpu", cores: 1, os: "os", swift: "6", openblas: "0", openblasCore: "x", threads: 1)
         func run(_ seed: Int, pairs: [(Double, Double)], cumulative: [Double], protocol p: String = "adaptive", external: Bool = false) -> RunRecord {
-            var r = RunRecord(cellHash: "h\(seed)\(p)", suiteName: "s", suiteHash: "sh", suiteText: "", method: "finetune", methodName: "finetune",
+            var r = RunRecord(cellHash: "h\(seed)\(p)", suiteName: "s", suiteHash: "sh", suiteText: "", methodLabel: "finetune", methodName: "finetune",
                               methodParameters: "{}", external: external, sv: 0.5, sl: 0.5, seed: seed, order: ["a", "b"], status: .done,
                               wallSeconds: 1, finishedAt: "now", provenance: prov)
             r.trainingProtocol = p

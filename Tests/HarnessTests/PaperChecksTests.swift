@@ -35,7 +35,7 @@ struct PaperChecksTests {
                 clipLoss: [[Double]]? = nil, trainingProtocol: String = "adaptive") -> RunRecord {
         let prov = RunRecord.Provenance(commit: "c", dirty: false, cpu: "cpu", cores: 1, os: "os", swift: "6", openblas: "0",
                                         openblasCore: "x", threads: 1)
-        var r = RunRecord(cellHash: "h\(seed)\(parameters)\(order.joined())\(trainingProtocol)", suiteName: "s", suiteHash: "sh", suiteText: "", method: "finetune " + parameters,
+        var r = RunRecord(cellHash: "h\(seed)\(parameters)\(order.joined())\(trainingProtocol)", suiteName: "s", suiteHash: "sh", suiteText: "", methodLabel: "finetune " + parameters,
                           methodName: "finetune", methodParameters: parameters, sv: 0.5, sl: 0.5, seed: seed, order: order,
                           status: .done, wallSeconds: 1, finishedAt: "now", provenance: prov)
         r.trainingProtocol = trainingProtocol

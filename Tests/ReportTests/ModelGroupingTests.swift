@@ -24,7 +24,7 @@ struct ModelGroupingTests {
         let arch = data.current(suite: "arch")
         #expect(data.methods(arch) == ["mlp-bag / finetune", "vit-bag / finetune"])
         // Each row holds exactly its model's runs: the ViT rows are the shifted ones.
-        for run in arch { #expect(run.record.method == "\(run.record.model) / finetune") }
+        for run in arch { #expect(run.record.methodLabel == "\(run.record.model) / finetune") }
         let vitLast = arch.filter { $0.record.model == "vit-bag" }.map { $0.metric[.forgetting]! }
         #expect(vitLast.allSatisfy { abs($0 - 0.1) < 1e-12 })
         #expect(data.methods(data.current(suite: "plain")) == ["finetune"])

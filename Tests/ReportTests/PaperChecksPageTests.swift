@@ -25,7 +25,7 @@ struct PaperChecksPageTests {
         // The synthetic scores are constants (0.2, 0.1): both slopes drop, α is the mean ΔCE, with
         // ΔCE = loss[k+1][t] - loss[k][t] = acc[k][t] - acc[k+1][t] (loss = 1 - accuracy).
         var drift: [Double] = []
-        for r in try Store(path: db, mode: .readOnly).loadRuns().map(\.record) where r.method == "finetune" {
+        for r in try Store(path: db, mode: .readOnly).loadRuns().map(\.record) where r.methodLabel == "finetune" {
             let acc = Dictionary(uniqueKeysWithValues: r.accuracy.map { ("\($0.stage) \($0.environment)", $0.accuracy) })
             for k in 1..<r.order.count { drift.append(acc["\(k) \(r.order[k - 1])"]! - acc["\(k + 1) \(r.order[k - 1])"]!) }
         }
@@ -53,7 +53,7 @@ struct PaperChecksPageTests {
     @Test func pairwiseHeatmapsShowTheMeanStoredAUROCPerStage() throws {
         let (site, doc, runs, _, _) = try Self.page()
         defer { xmlFreeDoc(doc) }
-        let mine = runs.filter { $0.method == "finetune" }
+        let mine = runs.filter { $0.methodLabel == "finetune" }
         #expect(mine.count == 12)
         let envs = ["e1", "e2", "e3"]
         for k in 0...3 {
@@ -100,7 +100,7 @@ struct PaperChecksPageTests {
             let sv = cells[1] == "0.2, 0.5" ? 0.2 : 0.8
             for k in 0...3 {
                 let c = k == 0 ? cells : site.xpath(doc, "(\(table)/h:tr)[\(i + k)]/h:td")
-                let group = runs.filter { $0.method == "finetune" && $0.sv == sv }.map { $0.conPairs.filter { $0.stage == k } }
+                let group = runs.filter { $0.methodLabel == "finetune" && $0.sv == sv }.map { $0.conPairs.filter { $0.stage == k } }
                 #expect(c[2] == (k == 0 ? "0 (pretrained)" : "\(k)") && c[3] == "6" && c[4] == "36")
                 let getters: [(RunRecord.ConPairRow) -> Double] = [\.conImageToText, \.conTextToImage, \.conImageToImage, \.conTextToText]
                 for (j, get) in getters.enumerated() {
@@ -140,7 +140,7 @@ struct PaperChecksPageTests {
             #expect(site.xpath(doc, "((//h:main//h:table)[\(k)]/following-sibling::*)[2][@class='basis']").count == 1, "table \(k)")
         }
         let t1 = site.xpath(doc, "(//h:main//h:div[@class='basis'])[1]//h:a/@href")
-        let ids = try Store(path: db, mode: .readOnly).loadRuns().filter { $0.record.method == "finetune" }.map { "runs/\($0.id).html" }
+        let ids = try Store(path: db, mode: .readOnly).loadRuns().filter { $0.record.methodLabel == "finetune" }.map { "runs/\($0.id).html" }
         #expect(Set(t1) == Set(ids) && t1.count == 12)
         #expect(bases[0].hasPrefix("n: 24 transitions"))
         for href in Set(site.xpath(doc, "//h:main//h:div[@class='basis']//h:a/@href")) {

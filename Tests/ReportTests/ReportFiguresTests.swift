@@ -51,7 +51,7 @@ struct ReportFiguresTests {
         for r in 2...3 {
             let m = site.xpath(doc!, "\(t)/h:tr[\(r)]/h:td[2]/h:a")[0]
             let cell = site.xpath(doc!, "\(t)/h:tr[\(r)]/h:td[4]")[0]
-            #expect(String(cell.prefix { $0 != " " }) == Self.printf("%.2f", mean(runs.filter { $0.method == m }.map { $0.metrics["last"]!! })))
+            #expect(String(cell.prefix { $0 != " " }) == Self.printf("%.2f", mean(runs.filter { $0.methodLabel == m }.map { $0.metrics["last"]!! })))
         }
         #expect(site.xpath(doc!, "//h:p[@class='explain']").contains("Accuracy figures are fractions (0 to 1) with 2 decimal(s)."))
     }
@@ -76,7 +76,7 @@ struct ReportFiguresTests {
             let table = "(//h:table[@class='leaderboard'])[\(t + 1)]"
             let headers = site.xpath(doc!, "\(table)/h:tr[1]/h:th")
             #expect(headers.prefix(3) == ["rank", "method", "n"] && headers.suffix(2) == ["IQM Last", "worst order (Last)"])
-            let methods = Array(Set(scope.map(\.method))).sorted()
+            let methods = Array(Set(scope.map(\.methodLabel))).sorted()
             let rows = site.xpath(doc!, "\(table)/h:tr").count - 1
             #expect(rows == methods.count)
             var shownOrder: [String] = [], shownRanks: [String] = []
@@ -84,7 +84,7 @@ struct ReportFiguresTests {
                 let cells = site.xpath(doc!, "\(table)/h:tr[\(i + 2)]/h:td")
                 let m = site.xpath(doc!, "\(table)/h:tr[\(i + 2)]/h:td[2]/h:a")[0]
                 shownOrder.append(m)
-                let mine = scope.filter { $0.method == m }
+                let mine = scope.filter { $0.methodLabel == m }
                 shownRanks.append(cells[0])
                 #expect(cells[2] == "\(mine.count)")
                 for (c, header) in headers.enumerated() where byHeader[header] != nil {
@@ -101,7 +101,7 @@ struct ReportFiguresTests {
                 let worst = perOrder.min { $0.1 < $1.1 }!
                 #expect(cells[headers.count - 1] == "\(Self.percent(worst.1)) (\(worst.0))")
             }
-            let pooled = Dictionary(uniqueKeysWithValues: methods.map { m in (m, mean(scope.filter { $0.method == m }.map { $0.metrics["last"]!! })) })
+            let pooled = Dictionary(uniqueKeysWithValues: methods.map { m in (m, mean(scope.filter { $0.methodLabel == m }.map { $0.metrics["last"]!! })) })
             #expect(shownOrder == methods.sorted { pooled[$0]! > pooled[$1]! })
             // Ranks: the position, or the rank above (a tie group); every resample's mean of
             // differences that are all positive is positive, so such neighbours must separate.
@@ -112,8 +112,8 @@ struct ReportFiguresTests {
                 #expect(shownRanks[i].hasSuffix("=") == shared)
                 guard i > 0 else { continue }
                 func cell(_ r: RunRecord) -> String { "\(r.sv) \(r.sl) \(r.seed) \(r.orderKey)" }
-                let above = Dictionary(uniqueKeysWithValues: scope.filter { $0.method == shownOrder[i - 1] }.map { (cell($0), $0.metrics["last"]!!) })
-                let diffs = scope.filter { $0.method == shownOrder[i] }.compactMap { r in above[cell(r)].map { $0 - r.metrics["last"]!! } }
+                let above = Dictionary(uniqueKeysWithValues: scope.filter { $0.methodLabel == shownOrder[i - 1] }.map { (cell($0), $0.metrics["last"]!!) })
+                let diffs = scope.filter { $0.methodLabel == shownOrder[i] }.compactMap { r in above[cell(r)].map { $0 - r.metrics["last"]!! } }
                 if diffs.count >= 2 && diffs.allSatisfy({ $0 > 0 }) { #expect(numbers[i] == i + 1) }
             }
         }
@@ -126,8 +126,8 @@ struct ReportFiguresTests {
         let db = try SyntheticResults.database()
         let stored = try Store(path: db, mode: .readOnly).loadRuns()
         let data = ReportData(stored)
-        for method in Array(Set(stored.map(\.record.method))).sorted() {
-            let runs = stored.map(\.record).filter { $0.method == method }
+        for method in Array(Set(stored.map(\.record.methodLabel))).sorted() {
+            let runs = stored.map(\.record).filter { $0.methodLabel == method }
             var sums: [String: [Double]] = [:], counts: [String: Double] = [:]
             var shareParts: [String: (Double, Double)] = [:]
             for r in runs {
@@ -141,13 +141,13 @@ struct ReportFiguresTests {
                     shareParts[r.orderKey] = (p.0 + abs(a.accuracy.vision), p.1 + abs(a.accuracy.language))
                 }
             }
-            let bars = ReportData.attributionBars(data.runs.filter { $0.record.method == method })
+            let bars = ReportData.attributionBars(data.runs.filter { $0.record.methodLabel == method })
             #expect(bars.map(\.label) == sums.keys.sorted())
             for b in bars {
                 let mean = [b.mean.vision, b.mean.language, b.mean.shared]
                 for g in 0..<3 { #expect(abs(mean[g] - sums[b.label]![g] / counts[b.label]!) < 1e-12) }
             }
-            let shares = ReportData.visionShares(data.runs.filter { $0.record.method == method })
+            let shares = ReportData.visionShares(data.runs.filter { $0.record.methodLabel == method })
             let expected = shareParts.keys.sorted().map { shareParts[$0]!.0 / (shareParts[$0]!.0 + shareParts[$0]!.1) }
             #expect(shares.count == expected.count)
             for (a, b) in zip(shares, expected) { #expect(abs(a - b) < 1e-12) }

@@ -119,13 +119,13 @@ struct SiteTests {
         var expected: [String] = []
         for sv in Array(Set(runs.map(\.sv))).sorted() {
             let rs = runs.filter { $0.sv == sv }
-            let methods = Array(Set(rs.map(\.method))).sorted()
+            let methods = Array(Set(rs.map(\.methodLabel))).sorted()
             let orders = Array(Set(rs.map(\.orderKey))).sorted()
             var flips = 0, pairs = 0
             for o in orders {
                 for i in 0..<methods.count {
                     for j in (i + 1)..<methods.count {
-                        let a = rs.filter { $0.method == methods[i] }, b = rs.filter { $0.method == methods[j] }
+                        let a = rs.filter { $0.methodLabel == methods[i] }, b = rs.filter { $0.methodLabel == methods[j] }
                         let pooled = mean(a.map { $0.metrics["last"]!! }) - mean(b.map { $0.metrics["last"]!! })
                         let here = mean(a.filter { $0.orderKey == o }.map { $0.metrics["last"]!! })
                             - mean(b.filter { $0.orderKey == o }.map { $0.metrics["last"]!! })

@@ -13,7 +13,7 @@ enum SyntheticResults {
         let p = RunRecord.Provenance(commit: commit, dirty: false, cpu: "test cpu", cores: 2, os: "Debian", swift: "6.3+",
                                      openblas: "0.3.21", openblasCore: "Haswell", threads: 1)
         let hash = StableHasher.hex("\(suite) \(method) \(seed) \(order) \(sv)")
-        var r = RunRecord(cellHash: hash, suiteName: suite, suiteHash: "h-\(suite)", suiteText: "name: \(suite)\n", method: method,
+        var r = RunRecord(cellHash: hash, suiteName: suite, suiteHash: "h-\(suite)", suiteText: "name: \(suite)\n", methodLabel: method,
                           methodName: method == evilMethod ? "external" : "finetune", methodParameters: "{}",
                           external: method == evilMethod, externalCommand: method == evilMethod ? "python3 evil.py" : nil,
                           sv: sv, sl: 0.5, seed: seed, order: order, status: .done, measuredSV: sv / 2, measuredSL: 0.3,

@@ -125,7 +125,7 @@ struct TableCopiesTests {
         let envs = Set(runs.flatMap { $0.accuracy.map(\.environment) })
         #expect(heads.count == envs.count + 1 && heads.last == "heldout1 (held out)")
         let rows = site.xpath(doc!, "\(t)/h:tr").count - 1
-        #expect(rows == Set(runs.map(\.method)).count)
+        #expect(rows == Set(runs.map(\.methodLabel)).count)
         // Rows in the first leaderboard table's order.
         let ranked = site.xpath(doc!, "(//h:table[@class='leaderboard'])[1]/h:tr/h:td[2]/h:a")
         var checked = 0
@@ -135,7 +135,7 @@ struct TableCopiesTests {
             for (c, h) in heads.enumerated().dropFirst() {
                 let e = h.replacingOccurrences(of: " (held out)", with: "")
                 var sum = 0.0, n = 0.0
-                for run in runs where run.method == m {
+                for run in runs where run.methodLabel == m {
                     let last = run.accuracy.map(\.stage).max()!
                     for a in run.accuracy where a.stage == last && a.environment == e { sum += a.accuracy; n += 1 }
                 }

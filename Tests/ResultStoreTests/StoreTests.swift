@@ -30,7 +30,7 @@ struct StoreTests {
         let p = RunRecord.Provenance(commit: commit, dirty: false, cpu: "cpu", cores: 2, os: "os", swift: "6", openblas: "0.3.21",
                                      openblasCore: "Haswell", threads: 1)
         var r = RunRecord(cellHash: "cell-" + order.joined(), suiteName: "s", suiteHash: "h", suiteText: "name: s",
-                          method: "finetune", methodName: "finetune", methodParameters: "{}", sv: 0.5, sl: 0.25, seed: 1,
+                          methodLabel: "finetune", methodName: "finetune", methodParameters: "{}", sv: 0.5, sl: 0.25, seed: 1,
                           order: order, status: status, message: status == .failed ? "boom" : nil, measuredSV: 0.1,
                           measuredSL: nil, wallSeconds: 1.5, finishedAt: "2026-01-01T00:00:00Z", provenance: p)
         r.accuracy = [.init(stage: 0, column: 0, environment: "a", heldOut: false, accuracy: value, loss: 1),
@@ -57,7 +57,7 @@ struct StoreTests {
         #expect(back[0].record.embeddings.map(\.clipLoss) == [1.25, nil])
         let csv = try store.export(.csv).split(separator: "\n")
         #expect(csv[0].hasPrefix("run_id,suite,model,protocol,method,"))
-        #expect(csv[1].hasPrefix("1,\(r.suiteName),vit-bag,frozen,\(r.method),"))
+        #expect(csv[1].hasPrefix("1,\(r.suiteName),vit-bag,frozen,\(r.methodLabel),"))
         let line = try store.export(.jsonl).split(separator: "\n")[0]
         let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
         #expect(object?["protocol"] as? String == "frozen")
@@ -149,7 +149,7 @@ struct StoreTests {
     @Test func exportQuotesAndListsEveryMetric() throws {
         let store = try Store(path: Self.temporaryPath())
         var r = Self.record()
-        r.method = "odd, \"name\""
+        r.methodLabel = "odd, \"name\""
         try store.insert(r)
         let csv = try store.export(.csv)
         let lines = csv.split(separator: "\n")
@@ -170,7 +170,7 @@ struct MethodVersionStoreTests {
         let builtIn = StoreTests.record(commit: "tool1")
         var external = StoreTests.record(commit: "tool1")
         external.cellHash = "cell-external"
-        external.method = "mine"
+        external.methodLabel = "mine"
         external.methodVersion = MethodVersion(commit: "m1+0123456789ab", dirty: true, repository: "/repo")
         external.importSource = ImportSource(file: "runs.jsonl", sha256: String(repeating: "ab", count: 32))
         external.lossKnown = false

@@ -13,7 +13,7 @@ enum ReportBenchmark {
         let method = methods[i % 3], order = orders[(i / 3) % 4], sv = (i / 12) % 2 == 0 ? 0.25 : 0.75
         let p = RunRecord.Provenance(commit: "bench", dirty: false, cpu: "cpu", cores: 2, os: "os", swift: "6", openblas: "0.3.21",
                                      openblasCore: "Haswell", threads: 1)
-        var r = RunRecord(cellHash: "cell-\(i)", suiteName: "bench", suiteHash: "h", suiteText: "name: bench", method: method,
+        var r = RunRecord(cellHash: "cell-\(i)", suiteName: "bench", suiteHash: "h", suiteText: "name: bench", methodLabel: method,
                           methodName: method, methodParameters: "{}", sv: sv, sl: 0.5, seed: i / 24, order: order, status: .done,
                           measuredSV: sv, measuredSL: 0.5, wallSeconds: 1, finishedAt: "2026-01-01T00:00:00Z", provenance: p)
         var acc = [[Double]]()

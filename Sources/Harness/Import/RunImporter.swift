@@ -93,7 +93,7 @@ public enum RunImporter {
         let provenance = RunRecord.Provenance(commit: tool.commit, dirty: tool.dirty, cpu: "not recorded (imported)", cores: 0, os: "not recorded",
                                               swift: "not recorded", openblas: "not recorded", openblasCore: "not recorded", threads: 0)
         var r = RunRecord(cellHash: StableHasher.hex(identity), suiteName: run.suite, suiteHash: suite.hash, suiteText: suite.text,
-                          method: run.method, methodName: "imported", methodParameters: "{}", sv: 0, sl: 0, seed: run.seed,
+                          methodLabel: run.method, methodName: "imported", methodParameters: "{}", sv: 0, sl: 0, seed: run.seed,
                           order: run.order, status: .done, wallSeconds: 0, finishedAt: finishedAt, provenance: provenance)
         r.methodVersion = ProvenanceProbe.methodVersion(explicit: run.codeVersion, repository: nil)
         r.importSource = ImportSource(file: run.file, sha256: sha256)

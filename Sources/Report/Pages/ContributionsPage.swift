@@ -18,7 +18,7 @@ extension SiteBuilder.Context {
             explain(main, "The bars show the vision and language parts only. The shared (logit scale) player is not drawn: scaling all logits by a positive factor cannot change which class has the largest, so its share of an accuracy change is always 0 (it does move the loss).")
         }
         for m in methods {
-            let mr = cur.filter { $0.record.method == m }
+            let mr = cur.filter { $0.record.methodLabel == m }
             let bars = ReportData.attributionBars(mr)
             guard !bars.isEmpty else { continue }
             let heading = main.add("h2", text: m)
@@ -58,7 +58,7 @@ extension SiteBuilder.Context {
                 explain(main, "Vision share of forgetting from the scores: \(fmt(v.scoreVisionShare, 3)); from the exact Shapley attribution: \(fmt(s, 3)); disagreement \(fmt(v.shareDisagreement ?? 0, 3)).")
             }
             visionShareGuide(main, perMethod: methods.compactMap { m in
-                let s = ReportData.visionShares(cur.filter { $0.record.method == m })
+                let s = ReportData.visionShares(cur.filter { $0.record.methodLabel == m })
                 return s.isEmpty ? nil : Descriptive.mean(s)
             }, v)
         } else {

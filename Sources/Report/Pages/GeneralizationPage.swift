@@ -18,7 +18,7 @@ extension SiteBuilder.Context {
         Charts.lines(main, label: "Held-out accuracy over stages by method", xLabels: (0..<stages).map { "stage \($0)" }, xLabel: "after training stage", yLabel: "held-out accuracy (fraction)",
                      series: methods.map { m in
                          // Per run, the mean held-out accuracy at each stage (nil: none at that stage).
-                         let perRun = cur.filter { $0.record.method == m }.map { ReportData.heldOutMeans($0, stages: stages) }
+                         let perRun = cur.filter { $0.record.methodLabel == m }.map { ReportData.heldOutMeans($0, stages: stages) }
                          let cis: [Interval?]
                          if !perRun.isEmpty && perRun.allSatisfy({ $0.allSatisfy { $0 != nil } }) {
                              // Every run has every stage: one pass of resamples for all stages.

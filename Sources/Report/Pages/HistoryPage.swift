@@ -28,7 +28,7 @@ extension SiteBuilder.Context {
                 var series: [(String, [Double], [Double], [Double])] = []
                 var marks = Set<Int>()
                 for m in data.methods(suiteRuns) {
-                    let means = versions.map { v in Descriptive.mean(suiteRuns.filter { $0.record.method == m && $0.version == v.id }.compactMap { $0.metric[metric] }) }
+                    let means = versions.map { v in Descriptive.mean(suiteRuns.filter { $0.record.methodLabel == m && $0.version == v.id }.compactMap { $0.metric[metric] }) }
                     ChangePoints.changes(alongGaps: means, minimumVersions: minimum).forEach { marks.insert($0) }  // versions without runs are gaps
                     series.append((m, means, means, means))
                 }

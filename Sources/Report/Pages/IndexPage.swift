@@ -22,12 +22,12 @@ extension SiteBuilder.Context {
         let mt = main.add("table")
         let mh = mt.add("tr")
         for h in ["method", "kind", "runs", "command or parameters"] { mh.add("th", text: h) }
-        for m in Array(Set(data.runs.map { $0.record.method })).sorted() {
-            let example = data.runs.first { $0.record.method == m }!.record
+        for m in Array(Set(data.runs.map { $0.record.methodLabel })).sorted() {
+            let example = data.runs.first { $0.record.methodLabel == m }!.record
             let row = mt.add("tr")
             row.add("td", text: m)
             row.add("td", text: example.external ? "external" : "built-in")
-            row.add("td", text: "\(data.runs.filter { $0.record.method == m }.count)")
+            row.add("td", text: "\(data.runs.filter { $0.record.methodLabel == m }.count)")
             row.add("td", text: example.externalCommand ?? example.methodParameters)
         }
         try save(p, "index.html")

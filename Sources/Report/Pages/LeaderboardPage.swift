@@ -108,9 +108,9 @@ extension SiteBuilder.Context {
         for a in methods {
             let row = pt.add("tr")
             row.add("td", text: a)
-            let xa = cur.filter { $0.record.method == a }.compactMap { $0.metric[.last] }
+            let xa = cur.filter { $0.record.methodLabel == a }.compactMap { $0.metric[.last] }
             for b in methods {
-                let xb = cur.filter { $0.record.method == b }.compactMap { $0.metric[.last] }
+                let xb = cur.filter { $0.record.methodLabel == b }.compactMap { $0.metric[.last] }
                 row.add("td", text: a == b || xa.isEmpty || xb.isEmpty ? "–" : fmt(Comparison.probabilityOfImprovement(xa, over: xb), 2))
             }
         }
@@ -120,7 +120,7 @@ extension SiteBuilder.Context {
         let vh = vt.add("tr")
         for h in ["method", "seed", "order", "similarity", "other"] { vh.add("th", text: h) }
         for m in methods {
-            let mr = cur.filter { $0.record.method == m && $0.metric[.last] != nil }
+            let mr = cur.filter { $0.record.methodLabel == m && $0.metric[.last] != nil }
             guard mr.count > 1 else { continue }
             let (shares, residual) = VarianceDecomposition.shares(
                 values: mr.map { $0.metric[.last]! },
@@ -134,7 +134,7 @@ extension SiteBuilder.Context {
         Charts.strip(main, label: "Last accuracy of every cell by method, with mean and 95% CI", xLabel: "method", yLabel: "Last (accuracy, fraction)",
                      groups: methods.map { m in
                          let ci = pooledLast[m]
-                         return (m, cur.filter { $0.record.method == m }.compactMap { $0.metric[.last] }, ci.map { ($0.estimate, $0.low, $0.high) })
+                         return (m, cur.filter { $0.record.methodLabel == m }.compactMap { $0.metric[.last] }, ci.map { ($0.estimate, $0.low, $0.high) })
                      })
     }
 }

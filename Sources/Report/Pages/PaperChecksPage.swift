@@ -30,7 +30,7 @@ extension SiteBuilder.Context {
         let text = "n: \(n) · \(ordered.count) run\(ordered.count == 1 ? "" : "s")"
         func links(_ parent: Element) {
             for r in ordered {
-                parent.add("a", ["href": "runs/\(r.id).html", "title": "\(r.record.method) \(r.setting) seed \(r.record.seed) \(r.record.orderKey)"], text: "#\(r.id)")
+                parent.add("a", ["href": "runs/\(r.id).html", "title": "\(r.record.methodLabel) \(r.setting) seed \(r.record.seed) \(r.record.orderKey)"], text: "#\(r.id)")
                 parent.text(" ")
             }
         }

@@ -7,7 +7,7 @@ extension SiteBuilder.Context {
     /// One page per run: accuracy heatmap, metrics, contributions, attribution, provenance.
     mutating func runPage(_ run: ReportData.Run) throws {
         let r = run.record
-        let (p, main) = try page("Run #\(run.id): \(r.method), \(r.suiteName)", depth: 1)
+        let (p, main) = try page("Run #\(run.id): \(r.methodLabel), \(r.suiteName)", depth: 1)
         let prov = main.add("table")
         // Rows only a run with its own method version or an import source has.
         var own: [(String, String)] = []
@@ -15,7 +15,7 @@ extension SiteBuilder.Context {
             own.append(("method's code version", m.commit + (m.dirty ? " (uncommitted changes)" : "") + (m.repository.map { ", repository \($0)" } ?? "")))
         }
         if let i = r.importSource { own.append(("imported from", "\(i.file) (sha256 \(i.sha256))")) }
-        for (k, v) in [("suite", r.suiteName), ("method", r.method + (r.external ? " (external)" : "") + (r.imported ? " (imported)" : "")),
+        for (k, v) in [("suite", r.suiteName), ("method", r.methodLabel + (r.external ? " (external)" : "") + (r.imported ? " (imported)" : "")),
                        ("parameters", r.methodParameters), ("command", r.externalCommand ?? "–"),
                        ("similarity", "sv = \(fmt(r.sv)), sl = \(fmt(r.sl))"), ("seed", "\(r.seed)"), ("order", r.order.joined(separator: " → ")),
                        ("status", r.status.rawValue + (r.message.map { ": " + $0 } ?? "")),

@@ -20,7 +20,7 @@ extension SiteBuilder.Context {
             // Both metrics of a (method, value) cell from one pass of resamples.
             let cis = methods.map { m in
                 values.map { v in
-                    ReportData.intervals(cur.filter { $0.record.method == m && $0.record[keyPath: key] == v }, metrics: metrics,
+                    ReportData.intervals(cur.filter { $0.record.methodLabel == m && $0.record[keyPath: key] == v }, metrics: metrics,
                                          key: suite + axis + m + "\(v)")
                 }
             }
