@@ -48,6 +48,9 @@ public struct StageContext: Sendable {
     /// Seed of this stage: a hash of (suite seed, method, order prefix), never a global generator.
     public var key: RandomKey
     public var budget: TrainingBudget
+    /// Set by the harness to catch the stage's first gradient (the alignment diagnostic); the
+    /// loop only writes to it, so training is the same with or without it.
+    public var firstGradient: FirstGradientProbe?
 
     public init(stage: Int, environments: [EnvironmentData], key: RandomKey, budget: TrainingBudget) {
         self.stage = stage

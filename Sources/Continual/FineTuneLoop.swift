@@ -69,6 +69,9 @@ struct FineTuneLoop {
                                                               frozen: frozen, into: &g)
                 guard loss.isFinite else { throw TrainingDiverged(step: step, loss: loss) }
                 adjustGradients?(model, &g)
+                if step == 0, let probe = ctx.firstGradient {
+                    probe.record(firstGradient(model, batches, terms, pairs, g))
+                }
                 let scale = Float(0.5 * (1 + cos(Double.pi * Double(step) / Double(max(total, 1)))))
                 if let updateScale {
                     let before = model.tensors
@@ -80,6 +83,26 @@ struct FineTuneLoop {
                 step += 1
             }
         }
+    }
+}
+
+extension FineTuneLoop {
+    /// Step 0's gradient for the alignment diagnostic: the step's own when no tower is frozen,
+    /// else the same objective's full backward into a fresh accumulator (a frozen tower's
+    /// gradient is never computed for training). Reads the model, changes nothing.
+    func firstGradient(_ model: DualEncoder, _ batches: [Matrix], _ terms: [ClassificationTerm], _ pairs: [TrainingObjective.Pairs],
+                       _ g: DualEncoder) -> FirstGradientProbe.Capture {
+        var full = g
+        if !frozen.isEmpty {
+            full = model.zeros()
+            _ = objective.lossAndGradients(model: model, imageBatches: batches, terms: terms, pairs: pairs, frozen: [], into: &full)
+            adjustGradients?(model, &full)
+        }
+        var scale: [ParameterGroup: Double] = [:]
+        for group in ParameterGroup.allCases {
+            scale[group] = frozen.contains(group) ? 0 : Double(updateScale?[group] ?? 1)
+        }
+        return .init(gradient: full, scale: scale)
     }
 }
 

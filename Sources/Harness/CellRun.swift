@@ -40,6 +40,8 @@ public struct CellResult: Sendable {
     public var oodCumulative: [RunRecord.OODCumulativeRow] = []
     /// The four contribution scores of every ordered pair of trained environments at every checkpoint, stage 0 included.
     public var conPairs: [RunRecord.ConPairRow] = []
+    /// The gradient alignment of every stage k ≥ 2 (adaptive built-in cells only).
+    public var gradientAlignment: [RunRecord.GradientAlignmentRow] = []
 }
 
 /// The evaluation of one checkpoint on every environment of the world (world order). (Not
@@ -97,6 +99,7 @@ public struct PrefixState: Sendable {
     var oodPairs: [RunRecord.OODPairRow] = []
     var oodCumulative: [RunRecord.OODCumulativeRow] = []
     var conPairs: [RunRecord.ConPairRow] = []
+    var gradientAlignment: [RunRecord.GradientAlignmentRow] = []
     /// The frozen protocol's shared head (nil under adaptive, and before the first frozen stage).
     var frozenHead: FrozenHeadState?
     public var seconds: Double = 0
@@ -111,6 +114,9 @@ public struct CellRunner: Sendable {
     public var trainingProtocol: TrainingProtocol
     /// The world's frozen training embeddings, shared by the cells of the world.
     public var frozenEmbeddings: FrozenEmbeddingCache
+    /// Measures each adaptive stage's gradient alignment (k ≥ 2). Off only in the test that
+    /// checks measuring leaves training bit for bit unchanged.
+    public var measuresGradientAlignment = true
 
     public init(data: WorldData, budget: TrainingBudget, shapley: Bool, trainingProtocol: TrainingProtocol = .adaptive,
                 frozenEmbeddings: FrozenEmbeddingCache = FrozenEmbeddingCache()) {
@@ -162,13 +168,19 @@ public struct CellRunner: Sendable {
         let t = s.prefix.count
         let stage = t + 1
         let prefix = s.prefix + [env]
-        let ctx = StageContext(stage: stage, environments: prefix.map { data.training[$0] },
+        var ctx = StageContext(stage: stage, environments: prefix.map { data.training[$0] },
                                key: Self.stageKey(suiteSeed: suiteSeed, seed: seed, method: methodIdentity,
                                                   prefix: prefix.map { data.names[$0] }),
                                budget: budget)
         guard var model = s.model, var method = s.method else { preconditionFailure("advance needs a built-in method") }
         let before = model
+        let probe = stage >= 2 && measuresGradientAlignment ? FirstGradientProbe() : nil
+        ctx.firstGradient = probe
         try method.train(&model, ctx)
+        if let capture = probe?.capture {
+            s.gradientAlignment.append(.init(stage: stage, alignment: Self.alignment(capture, before: before,
+                                                                                     earlier: Array(ctx.environments.dropLast()))))
+        }
         s.model = model
         s.method = method
         let cp = evaluateAll(model)
@@ -223,7 +235,8 @@ public struct CellRunner: Sendable {
                           measuredSV: pairs > 0 ? sv / Double(pairs) : .nan, measuredSL: pairs > 0 ? sl / Double(pairs) : .nan,
                           distributionSimilarity: (DistributionSimilarity.mean(s0, side: .images) ?? .nan,
                                                    DistributionSimilarity.mean(s0, side: .captions) ?? .nan),
-                          seconds: s.seconds, oodPairs: s.oodPairs, oodCumulative: s.oodCumulative, conPairs: s.conPairs)
+                          seconds: s.seconds, oodPairs: s.oodPairs, oodCumulative: s.oodCumulative, conPairs: s.conPairs,
+                          gradientAlignment: s.gradientAlignment)
     }
 
     /// One whole cell, stage after stage (the planner shares prefixes instead).
@@ -232,6 +245,16 @@ public struct CellRunner: Sendable {
         var s = initial(method: method, pretrained: pretrained, baseline: baseline)
         for e in order { s = try advance(s, environment: e, suiteSeed: suiteSeed, seed: seed, methodIdentity: methodIdentity) }
         return try finish(s)
+    }
+
+    /// The stage's alignment from its first gradient and g_old at the weights before it.
+    static func alignment(_ capture: FirstGradientProbe.Capture, before: DualEncoder, earlier: [EnvironmentData]) -> GradientAlignment {
+        let sums = StageGradients.groupSums(capture.gradient, StageGradients.earlierPromptLoss(model: before, earlier: earlier))
+        func values(_ f: (ParameterGroup) -> Double) -> GroupValues {
+            GroupValues(vision: f(.vision), language: f(.language), shared: f(.shared))
+        }
+        return GradientAlignment(dot: values { sums[$0]!.dot }, newSquared: values { sums[$0]!.a }, oldSquared: values { sums[$0]!.b },
+                                 scale: values { capture.scale[$0] ?? 1 })
     }
 
     func embeddingStats(stage: Int, _ cp: CheckpointEvaluation) -> [EmbeddingStats] {

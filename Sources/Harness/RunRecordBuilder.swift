@@ -42,6 +42,7 @@ enum RunRecordBuilder {
         r.oodPairs = result.oodPairs
         r.oodCumulative = result.oodCumulative
         r.conPairs = result.conPairs
+        r.gradientAlignment = result.gradientAlignment
         return r
     }
 }

@@ -112,6 +112,16 @@ extension Store {
                                                      conImageToText: try row.cosine("con_i_t"), conTextToImage: try row.cosine("con_t_i"),
                                                      conImageToImage: try row.cosine("con_i_i"), conTextToText: try row.cosine("con_t_t")))
             }
+            let groupColumns = ["cosine", "new_norm", "old_norm", "scale"].flatMap { f in ["vision", "language", "shared"].map { "\(f)_\($0)" } }
+            try each((["stage", "cosine", "unscaled_cosine"] + groupColumns).joined(separator: ", "), "gradient_alignment", "stage") { i, row in
+                func values(_ f: String, _ read: (String) throws -> Double) throws -> GroupValues {
+                    GroupValues(vision: try read("\(f)_vision"), language: try read("\(f)_language"), shared: try read("\(f)_shared"))
+                }
+                let a = GradientAlignment(cosine: try row.cosine("cosine"), unscaledCosine: try row.cosine("unscaled_cosine"),
+                                          groupCosine: try values("cosine", row.cosine), newNorm: try values("new_norm", row.norm),
+                                          oldNorm: try values("old_norm", row.norm), scale: try values("scale", row.norm))
+                runs[i].record.gradientAlignment.append(.init(stage: try row.index("stage"), alignment: a))
+            }
             for run in runs { try Self.checkMatrix(run, path: path) }
             return runs
         }
@@ -187,6 +197,13 @@ extension CheckedRow {
     func fraction(_ column: String) throws -> Double {
         let v: Double = try self[column]
         guard (0...1).contains(v) else { throw problem(column, "= \(v) is outside [0, 1]") }
+        return v
+    }
+
+    /// A gradient norm or a step factor: a finite number ≥ 0.
+    func norm(_ column: String) throws -> Double {
+        let v: Double = try self[column]
+        guard v.isFinite, v >= 0 else { throw problem(column, "= \(v) is not a finite number ≥ 0") }
         return v
     }
 

@@ -101,6 +101,14 @@ public struct RunRecord: Sendable, Equatable {
         }
     }
 
+    /// The gradient alignment of one stage k ≥ 2 of an adaptive built-in run: its first
+    /// gradient against the earlier environments' prompt-loss gradient at the weights before it.
+    public struct GradientAlignmentRow: Sendable, Equatable, Codable {
+        public var stage: Int
+        public var alignment: GradientAlignment
+        public init(stage: Int, alignment: GradientAlignment) { self.stage = stage; self.alignment = alignment }
+    }
+
     public enum Status: String, Sendable { case done, failed, diverged }
 
     public var cellHash: String
@@ -152,6 +160,9 @@ public struct RunRecord: Sendable, Equatable {
     /// The four contribution scores of every ordered pair of trained environments at every
     /// checkpoint (schema v10); empty for imported runs and runs stored before it.
     public var conPairs: [ConPairRow] = []
+    /// Gradient alignment per stage k ≥ 2 (schema v11); adaptive built-in runs only: frozen,
+    /// external and imported runs and runs stored before it have none.
+    public var gradientAlignment: [GradientAlignmentRow] = []
     /// The method's own code version (external and imported runs); nil for built-in methods.
     public var methodVersion: MethodVersion?
     /// Set for a run read from a file by `clvbench import`.

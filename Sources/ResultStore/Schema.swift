@@ -7,7 +7,7 @@ enum Schema {
     /// applied one not in this list was written by a newer clvbench.
     static let migrationIDs = ["v1", "v2-run-log", "v3-benchmark-context", "v4-method-version-import", "v5-run-model", "v6-run-protocol",
                                 "v7-embedding-clip-loss", "v8-ood-auroc", "v9-run-distribution-similarity",
-                                "v10-con-pair"]
+                                "v10-con-pair", "v11-gradient-alignment"]
     static let version = migrationIDs.count
 
     static var migrator: DatabaseMigrator {
@@ -186,6 +186,32 @@ enum Schema {
                     con_i_i REAL NOT NULL,
                     con_t_t REAL NOT NULL,
                     PRIMARY KEY (run_id, stage, environment_a, environment_b));
+                """)
+        }
+        // v11: per stage k ≥ 2 of an adaptive built-in run, the cosine between the stage's first
+        // gradient and the earlier environments' prompt-loss gradient (DESIGN.md section 10, CBF):
+        // with the method's factors and without, per parameter group, the groups' norms and the
+        // factors. Frozen, external and imported runs and runs stored before it have no rows.
+        m.registerMigration("v11-gradient-alignment") { db in
+            try db.execute(sql: """
+                CREATE TABLE gradient_alignment (
+                    run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                    stage INTEGER NOT NULL,
+                    cosine REAL NOT NULL,
+                    unscaled_cosine REAL NOT NULL,
+                    cosine_vision REAL NOT NULL,
+                    cosine_language REAL NOT NULL,
+                    cosine_shared REAL NOT NULL,
+                    new_norm_vision REAL NOT NULL,
+                    new_norm_language REAL NOT NULL,
+                    new_norm_shared REAL NOT NULL,
+                    old_norm_vision REAL NOT NULL,
+                    old_norm_language REAL NOT NULL,
+                    old_norm_shared REAL NOT NULL,
+                    scale_vision REAL NOT NULL,
+                    scale_language REAL NOT NULL,
+                    scale_shared REAL NOT NULL,
+                    PRIMARY KEY (run_id, stage));
                 """)
         }
         return m

@@ -175,6 +175,8 @@ struct ImportTests {
         #expect(Self.near(c.forgetting, 0.9 - 0.7))
         #expect(r.lossKnown && r.accuracy.first { $0.stage == 2 && $0.column == 1 }?.loss == 0.6)
         #expect(r.embeddings.count == 9)
+        // No gradients in an embeddings directory: no gradient alignment (schema v11).
+        #expect(r.gradientAlignment.isEmpty)
         // The four scores of both ordered pairs of the trained environments at each of the 3
         // checkpoints, the held-out env-c left out; each from the mean embeddings directly.
         #expect(r.conPairs.count == 3 * 2 && r.conPairs.allSatisfy { $0.environmentA != "env-c" && $0.environmentB != "env-c" })
