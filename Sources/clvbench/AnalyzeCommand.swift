@@ -21,7 +21,12 @@ struct Analyze: ParsableCommand {
             ΔX(t→t') = β1·Con_I→T + β2·Con_T→I + α for X = CE, CLIP and LOSS = CE + λ·CLIP per \
             (protocol, model, method) with bootstrap CIs over runs and R², and how often the CLIP term \
             flips the sign of ΔCE; T2, CLV (matched alignment of t's evaluation pairs after training t) \
-            per clip_weight λ and Spearman(λ, CLV) with a CI per (protocol, model, method family); T3, wherever a (model, method, similarity) \
+            per clip_weight λ and Spearman(λ, CLV) with a CI per (protocol, model, method family); the \
+            gradient alignment per stage k ≥ 2 of adaptive runs, cos(g_new, g_old) of the stage's first \
+            gradient and the earlier environments' prompt-loss gradient, mean with a CI over runs per \
+            (protocol, model, method) (JSON key gradient_alignment), and for cbf whether the balance \
+            factor raises it: against finetune at matched cells, against its own unscaled gradient, and \
+            how often it reaches the best tower mask (JSON key balance_factor); T3, wherever a (model, method, similarity) \
             group ran all orders or at least 12, the ordering validation: forgetting, BWT, Last and (when stored) the \
             cumulative OOD AUROC after the last stage per order, their Pearson and Spearman with the order cost C(π) (CIs over orders), best and worst \
             orders, the guided (cheapest) order's rank and regret (CIs over seeds), and which cost \
@@ -47,6 +52,7 @@ struct Analyze: ParsableCommand {
         do { runs = try store.loadRuns(suite: suite).map(\.record) } catch let e as StoreError { throw CLIError(e.description) }
         if runs.isEmpty { throw CLIError(suite.map { "no runs of suite '\($0)' in \(db)" } ?? "no runs in \(db)") }
         var results: [PaperChecks] = [], ordering: [[OrderingCheck]] = [], ood: [[OODSummary]] = [], con: [[ConCheckpointSummary]] = []
+        var gradients: [[GradientAlignmentSummary]] = [], balance: [[BalanceFactorCheck]] = []
         for hash in Array(Set(runs.map(\.suiteHash))).sorted() {
             let mine = runs.filter { $0.suiteHash == hash }
             let parsed: Suite
@@ -69,6 +75,8 @@ struct Analyze: ParsableCommand {
                                                bootstrap: Bootstrap(resamples: resamples)))
             ood.append(OODSummary.compute(runs: mine, bootstrap: Bootstrap(resamples: resamples)))
             con.append(ConCheckpointSummary.compute(runs: mine))
+            gradients.append(GradientAlignmentSummary.compute(runs: mine, bootstrap: Bootstrap(resamples: resamples)))
+            balance.append(BalanceFactorCheck.compute(runs: mine, bootstrap: Bootstrap(resamples: resamples)))
             do { ordering.append(try OrderingChecks.compute(suite: parsed, runs: mine, bootstrap: Bootstrap(resamples: resamples))) } catch {
                 throw CLIError("\(error)")
             }
@@ -79,6 +87,8 @@ struct Analyze: ParsableCommand {
                 obj["ordering"] = ordering[i].map(Self.object)
                 obj["ood"] = ood[i].map(Self.object)
                 obj["con_checkpoints"] = con[i].map(Self.object)
+                obj["gradient_alignment"] = gradients[i].map(Self.object)
+                obj["balance_factor"] = balance[i].map(Self.object)
                 return obj
             }
             let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys])
@@ -88,6 +98,8 @@ struct Analyze: ParsableCommand {
                 print(Self.text(results[i]))
                 for g in con[i] { print(Self.text(g)) }
                 for g in ood[i] { print(Self.text(g)) }
+                for g in gradients[i] { print(Self.text(g)) }
+                for b in balance[i] { print(Self.text(b)) }
                 for c in ordering[i] {
                     print("  T3 \(c.trainingProtocol) · \(c.model) · \(c.method), sv \(c.similarity.sv) sl \(c.similarity.sl), \(c.validation.orderCount) orders x \(c.validation.seeds.count) seeds: \(c.validation.verdict)")
                 }
@@ -167,6 +179,40 @@ struct Analyze: ParsableCommand {
     static func text(_ g: ConCheckpointSummary) -> String {
         let stages = g.stages.map { s in "\(s.stage): \(f(s.mean[.imageToText]!)) (σ \(f(s.sigma[.imageToText]!)))" }
         return "  Con_I→T per checkpoint \(g.group.label), sv \(g.sv) sl \(g.sl) (\(g.runKeys.count) runs): mean (σ) per stage \(stages.joined(separator: ", "))"
+    }
+
+    static func groups(_ v: GroupValues) -> [String: Any] { ["vision": num(v.vision), "language": num(v.language), "shared": num(v.shared)] }
+
+    static func object(_ g: GradientAlignmentSummary) -> [String: Any] {
+        ["protocol": g.group.trainingProtocol, "model": g.group.model, "method": g.group.method,
+         "runs": g.runKeys.count, "run_keys": g.runKeys,
+         "stages": g.stages.map { s -> [String: Any] in
+             ["stage": s.stage, "runs": s.runs, "cosine": interval(s.cosine), "unscaled_cosine": num(s.unscaledCosine),
+              "group_cosine": groups(s.groupCosine)]
+         }]
+    }
+
+    static func text(_ g: GradientAlignmentSummary) -> String {
+        let stages = g.stages.map { "\($0.stage): \(ci($0.cosine))" }
+        return "  gradient alignment \(g.group.label) (\(g.runKeys.count) runs): cos(g_new, g_old) per stage \(stages.joined(separator: ", "))"
+    }
+
+    static func object(_ b: BalanceFactorCheck) -> [String: Any] {
+        ["protocol": b.group.trainingProtocol, "model": b.group.model, "method": b.group.method,
+         "runs": b.runKeys.count, "run_keys": b.runKeys,
+         "versus_finetune": b.versusFinetune.map(interval) ?? NSNull(),
+         "versus_finetune_verdict": b.versusFinetune.map { BalanceFactorCheck.verdict($0) as Any } ?? NSNull(),
+         "matched_finetune_run_keys": b.matchedRunKeys,
+         "gain_over_unscaled": interval(b.gainOverUnscaled), "gain_over_unscaled_verdict": BalanceFactorCheck.verdict(b.gainOverUnscaled),
+         "reached_best_mask": b.reachedBestMask, "stages": b.stages]
+    }
+
+    static func text(_ b: BalanceFactorCheck) -> String {
+        let versus = b.versusFinetune.map { "against finetune at \($0.n) matched cells Δ \(ci($0)) (\(BalanceFactorCheck.verdict($0)))" }
+            ?? "no finetune run at the same cells"
+        return "  T2 balance factor \(b.group.label) (\(b.runKeys.count) runs): \(versus); at the same weights, scaled minus unscaled "
+            + "\(ci(b.gainOverUnscaled)) (\(BalanceFactorCheck.verdict(b.gainOverUnscaled))); reached the best tower mask's alignment in "
+            + "\(b.reachedBestMask) of \(b.stages) stages"
     }
 
     static func object(_ c: OrderingCheck) -> [String: Any] {

@@ -128,9 +128,69 @@ extension SiteBuilder.Context {
         }
         basis(main, "\(t2Points) (run, trained environment) CLV values", builtIn.filter { !$0.record.alignmentAfterTraining.isEmpty })
 
+        gradientSection(main, builtIn)
+
         conSection(main, cur)
 
         oodSection(main, builtIn)
+    }
+
+    /// The gradient alignment per stage (GradientAlignmentSummary) and the balance-factor check
+    /// (BalanceFactorCheck): the numbers `clvbench analyze --json` prints under
+    /// "gradient_alignment" and "balance_factor", from the same resamples.
+    func gradientSection(_ main: Element, _ builtIn: [ReportData.Run]) {
+        main.add("h2", text: "Gradient alignment per stage")
+        explain(main, "At every stage k ≥ 2 of an adaptive run, at the weights before the stage: the cosine between g_new, the gradient of the method's own training objective on the stage's first mini-batch, and g_old, the gradient of the earlier environments' prompt loss (the cross-entropy of their training images against their class prompts; our reading). The cosine is of the step the method took: a tower it keeps frozen counts 0, CBF's continuous factor scales its tower; 'unscaled' is every group at factor 1, plain fine-tuning's step at the same weights. Per group (vision tower, language tower, shared = the logit scale, one number, so ±1) the cosine within the group. Mean over runs, 95% bootstrap CI resampling runs within similarity settings. Frozen runs move no encoder and have none; external and imported runs have none.")
+        let records = builtIn.map(\.record)
+        let summaries = GradientAlignmentSummary.compute(runs: records)
+        if summaries.isEmpty {
+            explain(main, "No run stored gradient alignments (adaptive built-in runs stored with schema v11 or later have them).")
+            return
+        }
+        let byKey = Dictionary(builtIn.map { ($0.record.runKey, $0) }, uniquingKeysWith: { a, _ in a })
+        let table = main.add("table")
+        let head = table.add("tr")
+        for h in ["protocol · model · method", "stage", "runs", "cos(g_new, g_old)", "unscaled", "vision", "language", "shared"] { head.add("th", text: h) }
+        var behind: [ReportData.Run] = [], rows = 0
+        for g in summaries {
+            behind += g.runKeys.compactMap { byKey[$0] }
+            for (k, st) in g.stages.enumerated() {
+                let row = table.add("tr")
+                row.add("td", text: k == 0 ? g.group.label : "")
+                row.add("td", text: "\(st.stage)")
+                row.add("td", text: "\(st.runs)")
+                Self.addInterval(row, st.cosine)
+                for v in [st.unscaledCosine, st.groupCosine.vision, st.groupCosine.language, st.groupCosine.shared] { row.add("td", text: Self.decimals3(v)) }
+                rows += st.runs
+            }
+        }
+        basis(main, "\(rows) (run, stage) alignments (each row's own runs in its columns)", behind)
+
+        let checks = BalanceFactorCheck.compute(runs: records)
+        guard !checks.isEmpty else { return }
+        main.add("h3", text: "Does the balance factor raise the alignment? (T2)")
+        explain(main, "The paper (digest) says the Contribution Balance Factor is the binary gradient mask that maximises gradient alignment. Per cbf variant: (a) its runs' mean alignment over stages minus that of the finetune run of the same cell (similarity setting, seed, order, λ), mean over matched cells with a 95% bootstrap CI; (b) within each cbf run, at the same weights, the alignment of the step it took minus the unscaled one (what plain fine-tuning's step would have had), mean over runs; (c) how many stages reached the alignment of the best tower mask (both towers, vision only or language only, computed from the stored per-group figures).")
+        let t = main.add("table")
+        let h = t.add("tr")
+        for c in ["protocol · model · method", "runs", "Δ against finetune (matched cells)", "n cells", "verdict", "Δ scaled − unscaled (same weights)", "verdict", "stages at the best mask"] { h.add("th", text: c) }
+        var checkRuns: [ReportData.Run] = []
+        for b in checks {
+            checkRuns += (b.runKeys + b.matchedRunKeys).compactMap { byKey[$0] }
+            let row = t.add("tr")
+            row.add("td", text: b.group.label)
+            row.add("td", text: "\(b.runKeys.count)")
+            if let v = b.versusFinetune {
+                Self.addInterval(row, v)
+                row.add("td", text: "\(v.n)")
+                row.add("td", text: BalanceFactorCheck.verdict(v))
+            } else {
+                row.add("td", text: "no finetune run at the same cells").set("colspan", "3")
+            }
+            Self.addInterval(row, b.gainOverUnscaled)
+            row.add("td", text: BalanceFactorCheck.verdict(b.gainOverUnscaled))
+            row.add("td", text: "\(b.reachedBestMask) of \(b.stages)")
+        }
+        basis(main, "\(checks.map(\.stages).reduce(0, +)) cbf (run, stage) alignments and their matched finetune runs", checkRuns)
     }
 
     /// The paper's four contribution scores at every checkpoint (ConCheckpointSummary, the numbers
