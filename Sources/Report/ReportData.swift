@@ -16,6 +16,10 @@ struct ReportData {
         var setting: String { "sv=\(fmt(record.sv)) sl=\(fmt(record.sl))" }
         /// The method's own version for external and imported runs, clvbench's for built-ins.
         var version: String { record.versionLabel }
+        /// clvbench's own version (for built-in runs the same as `version`).
+        var clvbenchVersion: String { RunRecord.versionLabel(commit: record.provenance.commit, dirty: record.provenance.dirty) }
+        /// Whether `version` made the run, as clvbench's version or as the method's own (nil: any).
+        func isMade(by version: String?) -> Bool { version.map { $0 == self.version || $0 == clvbenchVersion } ?? true }
     }
 
     /// A code version and when its newest run finished (the stored time orders history).
@@ -41,9 +45,14 @@ struct ReportData {
     private var externalMethods: Set<String> = []
     private var importedMethods: Set<String> = []
 
+    /// The code version the suite pages were pinned to (`report --code-version`), nil: newest.
+    let pinned: String?
+
     /// `isAncestor`: git's answer for a method's repository (docs/provenance.md); with it a
-    /// repository's versions follow ancestry rather than time.
-    init(_ stored: [StoredRun], isAncestor: ((String, String, String) -> Bool?)? = nil) {
+    /// repository's versions follow ancestry rather than time. `pinned`: a full version label
+    /// (`SiteBuilder.resolveCodeVersion`); the suite pages then show the runs it made.
+    init(_ stored: [StoredRun], isAncestor: ((String, String, String) -> Bool?)? = nil, pinned: String? = nil) {
+        self.pinned = pinned
         // In a suite whose runs span several models, every page's rows are (model, method)
         // pairs: the label pages group by becomes "model / method". A suite of one model keeps
         // its method labels (and its pages their bytes).
@@ -77,8 +86,9 @@ struct ReportData {
             let vs = ids.map { Version(id: $0, lastFinished: last[suite]![$0]!) }
             versionsBySuite[suite] = vs
             // Built-in methods at clvbench's newest version; each method with a version of its
-            // own (external, imported) at its newest one.
-            let done = runs.filter { $0.record.suiteName == suite && $0.record.status == .done }
+            // own (external, imported) at its newest one. Pinned: the runs the version made,
+            // as clvbench's or as the method's own, each method at its newest version among them.
+            let done = runs.filter { $0.record.suiteName == suite && $0.record.status == .done && $0.isMade(by: pinned) }
             let builtIn = vs.last { v in done.contains { $0.record.methodVersion == nil && $0.version == v.id } }?.id
             var newestOwn: [String: String] = [:]
             for v in vs { for r in done where r.record.methodVersion != nil && r.version == v.id { newestOwn[r.record.methodLabel] = v.id } }

@@ -21,6 +21,11 @@ public struct SiteBuilder: Sendable {
     public var changePointMinimumVersions = ChangePoints.defaultMinimumVersions
     /// How the leaderboard prints accuracy figures (`report --precision`, `--fraction`).
     public var numbers = NumberStyle()
+    /// The code version the suite pages show (`report --code-version`): a full version label as
+    /// `resolveCodeVersion` gives it; nil: each method's newest (docs/provenance.md).
+    public var codeVersion: String? = nil
+    /// The grid each stored suite text declares, by suite hash (parsed by the caller).
+    public var declaredGrids: [String: SuiteGrid] = [:]
 
     public init(templateDirectory: String = "site-template", outputDirectory: String = "results/site", jobs: Int = 1) {
         self.templateDirectory = templateDirectory
@@ -49,7 +54,10 @@ public struct SiteBuilder: Sendable {
         _ = try Page(template: templatePath)  // fails early, naming the file
         let css = templateDirectory + "/style.css"
         guard let style = FileManager.default.contents(atPath: css) else { throw ReportError("\(css): stylesheet not found") }
-        let data = ReportData(stored, isAncestor: isAncestor)
+        if let v = codeVersion, !Self.knownVersions(stored.map(\.record), isAncestor: isAncestor).contains(v) {
+            throw ReportError("no run was made by code version '\(v)'")
+        }
+        let data = ReportData(stored, isAncestor: isAncestor, pinned: codeVersion)
         try Self.checkUniqueNames(data)
         let site = try SiteDirectory(outputDirectory)
         do {
@@ -61,6 +69,34 @@ public struct SiteBuilder: Sendable {
         } catch {
             site.discard()
             throw error
+        }
+    }
+
+    /// Every code version runs were made by: the versions `compare` knows (clvbench's for
+    /// built-in runs, the method's own for external and imported ones, oldest first), then
+    /// clvbench's versions that only external or imported runs record.
+    public static func knownVersions(_ runs: [RunRecord], isAncestor: ((String, String, String) -> Bool?)? = nil) -> [String] {
+        var known = VersionComparison.versions(runs, isAncestor: isAncestor)
+        var last: [String: String] = [:]
+        for r in runs where r.methodVersion != nil {
+            let v = RunRecord.versionLabel(commit: r.provenance.commit, dirty: r.provenance.dirty)
+            last[v] = max(last[v] ?? "", r.finishedAt)
+        }
+        let seen = Set(known)
+        known += last.keys.filter { !seen.contains($0) }.sorted { (last[$0]!, $0) < (last[$1]!, $1) }
+        return known
+    }
+
+    /// `report --code-version SPEC`: `latest`, `previous` or a prefix, matched as `compare`
+    /// matches (a bare commit prefix names its clean version), among `knownVersions`. An
+    /// unknown or ambiguous SPEC throws, naming the known versions.
+    public static func resolveCodeVersion(_ spec: String, runs: [RunRecord], isAncestor: ((String, String, String) -> Bool?)? = nil) throws -> String {
+        let known = knownVersions(runs, isAncestor: isAncestor)
+        do {
+            return try VersionComparison.resolve(spec, among: known)
+        } catch let e as ReportError where !e.description.contains("; versions: ") {
+            // An ambiguous prefix names its matches; the message lists every version as well.
+            throw ReportError(e.description + "; versions: " + known.map(VersionComparison.short).joined(separator: ", "))
         }
     }
 

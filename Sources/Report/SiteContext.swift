@@ -61,6 +61,7 @@ extension SiteBuilder {
         func draw(_ page: SuitePage, suite: String) throws -> Page {
             let (p, main) = try self.page("\(page.title): \(suite)")
             suiteNav(main, suite)
+            versionLine(main, suite: suite)
             let cur = data.current(suite: suite)
             explain(main, page.explanation)
             try page.render(self, main, suite, cur)

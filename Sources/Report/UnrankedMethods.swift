@@ -12,10 +12,10 @@ extension ReportData {
     }
 
     /// Methods that would otherwise vanish from a leaderboard without a note: every method with
-    /// runs in the suite that has no current (finished) run, by name.
+    /// runs in the suite (made by the pinned version, when pinned) that has no current (finished) run, by name.
     func unranked(suite: String) -> [Unranked] {
         let ranked = Set(current(suite: suite).map { $0.record.methodLabel })
-        let suiteRuns = runs.filter { $0.record.suiteName == suite }
+        let suiteRuns = runs.filter { $0.record.suiteName == suite && $0.isMade(by: pinned) }
         let order = Dictionary(uniqueKeysWithValues: versions(suite: suite).enumerated().map { ($1.id, $0) })
         return methods(suiteRuns).filter { !ranked.contains($0) }.compactMap { m in
             let mine = suiteRuns.filter { $0.record.methodLabel == m }

@@ -6,15 +6,35 @@ import Report
 import ResultStore
 
 /// Renders the site; shared by `report` and the end of `run`.
+/// `codeVersion`: `report --code-version` as typed; an unknown or ambiguous one is a usage
+/// error (exit 2) raised before anything is computed or written.
 func renderSite(db: String, out: String, templates: String, jobs: Int,
-                minVersions: Int = ChangePoints.defaultMinimumVersions, numbers: NumberStyle = NumberStyle()) throws -> String {
+                minVersions: Int = ChangePoints.defaultMinimumVersions, numbers: NumberStyle = NumberStyle(),
+                codeVersion: String? = nil) throws -> String {
     let store = try Store(path: db, mode: .readOnly)
     var builder = SiteBuilder(templateDirectory: templates, outputDirectory: out, jobs: jobs)
     builder.changePointMinimumVersions = minVersions
     builder.numbers = numbers
     builder.isAncestor = { a, b, repository in ProvenanceProbe.isAncestor(a, of: b, repository: repository) }
+    let records = try store.loadRuns().map(\.record)
+    if let codeVersion {
+        do {
+            builder.codeVersion = try SiteBuilder.resolveCodeVersion(codeVersion, runs: records, isAncestor: builder.isAncestor)
+        } catch let e as ReportError {
+            throw ValidationError("--code-version: \(e.description)")
+        }
+    }
+    // The grid each stored suite text declares, for the suite definition on the leaderboard.
+    var texts: [String: RunRecord] = [:]
+    for r in records where texts[r.suiteHash] == nil { texts[r.suiteHash] = r }
+    for (hash, r) in texts {
+        guard let suite = try? Suite.parse(text: r.suiteText, file: "suite '\(r.suiteName)'") else { continue }
+        builder.declaredGrids[hash] = SuiteGrid(orders: suite.orders.count, similarities: suite.similarities.count, seeds: suite.seeds.count,
+                                                methods: suite.methods.count, models: suite.models.count, protocols: suite.protocols.count,
+                                                cells: Plan(suite: suite).cells.count)
+    }
     // The task-order page's ordering analysis needs the pretrained model's scores (one pass each, pretraining cached).
-    for p in OrderingChecks.pretrainedScores(runs: try store.loadRuns().map(\.record)) {
+    for p in OrderingChecks.pretrainedScores(runs: records) {
         builder.orderingScores[OrderingScoresKey(suite: p.suite, model: p.model, sv: p.similarity.sv, sl: p.similarity.sl)] = p.scores
     }
     let written = try builder.build(store: store)
@@ -45,6 +65,8 @@ struct ReportCommand: ParsableCommand {
     var precision: Int?
     @Flag(help: "Show the leaderboard's accuracy figures as fractions (0 to 1) instead of percentages.")
     var fraction = false
+    @Option(help: "Show the suite pages at this code version: latest, previous or a commit prefix, as compare takes them (default: each method's newest).")
+    var codeVersion: String?
 
     func validate() throws {
         guard (1...256).contains(jobs) else { throw ValidationError("--jobs must be in 1...256, got \(jobs)") }
@@ -54,7 +76,8 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         let index = try renderSite(db: db, out: out, templates: try TemplateLocation.find(explicit: templates), jobs: jobs,
-                                   minVersions: minVersions, numbers: NumberStyle(percent: !fraction, digits: precision))
+                                   minVersions: minVersions, numbers: NumberStyle(percent: !fraction, digits: precision),
+                                   codeVersion: codeVersion)
         print("report: \(index)")
     }
 }

@@ -4,7 +4,8 @@ extension SiteBuilder.Context {
     /// index.html: every suite with its current code version and grid, and every method.
     mutating func index() throws {
         let (p, main) = try page("Suites and methods")
-        explain(main, "Each suite is a grid of task orders, similarity settings, methods and seeds. Leaderboards show the newest code version of each suite; the history page follows metrics across versions.")
+        explain(main, data.pinned.map { "Each suite is a grid of task orders, similarity settings, methods and seeds. Leaderboards show the runs made by code version \(ReportData.Version.short($0)) (report --code-version); the history page follows metrics across versions." }
+                ?? "Each suite is a grid of task orders, similarity settings, methods and seeds. Leaderboards show the newest code version of each suite; the history page follows metrics across versions.")
         let table = main.add("table")
         let head = table.add("tr")
         for h in ["suite", "code version", "runs", "methods", "similarity settings", "orders"] { head.add("th", text: h) }
@@ -12,7 +13,7 @@ extension SiteBuilder.Context {
             let cur = data.current(suite: s)
             let row = table.add("tr")
             row.add("td").add("a", ["href": SuitePage.leaderboard.fileName(suite: s, data.suiteSlugs)], text: s)
-            row.add("td", text: data.versions(suite: s).last?.short ?? "-")
+            row.add("td", text: data.pinned.map(ReportData.Version.short) ?? data.versions(suite: s).last?.short ?? "-")
             row.add("td", text: "\(cur.count)")
             row.add("td", text: "\(data.methods(cur).count)")
             row.add("td", text: "\(data.settings(cur).count)")

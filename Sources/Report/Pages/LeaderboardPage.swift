@@ -7,7 +7,10 @@ extension SuitePage {
     static let leaderboard = SuitePage(
         title: "Leaderboard", link: "Leaderboard", file: "leaderboard",
         explanation: "Each number is the mean over (seed x order) cells with its 95% bootstrap CI (2,000 resamples, stratified by similarity setting) and n. IQM is the interquartile mean of Last; the worst order is the lowest Last among orders (mean over seeds). Rank is by mean Last, with tie groups: a method shares the rank of the method directly above it when the 95% paired bootstrap CI of their mean difference in Last over matched cells (same similarity setting, seed and order) includes 0 (\"=\" marks a shared rank; the rule compares neighbours only, so a chain of ties shares one rank); methods without a finished run are listed below the ranking. Bold: the best mean of its column. Each table can be downloaded as CSV or as a LaTeX (booktabs) tabular.",
-        render: { ctx, main, suite, runs in try ctx.leaderboard(main, suite: suite, runs) })
+        render: { ctx, main, suite, runs in
+            try ctx.leaderboard(main, suite: suite, runs)
+            ctx.suiteDefinition(main, suite: suite)
+        })
 }
 
 extension SiteBuilder.Context {
