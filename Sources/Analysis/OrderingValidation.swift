@@ -181,18 +181,21 @@ public struct OrderingValidation: Sendable {
                         high: s.isEmpty ? .nan : Descriptive.quantile(s, 1 - a, alreadySorted: true), n: n)
     }
 
-    /// Pearson and Spearman over orders with CIs from resampling orders.
+    /// Pearson and Spearman over orders with CIs from resampling orders. A constant side (every
+    /// order the same outcome, as frozen OOD AUROC, or the same cost) has no correlation: the
+    /// estimate and its CI are NaN (n/a, JSON null), and so is any replicate that drew only
+    /// tied values.
     static func correlations(_ x: [Double], _ y: [Double], bootstrap: Bootstrap) -> (pearson: Interval, spearman: Interval) {
-        guard x.count > 1 else { let u = Interval(estimate: .nan, low: .nan, high: .nan, n: x.count); return (u, u) }
+        let point = Descriptive.correlationsOrUndefined(x, y)
+        guard point.pearson.isFinite else { let u = Interval(estimate: .nan, low: .nan, high: .nan, n: x.count); return (u, u) }
         var p: [Double] = [], s: [Double] = []
         for d in bootstrap.indexResamples(count: x.count) {
-            let xs = d.map { x[$0] }, ys = d.map { y[$0] }
-            let a = Descriptive.pearson(xs, ys), b = Descriptive.spearman(xs, ys)
-            if a.isFinite { p.append(a) }
-            if b.isFinite { s.append(b) }
+            let r = Descriptive.correlationsOrUndefined(d.map { x[$0] }, d.map { y[$0] })
+            if r.pearson.isFinite { p.append(r.pearson) }
+            if r.spearman.isFinite { s.append(r.spearman) }
         }
-        return (interval(Descriptive.pearson(x, y), p, bootstrap.confidence, n: x.count),
-                interval(Descriptive.spearman(x, y), s, bootstrap.confidence, n: x.count))
+        return (interval(point.pearson, p, bootstrap.confidence, n: x.count),
+                interval(point.spearman, s, bootstrap.confidence, n: x.count))
     }
 }
 
@@ -215,7 +218,7 @@ extension OrderingValidation {
         guard let a = analysis(.forgetting) else { return "no forgetting figures in these runs" }
         var s = "guided order ranks \(Self.ordinal(a.guidedRank)) of \(orderCount) on forgetting (F \(Self.f(a.guided.outcome.estimate))); "
             + "regret \(Self.ci(a.regretVsBest)) vs best, \(Self.ci(a.regretVsMean)) vs the mean order; "
-            + "cost predicts forgetting with ρ = \(Self.ci(a.spearman)); best/worst F \(Self.f(a.best.outcome.estimate))/\(Self.f(a.worst.outcome.estimate))"
+            + Self.prediction(a, "forgetting") + "; best/worst F \(Self.f(a.best.outcome.estimate))/\(Self.f(a.worst.outcome.estimate))"
             + (a.ratio.isFinite ? String(format: " (%.2fx)", a.ratio) : "")
         if let b = bestVariant, let r = variantSpearman.first(where: { $0.variant == b }) { s += "; best variant \(b.name) (ρ \(Self.f(r.rho.estimate)))" }
         if let o = oodClause { s += "; " + o }
@@ -230,9 +233,18 @@ extension OrderingValidation {
         guard let a = analysis(.oodAUROC) else { return nil }
         let best = a.best.outcome.estimate, worst = a.worst.outcome.estimate
         let head = "cumulative OOD AUROC after the last stage"
-        if abs(best - worst) <= 1e-12 * max(1, abs(best)) { return "\(head): the same for every order (\(Self.f(best)))" }
+        if Descriptive.isConstant(a.orders.map(\.outcome.estimate)) { return "\(head): the same for every order (\(Self.f(best)))" }
         return "\(head): guided order ranks \(Self.ordinal(a.guidedRank)) of \(orderCount) (\(Self.f(a.guided.outcome.estimate)); "
             + "best \(Self.f(best)), worst \(Self.f(worst)); regret \(Self.ci(a.regretVsMean)) vs the mean order), ρ(cost, AUROC) = \(Self.ci(a.spearman))"
+    }
+
+    /// "cost predicts forgetting with ρ = 0.41 [0.25, 0.55]", or, when the outcome (or the cost)
+    /// is the same for every order, that ρ is n/a and why (a constant has no correlation).
+    static func prediction(_ a: Analysis, _ name: String) -> String {
+        if a.spearman.estimate.isFinite { return "cost predicts \(name) with ρ = \(ci(a.spearman))" }
+        let outcomes = a.orders.map(\.outcome.estimate), costs = a.orders.map(\.cost)
+        let why = Descriptive.isConstant(outcomes) ? "\(name) is the same for every order" : Descriptive.isConstant(costs) ? "every order has the same cost" : "too few orders"
+        return "ρ(cost, \(name)) = n/a (\(why))"
     }
 }
 

@@ -129,6 +129,38 @@ struct OrderingValidationTests {
         #expect(none.oodClause == nil && !none.verdict.contains("OOD"))
     }
 
+    /// Forgetting the same for every order (0.1, whose mean over 120 orders does not round back
+    /// to 0.1): Pearson and Spearman are undefined, n/a in the verdict, NaN (JSON null) in the
+    /// intervals, where the raw Pearson gives the rounding residue (about 1e-17, "0.000").
+    @Test func aConstantOutcomeHasNoCorrelation() throws {
+        let c = cost(weights(5, "constant"))
+        let rs = runs(c.environments, seeds: [0, 1, 2]) { _, _ in 0.1 }
+        let v = try #require(OrderingValidation.analyse(rs, costs: [c, cost(weights(5, "constant"), .textToImage)], bootstrap: Bootstrap(resamples: 200)))
+        for outcome in [OrderOutcome.forgetting, .bwt, .last] {
+            let a = try #require(v.analysis(outcome))
+            for i in [a.pearson, a.spearman] {
+                #expect(i.estimate.isNaN && i.low.isNaN && i.high.isNaN && i.n == 120, "\(outcome): \(i)")
+            }
+            #expect(a.ratio == 1 && a.guidedRank == 1 && a.regretVsBest.estimate == 0)
+        }
+        #expect(v.variantSpearman.allSatisfy { $0.rho.estimate.isNaN } && v.bestVariant == nil)
+        #expect(v.verdict.contains("; ρ(cost, forgetting) = n/a (forgetting is the same for every order); best/worst F 0.100/0.100 (1.00x)"), "\(v.verdict)")
+        #expect(!v.verdict.contains("ρ = "))
+        // What the validation used to print: the raw Pearson of the constant means is a residue.
+        let f = try #require(v.analysis(.forgetting))
+        let raw = Descriptive.pearson(f.orders.map(\.cost), f.orders.map(\.outcome.estimate))
+        #expect(raw.isFinite && abs(raw) < 1e-6, "\(raw)")
+        // A cost the same for every order likewise.
+        let flat = OrderCost(environments: c.environments, weights: (0..<5).map { a in (0..<5).map { b in a == b ? 0 : 0.5 } }, variant: c.variant)
+        let g = try #require(OrderingValidation.analyse(runs(c.environments, seeds: [0]) { o, _ in Double(o[0].dropFirst())! },
+                                                        costs: [flat], bootstrap: Bootstrap(resamples: 50)))
+        #expect(g.analysis(.forgetting)!.spearman.estimate.isNaN && g.verdict.contains("ρ(cost, forgetting) = n/a (every order has the same cost)"))
+        // Spearman with a CI over clusters (T2) on a constant side: n/a, no replicate kept.
+        let t2 = RankCorrelationInterval.spearman([0, 0, 1, 1, 5, 5], [Double](repeating: 0.3, count: 6), bootstrap: Bootstrap(resamples: 100))
+        #expect(t2.rho.estimate.isNaN && t2.rho.low.isNaN && t2.defined == 0)
+        #expect(Descriptive.isConstant([0.1, 0.1 + 1e-15]) && !Descriptive.isConstant([0.1, 0.1 + 1e-9]))
+    }
+
     @Test func tooFewOrdersAreNotValidated() {
         let c = cost(weights(4, "few"))
         let eleven = Array(runs(c.environments, seeds: [0]) { _, _ in 1 }.prefix(11))

@@ -75,5 +75,40 @@ struct OrderingAnalyzeCLITests {
             #expect(section.contains("<td>cumulative OOD AUROC</td>") && section.contains("cumulative OOD AUROC after the last stage: "), "\(heading)")
         }
         #expect(shownOf.count == 2 && shownOf[0] != shownOf[1])
+
+        // Forgetting the same for every order (set behind the store's back, 0.1 for every run):
+        // both correlations are null in analyze's JSON and n/a in its verdict and on the page.
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()", db,
+                       "UPDATE metric SET value = 0.1 WHERE name = 'forgetting'"]
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let c = try CLI.run(["analyze", "--db", db, "--json"], cwd: dir)
+        #expect(c.status == 0, "\(c.stderr)")
+        let cgs = (try JSONSerialization.jsonObject(with: Data(c.stdout.utf8)) as! [[String: Any]])[0]["ordering"] as! [[String: Any]]
+        #expect(cgs.count == 2)
+        for cg in cgs {
+            let cf = (cg["outcomes"] as! [[String: Any]]).first { $0["outcome"] as? String == "forgetting" }!
+            for key in ["pearson", "spearman"] {
+                let i = cf[key] as! [String: Any]
+                #expect(i["estimate"] is NSNull && i["low"] is NSNull && i["high"] is NSNull, "\(key): \(i)")
+            }
+            #expect((cg["verdict"] as! String).contains("ρ(cost, forgetting) = n/a (forgetting is the same for every order)"), "\(cg["verdict"]!)")
+            #expect(cg["best_variant"] is NSNull)
+        }
+        let site2 = dir.appendingPathComponent("site2")
+        let rep2 = try CLI.run(["report", "--db", db, "--out", site2.path,
+                                "--templates", CLI.packageRoot.appendingPathComponent("site-template").path], cwd: dir)
+        #expect(rep2.status == 0, "\(rep2.stderr)")
+        let page2 = try String(contentsOf: site2.appendingPathComponent("orders-ordering-test.html"), encoding: .utf8)
+        let row = page2.components(separatedBy: "<td>Forgetting (lower is better)</td>")
+        #expect(row.count == 3, "one Forgetting row per protocol")
+        for r in row.dropFirst() {
+            let cells = r.components(separatedBy: "</tr>")[0]
+            #expect(cells.hasPrefix("<td title=\"undefined: one side is the same for every order\">n/a</td><td title=\"undefined: one side is the same for every order\">n/a</td>"), "\(cells.prefix(300))")
+        }
+        #expect(page2.contains("ρ(cost, forgetting) = n/a (forgetting is the same for every order)"))
     }
 }

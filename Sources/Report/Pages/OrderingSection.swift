@@ -33,8 +33,8 @@ extension SiteBuilder.Context {
                 for a in v.analyses {
                     let row = table.add("tr")
                     row.add("td", text: a.outcome.rawValue + (a.outcome.lowerIsBetter ? " (lower is better)" : ""))
-                    Self.addInterval(row, a.pearson)
-                    Self.addInterval(row, a.spearman)
+                    Self.addCorrelation(row, a.pearson)
+                    Self.addCorrelation(row, a.spearman)
                     for o in [a.best, a.worst] { Self.addInterval(row, o.outcome, prefix: "\(o.order.joined(separator: ">")): ") }
                     row.add("td", text: a.ratio.isFinite ? fmt(a.ratio, 2) + "x" : "n/a")
                     Self.addInterval(row, a.guided.outcome, prefix: "\(a.guided.order.joined(separator: ">")): ")
@@ -49,11 +49,23 @@ extension SiteBuilder.Context {
                     let row = vt.add("tr")
                     row.add("td", text: variant.name + (variant == v.bestVariant ? " (predicts best)" : ""))
                     row.add("td", text: variant.formula)
-                    Self.addInterval(row, rho)
+                    Self.addCorrelation(row, rho)
                 }
                 explain(main, "The paper (digest, frozen protocol, all 120 orders of 5 environments, 3 seeds): COCO best/worst F_π ratio 1.69-1.79x with Pearson(cost, F_π) -0.08 to -0.14; CUB ratio ≈1.16x, Pearson +0.16 to +0.25. CIs: an order's mean over its seeds; correlations resample orders; regrets resample seeds. Definitions: docs/metrics.md, \"Ordering validation\".")
             }
           }
         }
+    }
+}
+
+extension SiteBuilder.Context {
+    /// A correlation with its CI; "n/a" where it is undefined (the outcome or the cost is the
+    /// same for every order), as in the verdict and `analyze` (JSON null), never a rounded 0.
+    static func addCorrelation(_ row: Element, _ i: Interval) {
+        guard i.estimate.isFinite else {
+            row.add("td", ["title": "undefined: one side is the same for every order"], text: "n/a")
+            return
+        }
+        addInterval(row, i)
     }
 }
