@@ -12,8 +12,8 @@ struct TableFiles {
 extension Page {
     /// Every table of the page as data, read back from the page itself (so a copy shows exactly
     /// the page's texts), each followed on the page by links to `hrefPrefix + base-K.csv/.tex`
-    /// (K from 1 in page order). `pageFile` is named in the copies.
-    func extractTables(base: String, hrefPrefix: String, pageFile: String) -> [TableFiles] {
+    /// (K from 1 in page order); without `latex`, to the .csv only. `pageFile` is named in the copies.
+    func extractTables(base: String, hrefPrefix: String, pageFile: String, latex: Bool = true) -> [TableFiles] {
         var tables: [xmlNodePtr] = []
         Page.walk(xmlDocGetRootElement(doc)) { n in
             guard Page.name(n) == "table" else { return true }
@@ -34,6 +34,7 @@ extension Page {
             e.set("class", "download")
             e.text("Download this table: ")
             e.add("a", ["href": hrefPrefix + stem + ".csv", "download": stem + ".csv"], text: "CSV")
+            guard latex else { continue }
             e.text(" · ")
             e.add("a", ["href": hrefPrefix + stem + ".tex", "download": stem + ".tex"], text: "LaTeX (booktabs)")
         }

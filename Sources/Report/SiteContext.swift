@@ -30,21 +30,22 @@ extension SiteBuilder {
             return (p, main)
         }
 
-        /// Writes a page with its charts as figures/PAGE-K.svg and, with `tables`, each table
-        /// as tables/PAGE-K.csv and .tex, linked below it. Run pages pass false: thousands of
-        /// small files, and `export --format jsonl` holds their data.
-        mutating func save(_ p: Page, _ name: String, tables: Bool = true) throws {
+        /// Writes a page with its charts as figures/PAGE-K.svg and each table as
+        /// tables/PAGE-K.csv and, with `latex`, .tex, linked below it. Run pages pass false:
+        /// their tables are data to reread rather than tables for a paper, and a site holds
+        /// thousands of them.
+        mutating func save(_ p: Page, _ name: String, latex: Bool = true) throws {
             let path = builder.outputDirectory + "/" + name
             let depth = name.filter { $0 == "/" }.count
             let up = String(repeating: "../", count: depth)
             let base = String(name.dropLast(name.hasSuffix(".html") ? 5 : 0)).replacingOccurrences(of: "/", with: "-")
             let figures = p.extractFigures(base: base, hrefPrefix: up + "figures/")
-            let copies = tables ? p.extractTables(base: base, hrefPrefix: up + "tables/", pageFile: name) : []
+            let copies = p.extractTables(base: base, hrefPrefix: up + "tables/", pageFile: name, latex: latex)
             try p.write(to: path)
             for f in figures { try Page.writeFile(builder.outputDirectory + "/figures/" + f.file, f.bytes) }
             for t in copies {
                 try Page.writeFile(builder.outputDirectory + "/tables/" + t.stem + ".csv", Array(t.table.csv().utf8))
-                try Page.writeFile(builder.outputDirectory + "/tables/" + t.stem + ".tex", Array(t.table.latex().utf8))
+                if latex { try Page.writeFile(builder.outputDirectory + "/tables/" + t.stem + ".tex", Array(t.table.latex().utf8)) }
             }
             written.append(path)
         }

@@ -4,7 +4,8 @@ extension Store {
     public enum ExportFormat: String, Sendable, CaseIterable { case csv, jsonl }
 
     /// One line per run: identity, provenance and every metric (csv), or that plus the accuracy
-    /// matrix, contributions and the four scores of every pair at every checkpoint (jsonl).
+    /// and loss matrices, contributions, Shapley attributions, embedding statistics and the four
+    /// scores of every pair at every checkpoint (jsonl; keys in docs/schema.md).
     public func export(_ format: ExportFormat, suite: String? = nil) throws -> String {
         if let suite { try checkSuiteExists(suite) }
         let runs = try loadRuns(suite: suite)
@@ -32,8 +33,9 @@ extension Store {
                 let stages = (r.accuracy.map(\.stage).max() ?? -1) + 1
                 let cols = (r.accuracy.map(\.column).max() ?? -1) + 1
                 var matrix = [[Double]](repeating: [Double](repeating: .nan, count: cols), count: stages)
+                var loss = matrix
                 var names = [String](repeating: "", count: cols)
-                for a in r.accuracy { matrix[a.stage][a.column] = a.accuracy; names[a.column] = a.environment }
+                for a in r.accuracy { matrix[a.stage][a.column] = a.accuracy; loss[a.stage][a.column] = a.loss; names[a.column] = a.environment }
                 var obj: [String: Any] = [
                     "run_id": run.id, "suite": r.suiteName, "model": r.model, "protocol": r.trainingProtocol, "method": r.methodLabel, "external": r.external, "sv": r.sv, "sl": r.sl,
                     "seed": r.seed, "order": r.order, "status": r.status.rawValue, "message": r.message ?? NSNull(),
@@ -43,7 +45,18 @@ extension Store {
                                                             "sv": $0.sv, "sl": $0.sl, "sx_earlier_trained": $0.sxEarlierTrained,
                                                             "sx_trained_earlier": $0.sxTrainedEarlier, "drift_vision": $0.driftVision,
                                                             "drift_language": $0.driftLanguage, "forgetting": $0.forgetting] },
+                    // Keys as the store's columns (docs/schema.md): `attribution` and `embedding_stat`.
+                    "attributions": r.attributions.map { ["stage": $0.stage, "environment": $0.environment,
+                                                          "vision_accuracy": $0.accuracy.vision, "language_accuracy": $0.accuracy.language,
+                                                          "shared_accuracy": $0.accuracy.shared, "vision_loss": $0.loss.vision,
+                                                          "language_loss": $0.loss.language, "shared_loss": $0.loss.shared] as [String: Any] },
+                    "embeddings": r.embeddings.map { ["stage": $0.stage, "environment": $0.environment, "alignment": $0.alignment,
+                                                      "modality_gap": $0.modalityGap, "clip_loss": $0.clipLoss ?? NSNull()] as [String: Any] },
+                    "held_out": Set(r.accuracy.filter(\.heldOut).map(\.column)).count,
                 ]
+                // The loss matrix (as `accuracy`, the same shape), unless the run has none: an
+                // import without one (`run.loss_known` 0), whose stored zeros are not losses.
+                if r.lossKnown { obj["loss"] = loss }
                 // Only where present, so exports of native built-in runs stay as they were.
                 if let m = r.methodVersion { obj["method_version"] = m.label }
                 if let i = r.importSource { obj["imported_from"] = i.file; obj["imported_sha256"] = i.sha256 }
