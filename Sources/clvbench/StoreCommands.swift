@@ -56,7 +56,8 @@ struct Export: ParsableCommand {
         discussion: """
             --format latex writes the leaderboard of --suite (needed when the database holds \
             several suites) as booktabs tabulars, one per similarity scope, exactly the \
-            tables/leaderboard-SUITE-K.tex files `clvbench report` writes beside the page. \
+            tables/leaderboard-SUITE-K.tex files `clvbench report` writes beside the page, \
+            with the same --precision and --fraction. \
             With --out the file is written whole or not at all (a temporary file beside it, then \
             renamed); a path that is a symbolic link, FIFO, device, directory or read-only file \
             is refused, never replaced. On standard output every write is checked: a full disk \
@@ -67,6 +68,17 @@ struct Export: ParsableCommand {
     @Option(help: "Results database.") var db = "results/clvbench.sqlite"
     @Option(help: "Only this suite (an error when the database holds no such suite).") var suite: String?
     @Option(help: "Write to this file instead of standard output.") var out: String?
+    @Option(help: "--format latex: decimals of the accuracy figures, as report --precision (default: 1 as percentages, 3 as fractions).")
+    var precision: Int?
+    @Flag(help: "--format latex: accuracy figures as fractions (0 to 1) instead of percentages, as report --fraction.")
+    var fraction = false
+
+    func validate() throws {
+        if let precision, !(0...6).contains(precision) { throw ValidationError("--precision must be in 0...6, got \(precision)") }
+        if format != .latex && (precision != nil || fraction) {
+            throw ValidationError("--precision and --fraction apply to --format latex only (csv and jsonl keep every digit)")
+        }
+    }
 
     func run() throws {
         let store = try Store(path: db, mode: .readOnly)
@@ -91,6 +103,7 @@ struct Export: ParsableCommand {
             throw ValidationError("--format latex exports one suite's leaderboard; pass --suite (the database holds: \(suites.isEmpty ? "no runs" : suites.joined(separator: ", ")))")
         }
         var builder = SiteBuilder()
+        builder.numbers = NumberStyle(percent: !fraction, digits: precision)
         builder.isAncestor = { a, b, repository in ProvenanceProbe.isAncestor(a, of: b, repository: repository) }
         return try builder.leaderboardLaTeX(runs: runs, suite: name)
     }
