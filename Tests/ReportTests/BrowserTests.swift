@@ -64,6 +64,18 @@ struct BrowserTests {
         #expect(report.failures.isEmpty, "\(report.failures.joined(separator: "; "))")
     }
 
+    /// A leaderboard of eight trained environments and one held out: its per-environment table
+    /// (ten columns) and ranking tables still fit the 1280 px window, and its charts pass the probe.
+    @Test func eightEnvironmentLeaderboardFitsTheWindow() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.chromium))
+        let db = try WideEnvironmentTableTests.database()
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("browser-wide8-\(UUID().uuidString)").path
+        try SiteBuilder(templateDirectory: SiteTests.templates, outputDirectory: out).build(store: try Store(path: db, mode: .readOnly))
+        let report = try ChartProbe.run(page: out + "/leaderboard-wide8.html", dumpDOM)
+        #expect(report.failures.isEmpty, "\(report.failures.joined(separator: "; "))")
+        #expect(try String(contentsOfFile: out + "/leaderboard-wide8.html", encoding: .utf8).contains("<table class=\"environments\">"))
+    }
+
     /// Every top-level page and the first run pages of a synthetic site (several methods, so
     /// line charts with legends): no chart text below 12 px or outside its SVG, every legend
     /// swatch in the colour of its series, legend entries not overlapping, CI bands
