@@ -28,12 +28,8 @@ extension Charts {
         let height = scaleTop + 14 + 18 + 22
         let svg = parent.addSVG(width: width, height: height, label: label)
         svg.add("text", ["x": "8", "y": "16"], text: title)
-        svg.add("text", ["x": fmt(left + gridW / 2), "y": "36", "text-anchor": "middle"], text: columnTitle)
-        let mid = fmt(top + cellH * Double(environments.count) / 2)
-        svg.add("text", ["x": "14", "y": mid, "transform": "rotate(-90 14 \(mid))", "text-anchor": "middle"], text: rowTitle)
-        for (j, c) in environments.enumerated() {
-            svg.add("text", ["x": fmt(left + cellW * (Double(j) + 0.5)), "y": "54", "text-anchor": "middle"], text: c)
-        }
+        matrixHeader(svg, left: left, top: top, cellWidth: cellW, cellHeight: cellH, rowCount: environments.count, columns: environments,
+                     rowTitle: rowTitle, columnTitle: columnTitle, columnTitleY: 36, labelY: 54)
         for (i, r) in environments.enumerated() {
             let yy = top + cellH * Double(i)
             svg.add("text", ["x": fmt(left - 6), "y": fmt(yy + 19), "text-anchor": "end"], text: r)

@@ -132,12 +132,8 @@ enum Charts {
         let left = 30 + (rows.map(textWidth).max() ?? 0), top = 44.0
         let width = left + cell * Double(columns.count) + 10
         let svg = parent.addSVG(width: max(width, left + textWidth(columnTitle) + 10), height: top + cellH * Double(rows.count) + 10, label: label)
-        svg.add("text", ["x": fmt(left + cell * Double(columns.count) / 2), "y": "16", "text-anchor": "middle"], text: columnTitle)
-        let mid = fmt(top + cellH * Double(rows.count) / 2)
-        svg.add("text", ["x": "14", "y": mid, "transform": "rotate(-90 14 \(mid))", "text-anchor": "middle"], text: rowTitle)
-        for (j, c) in columns.enumerated() {
-            svg.add("text", ["x": fmt(left + cell * (Double(j) + 0.5)), "y": "36", "text-anchor": "middle"], text: c)
-        }
+        matrixHeader(svg, left: left, top: top, cellWidth: cell, cellHeight: cellH, rowCount: rows.count, columns: columns,
+                     rowTitle: rowTitle, columnTitle: columnTitle, columnTitleY: 16, labelY: 36)
         for (i, r) in rows.enumerated() {
             let yy = top + cellH * Double(i)
             svg.add("text", ["x": fmt(left - 6), "y": fmt(yy + 21), "text-anchor": "end"], text: r)
@@ -151,8 +147,22 @@ enum Charts {
         }
     }
 
-    /// Points with a fitted line y = a + b x.
-    static func scatter(_ parent: Element, label: String, xLabel: String, yLabel: String, points: [(Double, Double)], fit: (Double, Double)?) {
+    /// The labels around a matrix of cells (the heatmaps): the column title centred above the
+    /// grid, the row title rotated on the left, one label per column above its cells.
+    static func matrixHeader(_ svg: Element, left: Double, top: Double, cellWidth: Double, cellHeight: Double, rowCount: Int,
+                             columns: [String], rowTitle: String, columnTitle: String, columnTitleY: Double, labelY: Double) {
+        svg.add("text", ["x": fmt(left + cellWidth * Double(columns.count) / 2), "y": fmt(columnTitleY), "text-anchor": "middle"], text: columnTitle)
+        let mid = fmt(top + cellHeight * Double(rowCount) / 2)
+        svg.add("text", ["x": "14", "y": mid, "transform": "rotate(-90 14 \(mid))", "text-anchor": "middle"], text: rowTitle)
+        for (j, c) in columns.enumerated() {
+            svg.add("text", ["x": fmt(left + cellWidth * (Double(j) + 0.5)), "y": fmt(labelY), "text-anchor": "middle"], text: c)
+        }
+    }
+
+    /// Points with a fitted line y = a + b x. `dataValues`: each point carries its exact values
+    /// (data-x, data-y), for figures whose numbers are checked against the analysis.
+    static func scatter(_ parent: Element, label: String, xLabel: String, yLabel: String, points: [(Double, Double)], fit: (Double, Double)?,
+                        dataValues: Bool = false) {
         var f = Frame()
         let xs = scale(points.map(\.0)), ys = scale(points.map(\.1))
         f.left = leftMargin(ys)
@@ -161,7 +171,8 @@ enum Charts {
         let y = yAxis(svg, f, ys, label: yLabel)
         let x = xAxis(svg, f, xs, label: xLabel)
         for p in points {
-            svg.add("circle", ["cx": fmt(x(p.0)), "cy": fmt(y(p.1)), "r": "2.5", "fill": palette[0], "fill-opacity": "0.5"])
+            let c = svg.add("circle", ["cx": fmt(x(p.0)), "cy": fmt(y(p.1)), "r": "2.5", "fill": palette[0], "fill-opacity": "0.5"])
+            if dataValues { c.set("data-x", String(p.0)); c.set("data-y", String(p.1)) }
         }
         if let (a, b) = fit {
             // Clipped to the plot's x range; the y range covers the points, not every fitted value.
@@ -172,8 +183,9 @@ enum Charts {
     }
 
     /// Series over labelled x positions, each with a CI band; `marks` draws vertical lines.
+    /// `dataValues`: each point carries its mean and CI (data-value, data-low, data-high).
     static func lines(_ parent: Element, label: String, xLabels: [String], xLabel: String, yLabel: String,
-                      series: [(name: String, mean: [Double], low: [Double], high: [Double])], marks: [Int] = []) {
+                      series: [(name: String, mean: [Double], low: [Double], high: [Double])], marks: [Int] = [], dataValues: Bool = false) {
         let s = scale(series.flatMap { $0.low + $0.high + $0.mean })
         var f = Frame()
         f.left = max(leftMargin(s), textWidth(xLabels.first ?? "") / 2 + 4)
@@ -200,7 +212,12 @@ enum Charts {
                 svg.add("polyline", ["data-series": "\(k)", "points": ser.mean.indices.map { "\(fmt(x($0))),\(fmt(y(ser.mean[$0])))" }.joined(separator: " "),
                                      "fill": "none", "stroke": colour, "stroke-width": "2"])
             }
-            for (i, v) in ser.mean.enumerated() { svg.add("circle", ["data-series": "\(k)", "cx": fmt(x(i)), "cy": fmt(y(v)), "r": "3", "fill": colour]) }
+            for (i, v) in ser.mean.enumerated() {
+                let c = svg.add("circle", ["data-series": "\(k)", "cx": fmt(x(i)), "cy": fmt(y(v)), "r": "3", "fill": colour])
+                if dataValues {
+                    c.set("data-value", String(v)); c.set("data-low", String(ser.low[i])); c.set("data-high", String(ser.high[i]))
+                }
+            }
         }
         legend(svg, left: f.left, top: f.top + f.plotHeight + 46, width: f.plotWidth, items: items)
     }

@@ -86,6 +86,6 @@ struct OODAnalyzeCLITests {
         let file = try #require(FileManager.default.subpaths(atPath: site)?.first { $0.hasSuffix(".html") && $0.contains("paper-checks") })
         let page = try String(contentsOfFile: site + "/" + file, encoding: .utf8)
         #expect(page.contains("OOD: MCM AUROC at every checkpoint") && page.contains("adaptive · mlp-bag · finetune"))
-        #expect(page.contains("Contribution scores at every checkpoint") && page.contains("Pairwise MCM AUROC, frozen · mlp-bag · frozen / finetune, after stage 3"))
+        #expect(page.contains("Contribution scores at every checkpoint") && page.contains("Pairwise MCM AUROC, frozen · mlp-bag · finetune, after stage 3"))
     }
 }

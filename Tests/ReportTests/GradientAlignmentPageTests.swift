@@ -40,6 +40,14 @@ struct GradientAlignmentPageTests {
                         }
                         try store.insert(r)
                         all.append(r)
+                        // The same cell under frozen (no alignment rows): the suite spans two
+                        // protocols, so pages prefix method labels with the protocol, which the
+                        // paper-check groups must not repeat.
+                        var frozen = r
+                        frozen.cellHash += "-frozen"
+                        frozen.trainingProtocol = "frozen"
+                        frozen.gradientAlignment = []
+                        try store.insert(frozen)
                     }
                 }
             }
@@ -56,6 +64,21 @@ struct GradientAlignmentPageTests {
         var d = 0.0, nn = 0.0, oo = 0.0
         for g in 0..<3 { d += m[g] * c[g] * n[g] * o[g]; nn += m[g] * m[g] * n[g] * n[g]; oo += o[g] * o[g] }
         return d / (nn * oo).squareRoot()
+    }
+
+    /// The groups name protocol, model and the stored method label once each ("frozen / finetune" is a page label).
+    @Test func groupLabelsDoNotRepeatTheProtocol() throws {
+        let (db, _) = try Self.database()
+        let site = SiteTests()
+        let (out, _) = try site.build(db)
+        let (doc, error) = site.parse(out + "/paper-checks-align.html")
+        try #require(doc != nil, "\(error ?? "")")
+        defer { xmlFreeDoc(doc) }
+        let labels = site.xpath(doc!, "//h:main//h:td[contains(., ' · ')] | //h:main//h:h4 | //s:svg/@aria-label | //h:main//h:p[@class='caption']")
+        #expect(labels.count > 20)
+        for l in labels { #expect(!l.contains("adaptive /") && !l.contains("frozen /"), "\(l)") }
+        #expect(site.xpath(doc!, "//h:main//h:h4").contains("frozen · mlp-bag · finetune"))
+        #expect(site.xpath(doc!, "//s:svg/@aria-label").contains("Cumulative MCM AUROC over stages, frozen · mlp-bag"))
     }
 
     @Test func tablesAreTheStoredAlignmentsRecomputed() throws {

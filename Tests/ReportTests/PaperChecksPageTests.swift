@@ -81,6 +81,44 @@ struct PaperChecksPageTests {
         #expect(site.xpath(doc, "//s:svg[contains(@aria-label, 'alert')]").isEmpty)
     }
 
+    /// The scatter's points are the stored stage-0 (Con_I→T, AUROC) pairs of the group's runs,
+    /// its caption's Pearson theirs by a naive formula; the cumulative lines' points are
+    /// OODSummary's means and CIs (what analyze prints), each mean the plain mean over runs.
+    @Test func oodFiguresCarryTheStoredPointsAndAnalyzesIntervals() throws {
+        let (site, doc, runs, _, _) = try Self.page()
+        defer { xmlFreeDoc(doc) }
+        let mine = runs.filter { $0.methodLabel == "finetune" }
+        let scatter = "//s:svg[@aria-label='Con_I→T against pairwise AUROC, adaptive · mlp-bag · finetune, stage 0 (pretrained)']"
+        #expect(site.xpath(doc, scatter).count == 1)
+        let xs = site.xpath(doc, "\(scatter)//s:circle/@data-x").compactMap(Double.init)
+        let ys = site.xpath(doc, "\(scatter)//s:circle/@data-y").compactMap(Double.init)
+        let stored = mine.flatMap { $0.oodPairs.filter { $0.stage == 0 } }
+        #expect(xs.count == 72 && stored.count == 72)
+        let shown = zip(xs, ys).map { "\($0) \($1)" }.sorted(), expected = stored.map { "\($0.conImageToText) \($0.auroc)" }.sorted()
+        #expect(shown == expected)
+        let mx = xs.reduce(0, +) / 72, my = ys.reduce(0, +) / 72
+        var sxy = 0.0, sxx = 0.0, syy = 0.0
+        for (x, y) in zip(xs, ys) { sxy += (x - mx) * (y - my); sxx += (x - mx) * (x - mx); syy += (y - my) * (y - my) }
+        let pearson = sxy / (sxx * syy).squareRoot()
+        #expect(site.xpath(doc, "\(scatter)/following-sibling::h:p[@class='caption']") == ["adaptive · mlp-bag · finetune: Pearson \(fmt(pearson, 3)), n 72 (run, pair) points"])
+
+        let lines = "//s:svg[@aria-label='Cumulative MCM AUROC over stages, adaptive · mlp-bag']"
+        #expect(site.xpath(doc, lines).count == 1)
+        let summary = try #require(OODSummary.compute(runs: mine).first)
+        for k in 1...3 {
+            let point = "\(lines)//s:circle[@data-series='0'][\(k)]"
+            let value = try #require(site.xpath(doc, "\(point)/@data-value").first.flatMap(Double.init))
+            let low = try #require(site.xpath(doc, "\(point)/@data-low").first.flatMap(Double.init))
+            let high = try #require(site.xpath(doc, "\(point)/@data-high").first.flatMap(Double.init))
+            let c = try #require(summary.stages.first { $0.stage == k }?.cumulative)
+            #expect(value == c.estimate && low == c.low && high == c.high, "stage \(k)")
+            let mean = mine.map { r in r.oodCumulative.first { $0.stage == k }!.auroc }.reduce(0, +) / 12
+            #expect(abs(value - mean) < 1e-12 && low <= value && value <= high)
+        }
+        // The hostile external method stores no OOD rows: no figure of its own.
+        #expect(site.xpath(doc, "//s:svg[contains(@aria-label, 'alert')]").isEmpty)
+    }
+
     /// The four-score table: per group, world and stage, the mean over (run, pair) and σ (the
     /// population SD over one run's pairs, mean over runs), recomputed from the stored rows.
     @Test func conTableIsTheMeanAndSpreadOfTheStoredRows() throws {
@@ -129,7 +167,8 @@ struct PaperChecksPageTests {
         // One basis per table; heatmaps: one per group row of figures.
         let figureRows = site.xpath(doc, "//h:main//h:div[@class='figures']").count
         let bases = site.xpath(doc, "//h:main//h:div[@class='basis']")
-        #expect(tables == 4 && svgs == 4 && figureRows == 1)
+        // 4 heatmaps (one group, stages 0-3), the Con_I→T/AUROC scatter and the cumulative-AUROC lines.
+        #expect(tables == 4 && svgs == 6 && figureRows == 3)
         #expect(bases.count == tables + figureRows, "\(bases.count)")
         #expect(bases.allSatisfy { $0.hasPrefix("n: ") })
         for k in 1...figureRows {

@@ -10,6 +10,17 @@ extension SuitePage {
         render: { ctx, main, suite, runs in try ctx.paperChecks(main, suite: suite, runs) })
 }
 
+extension ReportData.Run {
+    /// The record with the method label as stored: pages prefix it with the protocol or model
+    /// when a suite spans several ("frozen / finetune"), but the paper-check groups name the
+    /// protocol and model themselves, and analyze (and its bootstrap keys) use the stored label.
+    var storedRecord: RunRecord {
+        var r = record
+        r.methodLabel = storedMethod
+        return r
+    }
+}
+
 extension SiteBuilder.Context {
     /// One figure in 3 decimals, "undefined" for NaN.
     static func decimals3(_ x: Double) -> String { x.isFinite ? fmt(x, 3) : "undefined" }
@@ -141,7 +152,7 @@ extension SiteBuilder.Context {
     func gradientSection(_ main: Element, _ builtIn: [ReportData.Run]) {
         main.add("h2", text: "Gradient alignment per stage")
         explain(main, "At every stage k ≥ 2 of an adaptive run, at the weights before the stage: the cosine between g_new, the gradient of the method's own training objective on the stage's first mini-batch, and g_old, the gradient of the earlier environments' prompt loss (the cross-entropy of their training images against their class prompts; our reading). The cosine is of the step the method took: a tower it keeps frozen counts 0, CBF's continuous factor scales its tower; 'unscaled' is every group at factor 1, plain fine-tuning's step at the same weights. Per group (vision tower, language tower, shared = the logit scale, one number, so ±1) the cosine within the group. Mean over runs, 95% bootstrap CI resampling runs within similarity settings. Frozen runs move no encoder and have none; external and imported runs have none.")
-        let records = builtIn.map(\.record)
+        let records = builtIn.map(\.storedRecord)
         let summaries = GradientAlignmentSummary.compute(runs: records)
         if summaries.isEmpty {
             explain(main, "No run stored gradient alignments (adaptive built-in runs stored with schema v11 or later have them).")
@@ -198,7 +209,7 @@ extension SiteBuilder.Context {
     func conSection(_ main: Element, _ cur: [ReportData.Run]) {
         main.add("h2", text: "Contribution scores at every checkpoint")
         explain(main, "The paper's four scores between every ordered pair (a, b) of trained environments, at the pretrained model (stage 0, the paper's single forward pass) and after every stage (clvbench's extension): Con_I→T(a,b) = mV(a)·mL(b), Con_T→I(a,b) = mL(a)·mV(b), Con_I→I(a,b) = mV(a)·mV(b), Con_T→T(a,b) = mL(a)·mL(b), with mV, mL the mean unit image and caption embeddings of an environment's evaluation pairs at that checkpoint. Mean over every (run, ordered pair) of the stage; σ is the population standard deviation over one run's ordered pairs, mean over runs (at stage 0 the pretrained σ the paper reports, σ_I = 0.138 on COCO and 0.063 on CUB for the cross-modal score). Per world (similarity setting): σ does not pool across worlds. Under frozen the encoders do not move, so every stage repeats stage 0.")
-        let summaries = ConCheckpointSummary.compute(runs: cur.map(\.record))
+        let summaries = ConCheckpointSummary.compute(runs: cur.map(\.storedRecord))
         if summaries.isEmpty {
             explain(main, "No run stored the four scores per checkpoint (runs stored with schema v10 or later have them; imported runs do not).")
             return
@@ -233,7 +244,7 @@ extension SiteBuilder.Context {
     func oodSection(_ main: Element, _ builtIn: [ReportData.Run]) {
         main.add("h2", text: "OOD: MCM AUROC at every checkpoint")
         explain(main, "MCM score of an image: the largest softmax over its cosines to the in-distribution class prompts (τ = 1), from the checkpoint's own encoders (under frozen the encoders are the pretrained ones, so OOD does not read the head). Cumulative AUROC after stage k: the evaluation images of the k environments trained so far, with the union of their prompts, against the held-out environments' images; mean over runs with a 95% bootstrap CI resampling runs within similarity settings. Pairwise: environment a's images and prompts against b's images, for every ordered pair of trained environments, mean over (run, pair). Pearson(Con_I→T, AUROC) over the (run, pair) points at the pretrained checkpoint. The paper (digest): pairwise ≈0.89–0.90 (COCO) and 0.65–0.70 (CUB) frozen, dropping to 0.61/0.50 adaptive; Pearson ≈ −0.42 to −0.55 on COCO; guided ordering lifts cumulative AUROC 0.715 → 0.757 (COCO), 0.488 → 0.506 (CUB).")
-        let groups = OODSummary.compute(runs: builtIn.map(\.record))
+        let groups = OODSummary.compute(runs: builtIn.map(\.storedRecord))
         if groups.isEmpty {
             explain(main, "No run stored OOD figures (built-in runs stored with schema v8 or later have them; external and imported runs do not).")
             return
@@ -266,11 +277,14 @@ extension SiteBuilder.Context {
         }
         basis(main, "\(groups.map(\.pretrainedPairs).reduce(0, +)) (run, pair) points at stage 0; cumulative and pairwise counts per row", withOOD)
 
+        conAUROCScatter(main, groups, withOOD)
+        cumulativeAUROCLines(main, groups, withOOD)
+
         // The pairwise AUROC matrix per stage: mean over the group's runs of AUROC(a, b).
         main.add("h3", text: "Pairwise AUROC per stage")
         explain(main, "One matrix per group and stage: row a is the in-distribution environment (its images and class prompts), column b the OOD environment (its images); each cell is the mean of AUROC(a, b) over the group's runs at that checkpoint (similarity settings pooled, as in the table above). Colour scale: white at 0.5 (chance), blue towards 1 (b told apart from a), orange towards 0 (b scores as more in-distribution than a's own images).")
         for g in groups {
-            let runs = withOOD.filter { $0.record.lossDriftGroup == g.group }
+            let runs = withOOD.filter { $0.storedRecord.lossDriftGroup == g.group }
             main.add("h4", text: g.group.label)
             let row = main.add("div", ["class": "figures"])
             for st in g.stages {
@@ -282,6 +296,73 @@ extension SiteBuilder.Context {
             }
             basis(main, "per cell \(runs.count) runs (one AUROC each); \(g.stages.count) stages", runs)
         }
+    }
+
+    /// The paper's "lower Con_I→T goes with higher AUROC": per group, every (run, ordered pair)
+    /// point at the pretrained checkpoint, Con_I→T(a, b) against AUROC(a, b), with the least
+    /// squares line; the caption's Pearson is OODSummary's (analyze's `pearson_con_i_t_auroc_pretrained`).
+    func conAUROCScatter(_ main: Element, _ groups: [OODSummary], _ withOOD: [ReportData.Run]) {
+        main.add("h3", text: "Con_I→T against pairwise AUROC at the pretrained model")
+        explain(main, "One point per (run, ordered pair (a, b)) at stage 0: x = Con_I→T(a, b) = mV(a)·mL(b), y = AUROC(a, b) (a's images and prompts in, b's images out); runs sharing a pretrained model repeat its points, which leaves Pearson unchanged. The line is the least-squares fit. The paper (digest): Pearson ≈ −0.42 to −0.55 on COCO.")
+        let row = main.add("div", ["class": "figures"])
+        var behind: [ReportData.Run] = [], points = 0
+        for g in groups where g.pretrainedPairs > 0 {
+            let runs = withOOD.filter { $0.storedRecord.lossDriftGroup == g.group }
+            let xy = Self.pretrainedConAUROC(runs.map(\.storedRecord))
+            behind += runs
+            points += xy.count
+            let figure = row.add("div", ["class": "figure"])
+            Charts.scatter(figure, label: "Con_I→T against pairwise AUROC, \(g.group.label), stage 0 (pretrained)", xLabel: "Con_I→T(a, b)",
+                           yLabel: "AUROC(a, b)", points: xy, fit: Self.leastSquaresLine(xy), dataValues: true)
+            figure.add("p", ["class": "caption"], text: "\(g.group.label): Pearson \(Self.decimals3(g.pearsonPretrained)), n \(g.pretrainedPairs) (run, pair) points")
+        }
+        basis(main, "\(points) (run, ordered pair) points at stage 0", behind)
+    }
+
+    /// The cumulative AUROC after each stage, one chart per protocol and model, one series per
+    /// method label (so each λ is its own line): OODSummary's means and CIs, as analyze prints them.
+    func cumulativeAUROCLines(_ main: Element, _ groups: [OODSummary], _ withOOD: [ReportData.Run]) {
+        let charted = groups.filter { g in g.stages.contains { $0.cumulative != nil } }
+        guard !charted.isEmpty else { return }
+        main.add("h3", text: "Cumulative AUROC over stages")
+        explain(main, "After stage k: the evaluation images of the k environments trained so far (MCM over the union of their prompts) against the held-out environments' images. One chart per protocol and model, one line per method (λ is part of the method's name); the band is the 95% bootstrap CI over runs (within similarity settings), as in the table above.")
+        let row = main.add("div", ["class": "figures"])
+        struct Panel: Hashable, Comparable {
+            var trainingProtocol: String, model: String
+            static func < (a: Self, b: Self) -> Bool { (a.trainingProtocol, a.model) < (b.trainingProtocol, b.model) }
+        }
+        let panels = Dictionary(grouping: charted) { Panel(trainingProtocol: $0.group.trainingProtocol, model: $0.group.model) }
+        var behind: [ReportData.Run] = []
+        for panel in panels.keys.sorted() {
+            let gs = panels[panel]!
+            let stages = Array(Set(gs.flatMap { $0.stages.filter { $0.cumulative != nil }.map(\.stage) })).sorted()
+            let series = gs.map { g -> (name: String, mean: [Double], low: [Double], high: [Double]) in
+                let byStage = Dictionary(uniqueKeysWithValues: g.stages.compactMap { s in s.cumulative.map { (s.stage, $0) } })
+                let c = stages.map { byStage[$0] }
+                return (g.group.method, c.map { $0?.estimate ?? .nan }, c.map { $0?.low ?? .nan }, c.map { $0?.high ?? .nan })
+            }
+            behind += withOOD.filter { r in gs.contains { $0.group == r.storedRecord.lossDriftGroup } }
+            let figure = row.add("div", ["class": "figure"])
+            Charts.lines(figure, label: "Cumulative MCM AUROC over stages, \(panel.trainingProtocol) · \(panel.model)", xLabels: stages.map { "\($0)" },
+                         xLabel: "after stage", yLabel: "cumulative AUROC", series: series, dataValues: true)
+            figure.add("p", ["class": "caption"], text: "\(panel.trainingProtocol) · \(panel.model): \(gs.count) method\(gs.count == 1 ? "" : "s"), \(gs.map(\.runs).reduce(0, +)) runs")
+        }
+        basis(main, "per point the runs of its method (its CI's n)", behind)
+    }
+
+    /// Every (Con_I→T, AUROC) point of the runs' stage-0 OOD rows, runs by key, rows as stored.
+    static func pretrainedConAUROC(_ runs: [RunRecord]) -> [(Double, Double)] {
+        runs.sorted { $0.runKey < $1.runKey }.flatMap { r in r.oodPairs.filter { $0.stage == 0 }.map { ($0.conImageToText, $0.auroc) } }
+    }
+
+    /// y = a + b x by least squares; nil when x does not vary.
+    static func leastSquaresLine(_ p: [(Double, Double)]) -> (Double, Double)? {
+        guard p.count >= 2 else { return nil }
+        let mx = Descriptive.mean(p.map(\.0)), my = Descriptive.mean(p.map(\.1))
+        let sxx = p.reduce(0.0) { $0 + ($1.0 - mx) * ($1.0 - mx) }, sxy = p.reduce(0.0) { $0 + ($1.0 - mx) * ($1.1 - my) }
+        guard sxx > 0 else { return nil }
+        let b = sxy / sxx
+        return (my - b * mx, b)
     }
 
     /// Mean AUROC(a, b) over the runs' rows of one stage, environments in the order the rows
