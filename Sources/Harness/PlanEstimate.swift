@@ -1,3 +1,4 @@
+import Continual
 import Environments
 import Foundation
 
@@ -60,10 +61,12 @@ public struct ModelRates: Sendable, Equatable {
 /// How long a plan takes on this machine, per model, from each model's bench rates. An adaptive
 /// stage costs its fine-tuning steps (epochs × ⌈train samples / batch⌉, times the CLIP term's
 /// factor when clip_weight > 0) plus evaluating and embedding every environment's evaluation
-/// set (seven times over with exact Shapley: the six coalition models and the stage's own). A
+/// set once (exact Shapley scores its six coalitions from the stage's two checkpoints' embeddings,
+/// about a millisecond: not counted). A
 /// frozen stage costs finetune's head steps (the same count, on cached embeddings) plus its
 /// readings of every environment, and each (similarity, model) embeds the trained environments'
-/// training images once. Shared prefixes are trained once; the workers split the work evenly.
+/// training images once. Shared prefixes are trained once, and so are the frozen heads of cells
+/// that differ only in clip_weight; the workers split the work evenly.
 /// Not counted: pretraining (cached), method overheads (EWC's Fisher pass, replay's buffer,
 /// joint's growing data) and a loaded machine; all make it longer.
 public struct PlanEstimate: Sendable, Equatable {
@@ -98,24 +101,20 @@ public struct PlanEstimate: Sendable, Equatable {
 
     public init(plan: Plan, rates: [String: ModelRates], jobs: Int) {
         precondition(jobs >= 1)
-        let suite = plan.suite, s = suite.settings
+        let suite = plan.suite
         let (train, evaluation, environments) = suite.world.sampleCounts
-        stepsPerStage = s.budget.epochs * ((train + s.budget.batchSize - 1) / s.budget.batchSize)
-        imagesPerStage = environments * evaluation * (s.shapley ? 7 : 1)
-        let frozenImages = environments * evaluation  // no Shapley under frozen: no encoder moves
+        stepsPerStage = Self.steps(suite)
+        imagesPerStage = environments * evaluation
+        let frozenImages = environments * evaluation
         let trainedCount = suite.environmentNames.count
         var rows: [ModelRow] = []
         for (mi, spec) in suite.models.enumerated() {
             var row = ModelRow(model: spec.name)
             let r = rates[spec.name]
             if let r {
-                precondition(r.stepsPerSecond > 0 && r.imagesPerSecond > 0 && r.clipFactor > 0)
-                let training = Double(stepsPerStage) / r.stepsPerSecond, reading = Double(imagesPerStage) / r.imagesPerSecond
-                row.secondsPerAdaptiveStage = training + reading
-                row.secondsPerClipStage = training * r.clipFactor + reading
-                if let h = r.headStepsPerSecond, let f = r.frozenImagesPerSecond {
-                    row.secondsPerFrozenStage = Double(stepsPerStage) / h + Double(frozenImages) / f
-                }
+                row.secondsPerAdaptiveStage = Self.stageSeconds(r, .adaptive, clip: false, steps: stepsPerStage, images: imagesPerStage)
+                row.secondsPerClipStage = Self.stageSeconds(r, .adaptive, clip: true, steps: stepsPerStage, images: imagesPerStage)
+                row.secondsPerFrozenStage = Self.stageSeconds(r, .frozen, clip: false, steps: stepsPerStage, images: frozenImages)
             }
             var work = 0.0, workWithout = 0.0, priced = r != nil
             for g in plan.groups where g.modelIndex == mi {
@@ -148,6 +147,25 @@ public struct PlanEstimate: Sendable, Equatable {
         self.jobs = jobs
         seconds = rows.compactMap(\.work).reduce(0, +) / Double(jobs)
         secondsWithoutSharing = rows.compactMap(\.workWithoutSharing).reduce(0, +) / Double(jobs)
+    }
+
+    /// Training steps of one stage: epochs × ⌈train samples / batch⌉ (the head's steps under frozen).
+    static func steps(_ suite: Suite) -> Int {
+        let b = suite.settings.budget
+        return b.epochs * ((suite.world.sampleCounts.train + b.batchSize - 1) / b.batchSize)
+    }
+
+    /// Seconds of one stage at rates `r`: adaptive, its steps at the training rate (times the CLIP
+    /// term's factor when `clip`) plus reading `images` evaluation images; frozen, its steps at the
+    /// head rate plus the readings at the frozen evaluation rate (nil when those are not measured).
+    static func stageSeconds(_ r: ModelRates, _ p: TrainingProtocol, clip: Bool, steps: Int, images: Int) -> Double? {
+        precondition(r.stepsPerSecond > 0 && r.imagesPerSecond > 0 && r.clipFactor > 0)
+        switch p {
+        case .adaptive: return Double(steps) / r.stepsPerSecond * (clip ? r.clipFactor : 1) + Double(images) / r.imagesPerSecond
+        case .frozen:
+            guard let h = r.headStepsPerSecond, let f = r.frozenImagesPerSecond else { return nil }
+            return Double(steps) / h + Double(images) / f
+        }
     }
 
     /// "2 h 05 min", "7 min 30 s", "42 s".

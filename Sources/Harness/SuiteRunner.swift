@@ -121,7 +121,9 @@ public final class SuiteRunner: @unchecked Sendable {
         return s
     }
 
-    /// Trains a group's prefix tree depth first; each completed order becomes a stored run.
+    /// Trains a group's prefix tree depth first; each completed order becomes a stored run, one
+    /// per cell of that order (under frozen, every λ variant of the method: one training, each
+    /// cell stored with its own hash, method and label).
     func runGroup(_ group: CellGroup, world: PreparedWorld, progress: ProgressReporter) throws {
         let suite = plan.suite
         let method = suite.methods[group.methodIndex]
@@ -133,7 +135,7 @@ public final class SuiteRunner: @unchecked Sendable {
 
         func describe(_ c: PlannedCell) -> String {
             (suite.models.count > 1 ? suite.models[c.modelIndex].name + " " : "")
-                + (suite.protocols.count > 1 ? c.trainingProtocol.rawValue + " " : "") + "\(method.label) sv=\(c.similarity.sv) sl=\(c.similarity.sl) seed=\(c.seed) order=\(c.order.joined(separator: ">"))"
+                + (suite.protocols.count > 1 ? c.trainingProtocol.rawValue + " " : "") + "\(suite.methods[c.methodIndex].label) sv=\(c.similarity.sv) sl=\(c.similarity.sl) seed=\(c.seed) order=\(c.order.joined(separator: ">"))"
         }
         func store(_ cell: PlannedCell, _ result: CellResult?, _ status: RunRecord.Status, _ message: String?, _ seconds: Double,
                    log: String? = nil) {
@@ -141,7 +143,7 @@ public final class SuiteRunner: @unchecked Sendable {
             var record = RunRecordBuilder.record(suite: suite, cell: cell, result: result, status: status, message: message,
                                                  seconds: seconds, provenance: provenance)
             record.log = log
-            record.methodVersion = methodVersions[group.methodIndex]
+            record.methodVersion = methodVersions[cell.methodIndex]
             do {
                 try self.store.insert(record, force: options.force)
                 lock.lock()
@@ -182,9 +184,13 @@ public final class SuiteRunner: @unchecked Sendable {
 
         func visit(_ state: PrefixState, _ cells: [PlannedCell]) {
             let depth = state.prefix.count
-            for cell in cells where cell.order.count == depth {
-                do { store(cell, try runner.finish(state), .done, nil, state.seconds) } catch {
-                    store(cell, nil, .failed, "\(error)", state.seconds)
+            let finished = cells.filter { $0.order.count == depth }
+            if !finished.isEmpty {
+                do {
+                    let result = try runner.finish(state)
+                    for cell in finished { store(cell, result, .done, nil, state.seconds) }
+                } catch {
+                    for cell in finished { store(cell, nil, .failed, "\(error)", state.seconds) }
                 }
             }
             let deeper = cells.filter { $0.order.count > depth }

@@ -150,7 +150,8 @@ struct PlanCommand: ParsableCommand {
                  "seed": $0.seed, "order": $0.order, "model": s.models[$0.modelIndex].name, "protocol": $0.trainingProtocol.rawValue]
             }
             var obj: [String: Any] = ["suite": s.name, "cells": cells, "stagesWithSharing": plan.stagesWithSharing,
-                                      "stagesWithoutSharing": plan.stagesWithoutSharing, "groups": plan.groups.count]
+                                      "stagesWithoutSharing": plan.stagesWithoutSharing, "groups": plan.groups.count,
+                                      "stagesSavedByFrozenLambdaSharing": plan.stagesSavedByFrozenLambdaSharing]
             if let (e, measuredAt) = estimate(plan) {
                 let models: [[String: Any]] = e.rows.map { r in
                     var m: [String: Any] = ["model": r.model, "adaptiveStages": r.adaptiveStages, "frozenStages": r.frozenStages,
@@ -170,7 +171,9 @@ struct PlanCommand: ParsableCommand {
             let axes = (s.models.count > 1 ? "\(s.models[c.modelIndex].name)  " : "") + (s.protocols.count > 1 ? "\(c.trainingProtocol.rawValue)  " : "")
             print("\(c.hash)  \(axes)\(s.methods[c.methodIndex].label)  sv=\(c.similarity.sv) sl=\(c.similarity.sl)  seed=\(c.seed)  \(c.order.joined(separator: ">"))")
         }
-        print("\(plan.cells.count) cells in \(plan.groups.count) groups; \(plan.stagesWithSharing) stages trained with prefix sharing, \(plan.stagesWithoutSharing) without")
+        let saved = plan.stagesSavedByFrozenLambdaSharing
+        print("\(plan.cells.count) cells in \(plan.groups.count) groups; \(plan.stagesWithSharing) stages trained with prefix sharing, \(plan.stagesWithoutSharing) without"
+              + (saved > 0 ? " (frozen cells that differ only in clip_weight train one head: \(saved) stages saved)" : ""))
         print(estimateLine(plan))
     }
 

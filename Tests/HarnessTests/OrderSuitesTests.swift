@@ -22,21 +22,24 @@ struct OrderSuitesTests {
         #expect(s.orders.count == 120 && s.seeds.count == 3 && s.models.map(\.name) == ["mlp-bag", "vit-bag", "vit-minilm"])
         #expect(s.methods.map(\.label) == ["finetune", "finetune(clip_weight=1)"] && s.protocols == [.frozen, .adaptive])
         let plan = Plan(suite: s)
-        // 120 orders x 3 seeds x 2 λ x 3 models x 2 protocols; 36 groups of 325 shared stages.
-        #expect(plan.cells.count == 120 * 3 * 2 * 3 * 2 && plan.stagesWithSharing == 36 * 325 && plan.stagesWithoutSharing == 36 * 600)
+        // 120 orders x 3 seeds x 2 λ x 3 models x 2 protocols; 27 groups of 325 shared stages (the
+        // frozen λ variants share a group: 36 groups before).
+        #expect(plan.cells.count == 120 * 3 * 2 * 3 * 2 && plan.groups.count == 27)
+        #expect(plan.stagesWithSharing == 27 * 325 && plan.stagesWithoutSharing == 36 * 600 && plan.stagesSavedByFrozenLambdaSharing == 9 * 325)
     }
 
     @Test func estimateFromBenchFigures() throws {
         // smoke: 3 latin orders of 3 environments (+1 held out), 2 methods, 1 seed; 64 train and
-        // 30 evaluation samples, 2 epochs of batch 32, Shapley on.
+        // 30 evaluation samples, 2 epochs of batch 32, Shapley on (scored from the checkpoints'
+        // embeddings: no extra reading).
         let plan = Plan(suite: try load("smoke"))
         let e = PlanEstimate(plan: plan, rates: ["mlp-bag": ModelRates(stepsPerSecond: 100, imagesPerSecond: 1000)], jobs: 2)
-        #expect(e.stepsPerStage == 2 * 2 && e.imagesPerStage == 4 * 30 * 7)
-        let perStage: Double = 4.0 / 100 + 840.0 / 1000
+        #expect(e.stepsPerStage == 2 * 2 && e.imagesPerStage == 4 * 30)
+        let perStage: Double = 4.0 / 100 + 120.0 / 1000
         #expect(close(e.rows.first?.secondsPerAdaptiveStage, perStage))
         #expect(e.stages == plan.stagesWithSharing && e.stages == 2 * 9)
-        #expect(abs(e.seconds - 18 * 0.88 / 2) < 1e-9)
-        #expect(abs(e.secondsWithoutSharing - Double(plan.stagesWithoutSharing) * 0.88 / 2) < 1e-9)
+        #expect(abs(e.seconds - 18 * 0.16 / 2) < 1e-9)
+        #expect(abs(e.secondsWithoutSharing - Double(plan.stagesWithoutSharing) * 0.16 / 2) < 1e-9)
         #expect(PlanEstimate.duration(42.4) == "42 s" && PlanEstimate.duration(450) == "7 min 30 s" && PlanEstimate.duration(7500) == "2 h 05 min")
     }
 
@@ -69,9 +72,10 @@ struct OrderSuitesTests {
           shapley: true
         """
 
-    /// Per-model figures against a hand computation. A stage: 2 x ceil(100/32) = 8 steps; adaptive
-    /// reads 4 x 50 x 7 = 1400 images (Shapley), frozen 200 (no Shapley). Per (model, protocol,
-    /// λ): 2 seed groups of 15 shared (18 unshared) stages.
+    /// Per-model figures against a hand computation. A stage: 2 x ceil(100/32) = 8 steps and
+    /// reads 4 x 50 = 200 images (Shapley scores the checkpoints' embeddings). Per (model,
+    /// adaptive, λ): 2 seed groups of 15 shared (18 unshared) stages; per (model, frozen): 2 seed
+    /// groups of 15 shared stages for both λ (36 unshared), the λ variants training one head.
     @Test func perModelEstimateMatchesAHandComputation() throws {
         let plan = Plan(suite: try SuiteParser(file: "axes.yaml", text: Self.axesSuite).parse())
         let mlp = ModelRates(stepsPerSecond: 100, clipFactor: 1.5, imagesPerSecond: 1000, headStepsPerSecond: 2000, frozenImagesPerSecond: 4000)
@@ -80,30 +84,30 @@ struct OrderSuitesTests {
         let partial = PlanEstimate(plan: plan, rates: ["mlp-bag": mlp, "vit-bag": vit], jobs: 2)
         let m = partial.rows[0], v = partial.rows[1]
         #expect(m.model == "mlp-bag" && m.adaptiveStages == 4 * 15 && m.adaptiveStagesWithoutSharing == 4 * 18)
-        #expect(m.frozenStages == 4 * 15 && m.frozenStagesWithoutSharing == 4 * 18)
-        // 8/100 + 1400/1000; 8/100 x 1.5 + 1.4; 8/2000 + 200/4000; 3 environments x 100 images / 1000.
-        #expect(close(m.secondsPerAdaptiveStage, 1.48) && close(m.secondsPerClipStage, 1.52) && close(m.secondsPerFrozenStage, 0.054))
+        #expect(m.frozenStages == 2 * 15 && m.frozenStagesWithoutSharing == 4 * 18)
+        // 8/100 + 200/1000; 8/100 x 1.5 + 0.2; 8/2000 + 200/4000; 3 environments x 100 images / 1000.
+        #expect(close(m.secondsPerAdaptiveStage, 0.28) && close(m.secondsPerClipStage, 0.32) && close(m.secondsPerFrozenStage, 0.054))
         #expect(close(m.setupSeconds, 0.3))
-        // 30 x 1.48 + 30 x 1.52 + 60 x 0.054 + 0.3; the same with 36 and 72 unshared stages.
-        #expect(close(m.work, 93.54) && close(m.workWithoutSharing, 112.188))
-        #expect(v.work == nil && v.secondsPerFrozenStage == nil && close(v.secondsPerAdaptiveStage, 7.8))
-        #expect(partial.unestimated == ["vit-bag"] && close(partial.seconds, 46.77) && close(partial.secondsWithoutSharing, 56.094))
+        // 30 x 0.28 + 30 x 0.32 + 30 x 0.054 + 0.3; unshared 36 x 0.28 + 36 x 0.32 + 72 x 0.054 + 0.3.
+        #expect(close(m.work, 19.92) && close(m.workWithoutSharing, 25.788))
+        #expect(v.work == nil && v.secondsPerFrozenStage == nil && close(v.secondsPerAdaptiveStage, 1.8))
+        #expect(partial.unestimated == ["vit-bag"] && close(partial.seconds, 9.96) && close(partial.secondsWithoutSharing, 12.894))
 
         vit.headStepsPerSecond = 1000
         vit.frozenImagesPerSecond = 1000
         let full = PlanEstimate(plan: plan, rates: ["mlp-bag": mlp, "vit-bag": vit], jobs: 2)
-        // 0.8 + 7; 1.6 + 7; 0.008 + 0.2; 300 / 200: 30 x 7.8 + 30 x 8.6 + 60 x 0.208 + 1.5.
-        #expect(close(full.rows[1].secondsPerClipStage, 8.6) && close(full.rows[1].secondsPerFrozenStage, 0.208))
-        #expect(close(full.rows[1].work, 505.98) && full.unestimated.isEmpty)
-        #expect(close(full.seconds, (93.54 + 505.98) / 2))
-        #expect(close(full.rows[1].workWithoutSharing, 36 * 7.8 + 36 * 8.6 + 72 * 0.208 + 1.5))
+        // 0.8 + 1; 1.6 + 1; 0.008 + 0.2; 300 / 200: 30 x 1.8 + 30 x 2.6 + 30 x 0.208 + 1.5.
+        #expect(close(full.rows[1].secondsPerClipStage, 2.6) && close(full.rows[1].secondsPerFrozenStage, 0.208))
+        #expect(close(full.rows[1].work, 139.74) && full.unestimated.isEmpty)
+        #expect(close(full.seconds, (19.92 + 139.74) / 2))
+        #expect(close(full.rows[1].workWithoutSharing, 36 * 1.8 + 36 * 2.6 + 72 * 0.208 + 1.5))
 
         let text = PlanEstimateText.lines(partial, measuredAt: "2026-12-03", rerun: "RERUN")
         #expect(text.count == 4 && text[0].contains("2026-12-03") && text[0].contains("2 workers"))
-        #expect(text[1].contains("mlp-bag") && text[1].contains("adaptive 60 stages (72 unshared) x 1.48 s (1.52 s at clip_weight > 0)")
-            && text[1].contains("frozen 60 stages (72 unshared) x 54 ms") && text[1].contains("47 s with sharing, 56 s without"), "\(text[1])")
+        #expect(text[1].contains("mlp-bag") && text[1].contains("adaptive 60 stages (72 unshared) x 0.28 s (0.32 s at clip_weight > 0)")
+            && text[1].contains("frozen 30 stages (72 unshared) x 54 ms") && text[1].contains("10 s with sharing, 13 s without"), "\(text[1])")
         #expect(text[2].contains("vit-bag") && text[2].contains("no estimate") && text[2].contains("frozen-stage"), "\(text[2])")
-        #expect(text[3] == "estimated 47 s with prefix sharing, 56 s without, on 2 workers for the other models (vit-bag not counted; RERUN)")
+        #expect(text[3] == "estimated 10 s with prefix sharing, 13 s without, on 2 workers for the other models (vit-bag not counted; RERUN)")
     }
 
     /// Rates from stored figures: the newest of a name wins; the default model falls back to the

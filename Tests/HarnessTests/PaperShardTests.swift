@@ -5,13 +5,14 @@ import Testing
 /// Sharding the paper's ordering suites (`clvbench run --shard i/n`, which `plan --slurm
 /// --shards n` writes as array task i): the shards cover every cell exactly once and keep every
 /// shared prefix in one shard, so no stage is trained twice. By design a shard takes whole cell
-/// groups (similarity, model, protocol, method, seed), balanced by their shared stage counts.
+/// groups (similarity, model, protocol, method, seed), balanced by their estimated costs (ShardCost).
 /// Nothing is trained.
 struct PaperShardTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// paper-orders-semantic.yaml's axes scaled down: two models, both protocols, clip_weights
-    /// {0, 1}, two seeds, all 6 orders of 3 environments (15 shared stages a group).
+    /// {0, 1}, two seeds, all 6 orders of 3 environments (15 shared stages a group; the frozen
+    /// λ variants share one group, as they train the same heads).
     static let scaled = """
         name: paper-orders-scaled
         seed: 0
@@ -73,9 +74,12 @@ struct PaperShardTests {
         }
         #expect(owner.count == plan.stagesWithSharing)
         #expect(shards.reduce(0) { $0 + $1.reduce(0) { $0 + $1.sharedStages } } == plan.stagesWithSharing)
-        // Balanced by stage count (longest first onto the lightest shard): within one group's stages.
-        let loads = shards.map { $0.reduce(0) { $0 + $1.sharedStages } }
-        #expect(loads.max()! - loads.min()! <= plan.groups.map(\.sharedStages).max()!, "\(loads)")
+        // Balanced by estimated cost (longest first onto the lightest shard): the spread between
+        // shards is within the dearest group's cost.
+        let costs = ShardCost.groupCosts(plan)
+        let costOf = Dictionary(uniqueKeysWithValues: plan.groups.indices.map { (plan.groups[$0].cells[0].hash, costs[$0]) })
+        let loads = shards.map { $0.reduce(0.0) { $0 + costOf[$1.cells[0].hash]! } }
+        #expect(loads.max()! - loads.min()! <= costs.max()! * (1 + 1e-12), "\(loads)")
         // Every process computes the same partition from the suite alone.
         #expect(plan.shard(n - 1, of: n).map { $0.cells.map(\.hash) } == Plan(suite: plan.suite).shard(n - 1, of: n).map { $0.cells.map(\.hash) })
     }
@@ -83,18 +87,22 @@ struct PaperShardTests {
     @Test(arguments: [1, 2, 3, 5, 8, 16, 17])
     func scaledCopyShardsCoverEveryCellOnceAndKeepPrefixesWhole(shards: Int) throws {
         let plan = Plan(suite: try SuiteParser(file: "scaled.yaml", text: Self.scaled).parse())
-        // 6 orders x 2 seeds x 2 λ x 2 protocols x 2 models; 16 groups of 15 shared stages.
-        #expect(plan.cells.count == 96 && plan.groups.count == 16 && plan.stagesWithSharing == 16 * 15)
+        // 6 orders x 2 seeds x 2 λ x 2 protocols x 2 models; per model and seed two adaptive groups
+        // (one per λ) and one frozen group (both λ): 12 groups of 15 shared stages.
+        #expect(plan.cells.count == 96 && plan.groups.count == 12 && plan.stagesWithSharing == 12 * 15)
+        #expect(plan.stagesSavedByFrozenLambdaSharing == 4 * 15)
         check(plan, shards: shards)
         // More shards than groups: the extra shards are empty, none is split.
         if shards > plan.groups.count { #expect((0..<shards).filter { plan.shard($0, of: shards).isEmpty }.count == shards - plan.groups.count) }
     }
 
-    /// The real suite: 4,320 cells in 36 groups of 325 shared stages (11,700 stages).
+    /// The real suite: 4,320 cells in 27 groups of 325 shared stages (8,775 stages; 11,700 before
+    /// the frozen λ variants shared their heads).
     @Test(arguments: [4, 12, 36, 40])
     func paperOrdersSemanticShards(shards: Int) throws {
         let plan = Plan(suite: try Self.paperSuite())
-        #expect(plan.cells.count == 4320 && plan.groups.count == 36 && plan.stagesWithSharing == 11_700)
+        #expect(plan.cells.count == 4320 && plan.groups.count == 27 && plan.stagesWithSharing == 8_775)
+        #expect(plan.stagesSavedByFrozenLambdaSharing == 11_700 - 8_775)
         check(plan, shards: shards)
     }
 
