@@ -13,16 +13,18 @@ struct Bench: ParsableCommand {
             Prints one row per figure: sgemm at square sizes; environment generation; the \
             training step at batch 64, 128 and 256 against the same GEMMs alone; per-stage \
             evaluation, contribution-score, Shapley and training cost on the default world; per \
-            named model (mlp-bag, vit-bag, mlp-minilm, vit-minilm) the stage's training and \
-            evaluation time and the CLIP-loss term's cost, and the ViT step against its GEMMs; the \
+            named model (mlp-bag, vit-bag, mlp-minilm, vit-minilm) an adaptive stage's training and \
+            evaluation time, the CLIP-loss term's cost and a frozen-protocol stage (the linear \
+            head's steps on cached embeddings and its readings), as the rates `clvbench plan` \
+            prices each model with, and the ViT step against its GEMMs; the \
             MiniLM text tower's forward in tokens/s against its GEMMs alone (needs `make minilm`; \
             with --peer also against benchmarks/perf/minilm_numpy.py on the same weights); \
             SQLite ingest and report rendering for 1,000 (and with --long 10,000) synthetic runs. \
             Sections: \(BenchmarkSuite.sections.joined(separator: ", ")).
 
-            Without --sections the default set runs (\(BenchmarkSuite.defaultSections.joined(separator: ", ")); \
-            about a minute), the one `make bench` stores; --long runs every section, the \
-            10,000-run report and 10,000 environment samples (several minutes; `make bench-long`).
+            Without --sections the default set runs (\(BenchmarkSuite.defaultSections.joined(separator: ", "))), \
+            the one `make bench` stores; --long runs every section, the 10,000-run report and \
+            10,000 environment samples (`make bench-long`), several times longer.
 
             Figures are meant to be read as ratios within one run: this machine is shared and \
             noisy. With --db they are stored (one transaction) with the commit, machine and \
@@ -40,7 +42,7 @@ struct Bench: ParsableCommand {
     @Flag(help: "Smaller workloads, for a fast look.")
     var quick = false
 
-    @Flag(help: "Every section, the report at 10,000 runs too, environments over 10,000 samples (several minutes).")
+    @Flag(help: "Every section, the report at 10,000 runs too, environments over 10,000 samples.")
     var long = false
 
     @Flag(help: "Print JSON instead of a table.")
