@@ -61,6 +61,10 @@ public struct OrderingValidation: Sendable {
         /// The larger magnitude over the smaller of best and worst (the paper's "forgets 1.7x less");
         /// NaN when they differ in sign or one is 0.
         public var ratio: Double
+        /// The ratio with its CI over seeds (each replicate re-picks best and worst from its own
+        /// means, as a new set of seeds would): the ratio is max over min of noisy means, so it
+        /// moves with the seeds; with 3 seeds only 10 distinct draws exist.
+        public var ratioInterval: Interval
         public var guided: PerOrder
         /// 1 + the number of orders with a strictly better mean.
         public var guidedRank: Int
@@ -136,12 +140,18 @@ public struct OrderingValidation: Sendable {
                 let best = bad.indices.min { bad[$0] < bad[$1] }!, worst = bad.indices.max { bad[$0] < bad[$1] }!
                 return (best, worst, bad[guided] - bad[best], bad[guided] - Descriptive.mean(bad))
             }
+            // The larger magnitude of best and worst over the smaller; NaN across 0.
+            func ratio(_ m: [Double], _ s: (best: Int, worst: Int, regretBest: Double, regretMean: Double)) -> Double {
+                let b = abs(m[s.best]), w = abs(m[s.worst])
+                let sameSign = (m[s.best] > 0) == (m[s.worst] > 0) && b > 0 && w > 0
+                return sameSign ? max(b, w) / min(b, w) : .nan
+            }
             let point = stats(means)
             let bad = means.map { sign * $0 }
             let rank = 1 + bad.filter { $0 < bad[guided] }.count
             // Regret CIs over seeds.
             let seedBoot = Bootstrap(resamples: bootstrap.resamples, confidence: bootstrap.confidence, key: key.child(.string("seeds")))
-            var rb: [Double] = [], rm: [Double] = []
+            var rb: [Double] = [], rm: [Double] = [], rr: [Double] = []
             for draw in seedBoot.indexResamples(count: seeds.count) {
                 let m = orders.indices.map { o -> Double in
                     let v = draw.compactMap { value[o][$0] }
@@ -150,14 +160,18 @@ public struct OrderingValidation: Sendable {
                 guard m.allSatisfy(\.isFinite) else { continue }
                 let s = stats(m)
                 rb.append(s.regretBest); rm.append(s.regretMean)
+                let r = ratio(m, s)
+                if r.isFinite { rr.append(r) }
             }
             let (pearson, spearman) = correlations(costOf, means, bootstrap: Bootstrap(resamples: bootstrap.resamples, confidence: bootstrap.confidence,
                                                                                        key: key.child(.string("orders"))))
-            let b = abs(means[point.best]), w = abs(means[point.worst])
-            let sameSign = (means[point.best] > 0) == (means[point.worst] > 0) && b > 0 && w > 0
+            let pointRatio = ratio(means, point)
             analyses.append(Analysis(outcome: outcome, orders: perOrder, pearson: pearson, spearman: spearman,
                                      best: perOrder[point.best], worst: perOrder[point.worst],
-                                     ratio: sameSign ? max(b, w) / min(b, w) : .nan, guided: perOrder[guided], guidedRank: rank,
+                                     ratio: pointRatio,
+                                     ratioInterval: pointRatio.isFinite ? interval(pointRatio, rr, bootstrap.confidence, n: seeds.count)
+                                         : Interval(estimate: .nan, low: .nan, high: .nan, n: seeds.count),
+                                     guided: perOrder[guided], guidedRank: rank,
                                      regretVsBest: interval(point.regretBest, rb, bootstrap.confidence, n: seeds.count),
                                      regretVsMean: interval(point.regretMean, rm, bootstrap.confidence, n: seeds.count)))
         }
@@ -219,7 +233,8 @@ extension OrderingValidation {
         var s = "guided order ranks \(Self.ordinal(a.guidedRank)) of \(orderCount) on forgetting (F \(Self.f(a.guided.outcome.estimate))); "
             + "regret \(Self.ci(a.regretVsBest)) vs best, \(Self.ci(a.regretVsMean)) vs the mean order; "
             + Self.prediction(a, "forgetting") + "; best/worst F \(Self.f(a.best.outcome.estimate))/\(Self.f(a.worst.outcome.estimate))"
-            + (a.ratio.isFinite ? String(format: " (%.2fx)", a.ratio) : "")
+            + (!a.ratio.isFinite ? "" : a.ratioInterval.low.isFinite ? String(format: " (%.2fx [%.2f, %.2f] over seeds)", a.ratio, a.ratioInterval.low, a.ratioInterval.high)
+                : String(format: " (%.2fx)", a.ratio))
         if let b = bestVariant, let r = variantSpearman.first(where: { $0.variant == b }) { s += "; best variant \(b.name) (ρ \(Self.f(r.rho.estimate)))" }
         if let o = oodClause { s += "; " + o }
         return s

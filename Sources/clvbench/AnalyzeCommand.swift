@@ -226,7 +226,7 @@ struct Analyze: ParsableCommand {
             "outcomes": v.analyses.map { a -> [String: Any] in
                 ["outcome": a.outcome.key, "lower_is_better": a.outcome.lowerIsBetter,
                  "pearson": interval(a.pearson), "spearman": interval(a.spearman),
-                 "best": order(a.best), "worst": order(a.worst), "ratio": num(a.ratio),
+                 "best": order(a.best), "worst": order(a.worst), "ratio": num(a.ratio), "ratio_ci": interval(a.ratioInterval),
                  "guided": order(a.guided), "guided_rank": a.guidedRank,
                  "regret_vs_best": interval(a.regretVsBest), "regret_vs_mean": interval(a.regretVsMean),
                  "per_order": a.orders.map(order)]

@@ -144,7 +144,7 @@ struct OrderingValidationTests {
             #expect(a.ratio == 1 && a.guidedRank == 1 && a.regretVsBest.estimate == 0)
         }
         #expect(v.variantSpearman.allSatisfy { $0.rho.estimate.isNaN } && v.bestVariant == nil)
-        #expect(v.verdict.contains("; ρ(cost, forgetting) = n/a (forgetting is the same for every order); best/worst F 0.100/0.100 (1.00x)"), "\(v.verdict)")
+        #expect(v.verdict.contains("; ρ(cost, forgetting) = n/a (forgetting is the same for every order); best/worst F 0.100/0.100 (1.00x [1.00, 1.00] over seeds)"), "\(v.verdict)")
         #expect(!v.verdict.contains("ρ = "))
         // What the validation used to print: the raw Pearson of the constant means is a residue.
         let f = try #require(v.analysis(.forgetting))
@@ -159,6 +159,39 @@ struct OrderingValidationTests {
         let t2 = RankCorrelationInterval.spearman([0, 0, 1, 1, 5, 5], [Double](repeating: 0.3, count: 6), bootstrap: Bootstrap(resamples: 100))
         #expect(t2.rho.estimate.isNaN && t2.rho.low.isNaN && t2.defined == 0)
         #expect(Descriptive.isConstant([0.1, 0.1 + 1e-15]) && !Descriptive.isConstant([0.1, 0.1 + 1e-9]))
+    }
+
+    /// The best/worst ratio's CI over seeds: when the seeds only scale every order's forgetting
+    /// alike, every draw of seeds gives the same ratio, so the CI is that ratio; otherwise the CI
+    /// lies within the ratios of all 27 draws of 3 seeds (brute force), and the verdict shows it.
+    @Test func ratioIntervalResamplesSeeds() throws {
+        let c = cost(weights(4, "ratio"))
+        let orders = naivePermutations(c.environments)
+        let base = { (o: [String]) in 0.1 + 0.01 * Double(orders.firstIndex(of: o)!) }
+        let scaled = try #require(OrderingValidation.analyse(runs(c.environments, seeds: [0, 1, 2]) { o, s in base(o) * Double(1 + s) },
+                                                             costs: [c], bootstrap: Bootstrap(resamples: 300)))
+        let f = try #require(scaled.analysis(.forgetting))
+        let r = base(orders.last!) / base(orders[0])
+        #expect(abs(f.ratio - r) < 1e-12 && abs(f.ratioInterval.low - r) < 1e-12 && abs(f.ratioInterval.high - r) < 1e-12 && f.ratioInterval.n == 3)
+        #expect(scaled.verdict.contains(String(format: "(%.2fx [%.2f, %.2f] over seeds)", r, r, r)), "\(scaled.verdict)")
+
+        var noise = RandomStream(key: RandomKey("ratio-noise"))
+        var table: [[String]: [Double]] = [:]
+        let rs = runs(c.environments, seeds: [0, 1, 2]) { o, _ in
+            let v = base(o) + 0.05 * noise.uniformDouble()
+            table[o, default: []].append(v)
+            return v
+        }
+        let g = try #require(OrderingValidation.analyse(rs, costs: [c], bootstrap: Bootstrap(resamples: 300)))
+        let a = try #require(g.analysis(.forgetting))
+        var all: [Double] = []
+        for i in 0..<3 { for j in 0..<3 { for k in 0..<3 {
+            let means = orders.map { o in (table[o]![i] + table[o]![j] + table[o]![k]) / 3 }
+            all.append(means.max()! / means.min()!)
+        } } }
+        #expect(a.ratioInterval.low >= all.min()! - 1e-12 && a.ratioInterval.high <= all.max()! + 1e-12 && a.ratioInterval.low < a.ratioInterval.high)
+        let means = orders.map { o in table[o]!.reduce(0, +) / 3 }
+        #expect(abs(a.ratio - means.max()! / means.min()!) < 1e-12)
     }
 
     @Test func tooFewOrdersAreNotValidated() {

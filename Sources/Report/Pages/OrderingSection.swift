@@ -36,7 +36,11 @@ extension SiteBuilder.Context {
                     Self.addCorrelation(row, a.pearson)
                     Self.addCorrelation(row, a.spearman)
                     for o in [a.best, a.worst] { Self.addInterval(row, o.outcome, prefix: "\(o.order.joined(separator: ">")): ") }
-                    row.add("td", text: a.ratio.isFinite ? fmt(a.ratio, 2) + "x" : "n/a")
+                    if a.ratio.isFinite {
+                        row.add("td", text: fmt(a.ratio, 2) + "x").add("span", ["class": "ci"], text: " [\(fmt(a.ratioInterval.low, 2)), \(fmt(a.ratioInterval.high, 2))]")
+                    } else {
+                        row.add("td", text: "n/a")
+                    }
                     Self.addInterval(row, a.guided.outcome, prefix: "\(a.guided.order.joined(separator: ">")): ")
                     row.add("td", text: "\(a.guidedRank) of \(v.orderCount)")
                     Self.addInterval(row, a.regretVsBest)
@@ -51,7 +55,7 @@ extension SiteBuilder.Context {
                     row.add("td", text: variant.formula)
                     Self.addCorrelation(row, rho)
                 }
-                explain(main, "The paper (digest, frozen protocol, all 120 orders of 5 environments, 3 seeds): COCO best/worst F_π ratio 1.69-1.79x with Pearson(cost, F_π) -0.08 to -0.14; CUB ratio ≈1.16x, Pearson +0.16 to +0.25. CIs: an order's mean over its seeds; correlations resample orders; regrets resample seeds. Definitions: docs/metrics.md, \"Ordering validation\".")
+                explain(main, "The paper (digest, frozen protocol, all 120 orders of 5 environments, 3 seeds): COCO best/worst F_π ratio 1.69-1.79x with Pearson(cost, F_π) -0.08 to -0.14; CUB ratio ≈1.16x, Pearson +0.16 to +0.25. CIs: an order's mean over its seeds; correlations resample orders; regrets and the best/worst ratio resample seeds. Definitions: docs/metrics.md, \"Ordering validation\".")
             }
           }
         }
