@@ -6,8 +6,12 @@ extension SiteBuilder {
     /// then each setting) as the booktabs tabulars the site writes beside the page
     /// (tables/leaderboard-SUITE-K.tex), blank-line separated. Drawn by the page's own code, so
     /// the two cannot differ. `runs`: the whole database (page names depend on every suite).
+    /// `codeVersion` pins the runs as it pins the page.
     public func leaderboardLaTeX(runs: [StoredRun], suite: String) throws -> String {
-        let data = ReportData(runs, isAncestor: isAncestor)
+        if let v = codeVersion, !Self.knownVersions(runs.map(\.record), isAncestor: isAncestor).contains(v) {
+            throw ReportError("no run was made by code version '\(v)'")
+        }
+        let data = ReportData(runs, isAncestor: isAncestor, pinned: codeVersion)
         guard data.suites.contains(suite) else {
             throw ReportError("suite '\(suite)': no runs in the database (suites: \(data.suites.joined(separator: ", ")))")
         }

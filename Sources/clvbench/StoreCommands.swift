@@ -57,7 +57,7 @@ struct Export: ParsableCommand {
             --format latex writes the leaderboard of --suite (needed when the database holds \
             several suites) as booktabs tabulars, one per similarity scope, exactly the \
             tables/leaderboard-SUITE-K.tex files `clvbench report` writes beside the page, \
-            with the same --precision and --fraction. \
+            with the same --precision, --fraction and --code-version. \
             With --out the file is written whole or not at all (a temporary file beside it, then \
             renamed); a path that is a symbolic link, FIFO, device, directory or read-only file \
             is refused, never replaced. On standard output every write is checked: a full disk \
@@ -72,11 +72,13 @@ struct Export: ParsableCommand {
     var precision: Int?
     @Flag(help: "--format latex: accuracy figures as fractions (0 to 1) instead of percentages, as report --fraction.")
     var fraction = false
+    @Option(help: "--format latex: the leaderboard at this code version, as report --code-version (default: each method's newest).")
+    var codeVersion: String?
 
     func validate() throws {
         if let precision, !(0...6).contains(precision) { throw ValidationError("--precision must be in 0...6, got \(precision)") }
-        if format != .latex && (precision != nil || fraction) {
-            throw ValidationError("--precision and --fraction apply to --format latex only (csv and jsonl keep every digit)")
+        if format != .latex && (precision != nil || fraction || codeVersion != nil) {
+            throw ValidationError("--precision, --fraction and --code-version apply to --format latex only (csv and jsonl keep every run and digit)")
         }
     }
 
@@ -105,6 +107,13 @@ struct Export: ParsableCommand {
         var builder = SiteBuilder()
         builder.numbers = NumberStyle(percent: !fraction, digits: precision)
         builder.isAncestor = { a, b, repository in ProvenanceProbe.isAncestor(a, of: b, repository: repository) }
+        if let codeVersion {
+            do {
+                builder.codeVersion = try SiteBuilder.resolveCodeVersion(codeVersion, runs: runs.map(\.record), isAncestor: builder.isAncestor)
+            } catch let e as ReportError {
+                throw ValidationError("--code-version: \(e.description)")
+            }
+        }
         return try builder.leaderboardLaTeX(runs: runs, suite: name)
     }
 }

@@ -44,6 +44,17 @@ struct ReportCodeVersionCLITests {
             let r = try CLI.run(["report", "--db", db, "--out", out, "--code-version", spec])
             #expect(r.status == 2 && r.stderr.contains("versions: v1, v2"), "\(spec): \(r.stderr)")
             #expect(!FileManager.default.fileExists(atPath: out), "\(spec)")
+            let latex = try CLI.run(["export", "--db", db, "--format", "latex", "--code-version", spec])
+            #expect(latex.status == 2 && latex.stdout.isEmpty && latex.stderr.contains("versions: v1, v2"), "\(spec): \(latex.stderr)")
         }
+        // export --format latex --code-version is the pinned site's ranking tables.
+        let pinnedSite = dir.appendingPathComponent("site-v1").path
+        let tables = try FileManager.default.contentsOfDirectory(atPath: pinnedSite + "/tables").filter { $0.hasPrefix("leaderboard-smoke-") && $0.hasSuffix(".tex") }
+            .sorted { Int($0.dropFirst(18).dropLast(4))! < Int($1.dropFirst(18).dropLast(4))! }
+            .map { try String(contentsOfFile: pinnedSite + "/tables/" + $0, encoding: .utf8) }
+            .filter { $0.hasPrefix("% clvbench: Leaderboard: smoke · All similarity settings") || $0.hasPrefix("% clvbench: Leaderboard: smoke · sv = ") }
+        let latex = try CLI.run(["export", "--db", db, "--format", "latex", "--code-version", "v1"])
+        #expect(latex.status == 0 && tables.count == 2 && latex.stdout == tables.joined(separator: "\n"), "\(latex.stderr)")
+        #expect(try CLI.run(["export", "--db", db, "--format", "csv", "--code-version", "v1"]).status == 2)
     }
 }

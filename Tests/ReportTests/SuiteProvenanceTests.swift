@@ -111,6 +111,16 @@ struct SuiteProvenanceTests {
         let index = try page(out, "index.html")
         defer { xmlFreeDoc(index) }
         #expect(site.xpath(index, "//h:table[1]/h:tr[2]/h:td[2]") == ["aaaa1111"])
+        // `export --format latex --code-version`: the pinned site's ranking tables, not the newest's.
+        var pinnedBuilder = SiteBuilder()
+        pinnedBuilder.codeVersion = pinned
+        let tex = try pinnedBuilder.leaderboardLaTeX(runs: stored, suite: "demo")
+        let files = try site.xpath(doc, "//h:table[@class='leaderboard']/following-sibling::*[1]/h:a[2]/@href")
+            .map { try String(contentsOfFile: out + "/" + $0, encoding: .utf8) }
+        #expect(files.count == 3 && tex == files.joined(separator: "\n"))
+        #expect(tex != (try SiteBuilder().leaderboardLaTeX(runs: stored, suite: "demo")))
+        pinnedBuilder.codeVersion = "cccc"
+        #expect(throws: ReportError.self) { try pinnedBuilder.leaderboardLaTeX(runs: stored, suite: "demo") }
         // History still follows every version.
         let history = try String(contentsOfFile: out + "/history.html", encoding: .utf8)
         #expect(history.contains("bbbb2222") && history.contains("aaaa1111"))
