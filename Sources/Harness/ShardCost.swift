@@ -48,12 +48,15 @@ public enum ShardCost {
     }
 
     /// Estimated worker-seconds of each group of the plan, in the plan's group order.
-    public static func groupCosts(_ plan: Plan) -> [Double] {
-        let suite = plan.suite
+    public static func groupCosts(_ plan: Plan) -> [Double] { costs(plan.groups, suite: plan.suite) }
+
+    /// Estimated worker-seconds of each of these groups of `suite` (whole or with some cells
+    /// already stored: a group costs the prefixes its cells still need).
+    public static func costs(_ groups: [CellGroup], suite: Suite) -> [Double] {
         let (_, evaluation, environments) = suite.world.sampleCounts
         let steps = PlanEstimate.steps(suite), images = environments * evaluation
         let modelRates = suite.models.map { Self.rates($0, imageSize: suite.world.imageSize, batchSize: suite.settings.budget.batchSize) }
-        return plan.groups.map { g in
+        return groups.map { g in
             let clip = (suite.methods[g.methodIndex].parameters["clip_weight"] ?? 0) > 0
             let perStage = PlanEstimate.stageSeconds(modelRates[g.modelIndex], g.trainingProtocol, clip: clip, steps: steps, images: images)!
             // An external method runs one process per cell: no prefix sharing.

@@ -99,8 +99,11 @@ public final class SuiteRunner: @unchecked Sendable {
         }
         for (k, w) in zip(rest, prepared) { worlds[k] = w }
 
-        // Groups, costliest first, pulled by the workers.
-        let queue = pending.sorted { $0.sharedStages > $1.sharedStages }
+        // Groups, costliest first by estimated cost (a ViT's adaptive group before a frozen one
+        // of as many stages), pulled by the workers; ties keep grid order. Results do not depend
+        // on the order.
+        let cost = ShardCost.costs(pending, suite: plan.suite)
+        let queue = pending.indices.sorted { cost[$0] != cost[$1] ? cost[$0] > cost[$1] : $0 < $1 }.map { pending[$0] }
         let ready = worlds
         _ = try parallelMap(queue, jobs: options.jobs) { group in
             try self.runGroup(group, world: ready[WorldKey(similarity: group.similarity, model: group.modelIndex)]!, progress: progress)
