@@ -136,6 +136,19 @@ public struct Plan: Sendable {
         return groups.indices.filter { owner[$0] == index }.map { groups[$0] }
     }
 
+    /// What each of `count` shards holds: groups, stages to train, and the estimated worker-
+    /// seconds at ShardCost's reference rates (this machine's, docs/slurm.md), in shard order.
+    public func shardEstimates(_ count: Int) -> [(groups: Int, stages: Int, seconds: Double)] {
+        let costs = ShardCost.groupCosts(self)
+        var out = [(groups: Int, stages: Int, seconds: Double)](repeating: (0, 0, 0), count: count)
+        for (g, s) in Plan.longestFirst(costs, shards: count).enumerated() {
+            out[s].groups += 1
+            out[s].stages += groups[g].sharedStages
+            out[s].seconds += costs[g]
+        }
+        return out
+    }
+
     /// The shard of each item under longest-processing-time first: items by decreasing cost
     /// (ties: lower index first), each onto the least loaded shard (ties: lower shard).
     static func longestFirst(_ costs: [Double], shards count: Int) -> [Int] {

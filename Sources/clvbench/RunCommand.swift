@@ -141,6 +141,12 @@ struct PlanCommand: ParsableCommand {
                                      database: absolute(db))
             script.resources = resources
             for p in try script.write() { print(p) }
+            // What each array task trains, split by estimated cost (docs/slurm.md), to size --time.
+            let n = shards ?? 4, per = Double(cpusPerTask ?? 2)
+            for (i, e) in plan.shardEstimates(n).enumerated() {
+                print("shard \(i + 1)/\(n): \(e.groups) groups, \(e.stages) stages, about \(PlanEstimate.duration(e.seconds / per)) on \(Int(per)) CPUs at the reference rates")
+            }
+            print("(the reference rates are ShardCost's, measured on one machine; pretraining, method overheads and a loaded machine not counted: docs/slurm.md)")
             print("submit with: \(absolute(out))/\(s.name)-submit.sh")
             return
         }

@@ -12,6 +12,10 @@ struct SlurmOptionsCLITests {
         let array = try String(contentsOfFile: "\(out)/smoke-shards.sbatch", encoding: .utf8)
         #expect(array.contains("#SBATCH --cpus-per-task=6\n"))
         #expect(array.contains("#SBATCH --partition=gpu\n#SBATCH --gres=gpu:1\n#SBATCH --time=04:00:00\n#SBATCH --mem=32G\nset -euo pipefail\n"))
+        // One line per array task (4 by default): the smoke suite's 2 groups of 9 stages.
+        let shardLines = ok.stdout.split(separator: "\n").filter { $0.hasPrefix("shard ") }
+        #expect(shardLines.count == 4 && shardLines[0].hasPrefix("shard 1/4: 1 groups, 9 stages, about ") && shardLines[0].hasSuffix(" on 6 CPUs at the reference rates"), "\(ok.stdout)")
+        #expect(shardLines[1].hasPrefix("shard 2/4: 1 groups, 9 stages") && shardLines[3].hasPrefix("shard 4/4: 0 groups, 0 stages, about 0 s"))
         let merge = try String(contentsOfFile: "\(out)/smoke-merge.sbatch", encoding: .utf8)
         #expect(merge.contains("#SBATCH --partition=gpu\n") && !merge.contains("--gres"))
 
