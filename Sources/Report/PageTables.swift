@@ -12,8 +12,9 @@ struct TableFiles {
 extension Page {
     /// Every table of the page as data, read back from the page itself (so a copy shows exactly
     /// the page's texts), each followed on the page by links to `hrefPrefix + base-K.csv/.tex`
-    /// (K from 1 in page order); without `latex`, to the .csv only. `pageFile` is named in the copies.
-    func extractTables(base: String, hrefPrefix: String, pageFile: String, latex: Bool = true) -> [TableFiles] {
+    /// (K from 1 in page order), or with `inline` by one link holding the CSV itself as a
+    /// data: URL (saved as base-K.csv): no file beside the page. `pageFile` is named in the copies.
+    func extractTables(base: String, hrefPrefix: String, pageFile: String, inline: Bool = false) -> [TableFiles] {
         var tables: [xmlNodePtr] = []
         Page.walk(xmlDocGetRootElement(doc)) { n in
             guard Page.name(n) == "table" else { return true }
@@ -33,13 +34,19 @@ extension Page {
             let e = Element(node: p)
             e.set("class", "download")
             e.text("Download this table: ")
+            if inline {
+                e.add("a", ["href": Page.csvDataURL(table.csv()), "download": stem + ".csv"], text: "CSV")
+                continue
+            }
             e.add("a", ["href": hrefPrefix + stem + ".csv", "download": stem + ".csv"], text: "CSV")
-            guard latex else { continue }
             e.text(" · ")
             e.add("a", ["href": hrefPrefix + stem + ".tex", "download": stem + ".tex"], text: "LaTeX (booktabs)")
         }
         return out
     }
+
+    /// A CSV text as a data: URL (base64, so no character of it needs escaping in the URL).
+    static func csvDataURL(_ csv: String) -> String { "data:text/csv;charset=utf-8;base64," + Data(csv.utf8).base64EncodedString() }
 
     /// Rows of th/td cells; a first row of th cells only is the header.
     static func read(_ table: xmlNodePtr, title: String, page: String) -> DataTable {

@@ -31,21 +31,23 @@ extension SiteBuilder {
         }
 
         /// Writes a page with its charts as figures/PAGE-K.svg and each table as
-        /// tables/PAGE-K.csv and, with `latex`, .tex, linked below it. Run pages pass false:
-        /// their tables are data to reread rather than tables for a paper, and a site holds
-        /// thousands of them.
-        mutating func save(_ p: Page, _ name: String, latex: Bool = true) throws {
+        /// tables/PAGE-K.csv and .tex, linked below it. Run pages pass `inlineTables`: each
+        /// table's CSV rides in its link as a data: URL, since a site holds thousands of run
+        /// pages and five more files each would multiply the files a report writes (the cost of
+        /// a site is mostly file creation: docs/performance.md); their tables are data to reread,
+        /// not tables for a paper, so they get no .tex.
+        mutating func save(_ p: Page, _ name: String, inlineTables: Bool = false) throws {
             let path = builder.outputDirectory + "/" + name
             let depth = name.filter { $0 == "/" }.count
             let up = String(repeating: "../", count: depth)
             let base = String(name.dropLast(name.hasSuffix(".html") ? 5 : 0)).replacingOccurrences(of: "/", with: "-")
             let figures = p.extractFigures(base: base, hrefPrefix: up + "figures/")
-            let copies = p.extractTables(base: base, hrefPrefix: up + "tables/", pageFile: name, latex: latex)
+            let copies = p.extractTables(base: base, hrefPrefix: up + "tables/", pageFile: name, inline: inlineTables)
             try p.write(to: path)
             for f in figures { try Page.writeFile(builder.outputDirectory + "/figures/" + f.file, f.bytes) }
-            for t in copies {
+            for t in copies where !inlineTables {
                 try Page.writeFile(builder.outputDirectory + "/tables/" + t.stem + ".csv", Array(t.table.csv().utf8))
-                if latex { try Page.writeFile(builder.outputDirectory + "/tables/" + t.stem + ".tex", Array(t.table.latex().utf8)) }
+                try Page.writeFile(builder.outputDirectory + "/tables/" + t.stem + ".tex", Array(t.table.latex().utf8))
             }
             written.append(path)
         }

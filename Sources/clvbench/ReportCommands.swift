@@ -50,8 +50,8 @@ struct ReportCommand: ParsableCommand {
             Writes leaderboards (mean, 95% bootstrap CI and n, IQM, worst order, rank), task-order \
             robustness, similarity sweeps, modality contributions, generalization, history \
             across code versions with change points, a page per run, and regressions.xml (Atom); \
-            every chart also as figures/*.svg, every table as tables/*.csv and (run pages aside) \
-            tables/*.tex (booktabs), each linked below it. Pages open from file:// with no network; the same database renders byte-identical \
+            every chart also as figures/*.svg, every table as tables/*.csv and tables/*.tex \
+            (booktabs), each linked below it (a run page's tables: CSV inside the link). Pages open from file:// with no network; the same database renders byte-identical \
             files, whatever --jobs is. Restyle by editing site-template/ (page.xhtml and style.css).
             """)
 

@@ -7,7 +7,7 @@ import Testing
 @testable import Report
 
 /// The run page's loss matrix, Shapley attribution and alignment / modality gap tables (issue
-/// 19 item 5), read back from the page and from their CSV copies and compared with the stored
+/// 19 item 5), read back from the page and from their CSV copies (data: URLs in the links) and compared with the stored
 /// rows: every cell is the stored value to the page's 4 decimals.
 struct RunPageTablesTests {
     let site = SiteTests()
@@ -97,21 +97,26 @@ struct RunPageTablesTests {
                 if let c = e.clipLoss { #expect(close(row[4], c)) } else { #expect(row[4] == "n/a") }
                 cells += 3
             }
-            // Each table has a CSV copy (no .tex: run pages are data, not paper tables) holding the page's texts.
+            // Each table has its CSV copy in its link (a data: URL saved as runs-ID-K.csv; no
+            // file, no .tex: run pages are data, not paper tables), holding the page's texts.
             let count = site.xpath(doc!, "//h:main//h:table").count
             let hrefs = site.xpath(doc!, "//h:main//h:table/following-sibling::*[1][self::h:p]/h:a/@href")
-            #expect(hrefs == (1...count).map { "../tables/runs-\(run.id)-\($0).csv" })
+            #expect(site.xpath(doc!, "//h:main//h:table/following-sibling::*[1][self::h:p]/h:a/@download") == (1...count).map { "runs-\(run.id)-\($0).csv" })
+            #expect(hrefs.count == count)
+            let prefix = "data:text/csv;charset=utf-8;base64,"
             for (k, href) in hrefs.enumerated() {
-                let records = TableCopiesTests.csvRecords(try String(contentsOfFile: out + "/runs/" + href, encoding: .utf8))
+                #expect(href.hasPrefix(prefix))
+                let bytes = try #require(Data(base64Encoded: String(href.dropFirst(prefix.count))))
+                let records = TableCopiesTests.csvRecords(String(decoding: bytes, as: UTF8.self))
                 let rows = site.xpath(doc!, "(//h:main//h:table)[\(k + 1)]/h:tr").count
                 #expect(records.count == rows)
                 for r in 1...rows {
                     let page = site.xpath(doc!, "(//h:main//h:table)[\(k + 1)]/h:tr[\(r)]/*").flatMap(TableCopiesTests.numbers)
                     #expect(records[r - 1].flatMap(TableCopiesTests.numbers) == page, "\(href) row \(r)")
                 }
-                #expect(!FileManager.default.fileExists(atPath: out + "/tables/runs-\(run.id)-\(k + 1).tex"))
             }
         }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out + "/tables").allSatisfy { !$0.hasPrefix("runs") })
         // 16 loss cells, 2 x 9 x 6 attribution values, 2 x 16 x 3 embedding values.
         #expect(cells == 16 + 108 + 96, "\(cells)")
     }

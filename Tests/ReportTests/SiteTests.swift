@@ -64,7 +64,7 @@ struct SiteTests {
             defer { xmlFreeDoc(doc) }
             let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
             let ids = Set(xpath(doc!, "//@id"))
-            for href in xpath(doc!, "//h:a/@href | //h:link/@href") where !href.hasPrefix("http") {
+            for href in xpath(doc!, "//h:a/@href | //h:link/@href") where !href.hasPrefix("http") && !href.hasPrefix("data:") {
                 let parts = href.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
                 if !parts[0].isEmpty {
                     #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(parts[0]).standardizedFileURL.path), "\(path) -> \(href)")

@@ -5,7 +5,7 @@ import ResultStore
 
 extension SiteBuilder.Context {
     /// One page per run: provenance, accuracy heatmap, metrics, contributions, the loss matrix,
-    /// Shapley attribution, alignment and modality gap; each table with a CSV copy.
+    /// Shapley attribution, alignment and modality gap; each table with its CSV in its link.
     mutating func runPage(_ run: ReportData.Run) throws {
         let r = run.record
         let (p, main) = try page("Run #\(run.id): \(r.methodLabel), \(r.suiteName)", depth: 1)
@@ -61,7 +61,7 @@ extension SiteBuilder.Context {
         lossMatrix(main, r)
         attributionTable(main, r)
         embeddingTable(main, r)
-        try save(p, "runs/\(run.id).html", latex: false)
+        try save(p, "runs/\(run.id).html", inlineTables: true)
     }
 
     /// The evaluation loss after each stage, laid out as the accuracy matrix (AccuracyRow.loss).
