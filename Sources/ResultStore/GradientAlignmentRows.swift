@@ -55,7 +55,8 @@ public struct GradientAlignmentSummary: Sendable {
 /// matched by cell (similarity setting, seed, order), the difference of the cells' mean
 /// alignment over stages; (b) within each cbf run, at the same weights, the factor-scaled
 /// alignment minus the unscaled one (what plain fine-tuning's step would have had); (c) how
-/// often the step reached the best tower mask's alignment (`GradientAlignment.bestMask`).
+/// often the step reached the best tower mask's alignment (`GradientAlignment.bestMask`);
+/// (d) for the binary variant, how often its mask was the better of the two single-tower masks.
 public struct BalanceFactorCheck: Sendable {
     public var group: PaperCheckGroup
     /// (a): mean over matched cells of cbf − finetune, CI resampling cells within settings; nil
@@ -67,6 +68,10 @@ public struct BalanceFactorCheck: Sendable {
     /// (c): stages whose alignment is at least the best tower mask's (to 1e-12), of `stages`.
     public var reachedBestMask: Int
     public var stages: Int
+    /// (d): stages where one tower was masked and that mask's alignment is at least the other
+    /// single-tower mask's (to 1e-12), of `maskedStages` (0 for the continuous variant).
+    public var pickedBetterTower: Int
+    public var maskedStages: Int
     public var runKeys: [String]
 
     /// "raises", "lowers" or "does not change beyond the CI": the verdict of an interval.
@@ -94,12 +99,17 @@ public struct BalanceFactorCheck: Sendable {
             }
             let gains = rs.map { r in Descriptive.mean(r.gradientAlignment.map { $0.alignment.cosine - $0.alignment.unscaledCosine }) }
             let rows = rs.flatMap(\.gradientAlignment)
+            let masked = rows.filter { ($0.alignment.scale.vision == 0) != ($0.alignment.scale.language == 0) }
+            let picked = masked.filter { row in
+                let single = GradientAlignment.towerMasks.dropFirst().map { row.alignment.cosine(scaledBy: $0) }
+                return row.alignment.cosine >= single.max()! - 1e-12
+            }
             return BalanceFactorCheck(
                 group: g, versusFinetune: diffs.isEmpty ? nil : boot("finetune").interval(diffs, strata: diffStrata),
                 matchedRunKeys: matched.sorted(),
                 gainOverUnscaled: boot("unscaled").interval(gains, strata: rs.map { settings.firstIndex(of: $0.settingKey)! }),
                 reachedBestMask: rows.filter { $0.alignment.cosine >= $0.alignment.bestMask.cosine - 1e-12 }.count,
-                stages: rows.count, runKeys: rs.map(\.runKey))
+                stages: rows.count, pickedBetterTower: picked.count, maskedStages: masked.count, runKeys: rs.map(\.runKey))
         }
     }
 }

@@ -204,7 +204,8 @@ struct Analyze: ParsableCommand {
          "versus_finetune_verdict": b.versusFinetune.map { BalanceFactorCheck.verdict($0) as Any } ?? NSNull(),
          "matched_finetune_run_keys": b.matchedRunKeys,
          "gain_over_unscaled": interval(b.gainOverUnscaled), "gain_over_unscaled_verdict": BalanceFactorCheck.verdict(b.gainOverUnscaled),
-         "reached_best_mask": b.reachedBestMask, "stages": b.stages]
+         "reached_best_mask": b.reachedBestMask, "stages": b.stages,
+         "picked_better_tower": b.pickedBetterTower, "masked_stages": b.maskedStages]
     }
 
     static func text(_ b: BalanceFactorCheck) -> String {
@@ -213,6 +214,7 @@ struct Analyze: ParsableCommand {
         return "  T2 balance factor \(b.group.label) (\(b.runKeys.count) runs): \(versus); at the same weights, scaled minus unscaled "
             + "\(ci(b.gainOverUnscaled)) (\(BalanceFactorCheck.verdict(b.gainOverUnscaled))); reached the best tower mask's alignment in "
             + "\(b.reachedBestMask) of \(b.stages) stages"
+            + (b.maskedStages > 0 ? "; its mask was the better single tower in \(b.pickedBetterTower) of \(b.maskedStages)" : "")
     }
 
     static func object(_ c: OrderingCheck) -> [String: Any] {

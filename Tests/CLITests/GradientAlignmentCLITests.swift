@@ -62,6 +62,25 @@ struct GradientAlignmentCLITests {
             let v = b["versus_finetune"] as! [String: Any]
             #expect(v["n"] as? Int == 6 && (b["matched_finetune_run_keys"] as! [String]).count == 6)
             #expect(b["stages"] as? Int == 12 && (0...12).contains(b["reached_best_mask"] as! Int))
+            // Only the binary variant masks a tower: every one of its stages, none of the continuous one's.
+            let masked = b["masked_stages"] as! Int, picked = b["picked_better_tower"] as! Int
+            #expect(masked == (b["method"] as! String == "cbf" ? 0 : 12) && (0...masked).contains(picked))
+            if masked > 0 {
+                // Brute force from the stored columns: the kept tower's alignment against the other tower's.
+                let rows = try Self.query(db, "SELECT g.cosine, g.cosine_vision, g.cosine_language, g.cosine_shared, g.new_norm_vision, g.new_norm_language, g.new_norm_shared, g.old_norm_vision, g.old_norm_language, g.old_norm_shared, g.scale_vision, g.scale_language FROM gradient_alignment g JOIN run r ON r.id = g.run_id WHERE r.method = 'cbf(binary=1)'")
+                let better = rows.filter { row in
+                    let v = row.map { Double($0)! }
+                    func cos(_ m: [Double]) -> Double {
+                        var d = 0.0, n = 0.0, o = 0.0
+                        for g in 0..<3 { d += m[g] * v[1 + g] * v[4 + g] * v[7 + g]; n += m[g] * m[g] * v[4 + g] * v[4 + g]; o += v[7 + g] * v[7 + g] }
+                        return d / (n * o).squareRoot()
+                    }
+                    let kept = cos([v[10], v[11], 1]), other = cos([1 - v[10], 1 - v[11], 1])
+                    #expect(abs(kept - v[0]) < 1e-9 && (v[10] == 0) != (v[11] == 0))
+                    return kept >= other - 1e-12
+                }
+                #expect(better.count == picked, "\(better.count) vs \(picked)")
+            }
             // The matched difference is the mean over cells of the cells' mean cosines, cbf minus finetune.
             let keyed = try Self.query(db, "SELECT r.method, r.seed, r.order_key, avg(g.cosine) FROM gradient_alignment g JOIN run r ON r.id = g.run_id GROUP BY r.id")
             let ft = Dictionary(uniqueKeysWithValues: keyed.filter { $0[0] == "finetune" }.map { ("\($0[1]) \($0[2])", Double($0[3])!) })

@@ -109,7 +109,7 @@ struct GradientAlignmentPageTests {
         // The balance-factor check, one cbf row.
         let check = "//h:h3[.='Does the balance factor raise the alignment? (T2)']/following-sibling::h:table[1]"
         let cells = site.xpath(doc!, "\(check)/h:tr[2]/h:td")
-        try #require(cells.count == 8, "\(cells)")
+        try #require(cells.count == 9, "\(cells)")
         let cbf = runs.filter { $0.methodLabel == "cbf" }
         func cell(_ r: RunRecord) -> String { "\(r.sv) \(r.seed) \(r.orderKey)" }
         let finetune = Dictionary(uniqueKeysWithValues: runs.filter { $0.methodLabel == "finetune" }.map { (cell($0), $0) })
@@ -129,6 +129,8 @@ struct GradientAlignmentPageTests {
             return Self.masked(row.alignment, [row.alignment.scale.vision, row.alignment.scale.language, 1]) >= best - 1e-12
         }.count
         #expect(cells[7] == "\(reached) of 24")
+        // The continuous factors here never zero a tower.
+        #expect(cells[8] == "no masked stage")
         // The stored cosine of the step is the brute-force masked one with the stored factors.
         for r in cbf.flatMap(\.gradientAlignment) {
             #expect(abs(r.alignment.cosine - Self.masked(r.alignment, [r.alignment.scale.vision, r.alignment.scale.language, 1])) < 1e-12)

@@ -180,10 +180,10 @@ extension SiteBuilder.Context {
         let checks = BalanceFactorCheck.compute(runs: records)
         guard !checks.isEmpty else { return }
         main.add("h3", text: "Does the balance factor raise the alignment? (T2)")
-        explain(main, "The paper (digest) says the Contribution Balance Factor is the binary gradient mask that maximises gradient alignment. Per cbf variant: (a) its runs' mean alignment over stages minus that of the finetune run of the same cell (similarity setting, seed, order, λ), mean over matched cells with a 95% bootstrap CI; (b) within each cbf run, at the same weights, the alignment of the step it took minus the unscaled one (what plain fine-tuning's step would have had), mean over runs; (c) how many stages reached the alignment of the best tower mask (both towers, vision only or language only, computed from the stored per-group figures).")
+        explain(main, "The paper (digest) says the Contribution Balance Factor is the binary gradient mask that maximises gradient alignment. Per cbf variant: (a) its runs' mean alignment over stages minus that of the finetune run of the same cell (similarity setting, seed, order, λ), mean over matched cells with a 95% bootstrap CI; (b) within each cbf run, at the same weights, the alignment of the step it took minus the unscaled one (what plain fine-tuning's step would have had), mean over runs; (c) how many stages reached the alignment of the best tower mask (both towers, vision only or language only, computed from the stored per-group figures); (d) for the binary variant, how many of its masked stages kept the better of the two single towers.")
         let t = main.add("table")
         let h = t.add("tr")
-        for c in ["protocol · model · method", "runs", "Δ against finetune (matched cells)", "n cells", "verdict", "Δ scaled − unscaled (same weights)", "verdict", "stages at the best mask"] { h.add("th", text: c) }
+        for c in ["protocol · model · method", "runs", "Δ against finetune (matched cells)", "n cells", "verdict", "Δ scaled − unscaled (same weights)", "verdict", "stages at the best mask", "mask = the better tower"] { h.add("th", text: c) }
         var checkRuns: [ReportData.Run] = []
         for b in checks {
             checkRuns += (b.runKeys + b.matchedRunKeys).compactMap { byKey[$0] }
@@ -200,6 +200,7 @@ extension SiteBuilder.Context {
             Self.addInterval(row, b.gainOverUnscaled)
             row.add("td", text: BalanceFactorCheck.verdict(b.gainOverUnscaled))
             row.add("td", text: "\(b.reachedBestMask) of \(b.stages)")
+            row.add("td", text: b.maskedStages > 0 ? "\(b.pickedBetterTower) of \(b.maskedStages)" : "no masked stage")
         }
         basis(main, "\(checks.map(\.stages).reduce(0, +)) cbf (run, stage) alignments and their matched finetune runs", checkRuns)
     }
