@@ -69,7 +69,8 @@ public struct BalanceFactorCheck: Sendable {
     public var reachedBestMask: Int
     public var stages: Int
     /// (d): stages where one tower was masked and that mask's alignment is at least the other
-    /// single-tower mask's (to 1e-12), of `maskedStages` (0 for the continuous variant).
+    /// single-tower mask's (to 1e-12), of `maskedStages`: every stage of the binary variant, and
+    /// those of the continuous one where a factor clamps to 0 (a negative cross-modal sum).
     public var pickedBetterTower: Int
     public var maskedStages: Int
     public var runKeys: [String]
