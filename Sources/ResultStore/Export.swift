@@ -65,6 +65,17 @@ extension Store {
                                                          "con_i_t": $0.conImageToText, "con_t_i": $0.conTextToImage,
                                                          "con_i_i": $0.conImageToImage, "con_t_t": $0.conTextToText] }
                 }
+                if !r.gradientAlignment.isEmpty {
+                    // Keys as the gradient_alignment table's columns (docs/schema.md).
+                    obj["gradient_alignment"] = r.gradientAlignment.map { row -> [String: Any] in
+                        let a = row.alignment
+                        var o: [String: Any] = ["stage": row.stage, "cosine": a.cosine, "unscaled_cosine": a.unscaledCosine]
+                        for (name, v) in [("cosine", a.groupCosine), ("new_norm", a.newNorm), ("old_norm", a.oldNorm), ("scale", a.scale)] {
+                            o[name + "_vision"] = v.vision; o[name + "_language"] = v.language; o[name + "_shared"] = v.shared
+                        }
+                        return o
+                    }
+                }
                 let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
                 out += String(decoding: data, as: UTF8.self) + "\n"
             }

@@ -46,4 +46,33 @@ struct GradientAlignmentStoreTests {
     func impossibleRowsAreRefusedByName(edit sql: String, expected: String) throws {
         try StoreTests.expectRefused(Self.record(), after: sql, naming: expected)
     }
+
+    /// `export --format jsonl` carries the rows under the table's column names, values exact;
+    /// a run without rows has no key.
+    @Test func jsonlExportCarriesTheRows() throws {
+        let store = try Store(path: StoreTests.temporaryPath())
+        let r = Self.record()
+        try store.insert(r)
+        try store.insert(StoreTests.record(order: ["b", "a"]))
+        let lines = try store.export(.jsonl).split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        #expect(lines.count == 2)
+        let rows = try #require(lines[0]["gradient_alignment"] as? [[String: Any]])
+        #expect(lines[1]["gradient_alignment"] == nil)
+        #expect(rows.count == r.gradientAlignment.count)
+        for (o, row) in zip(rows, r.gradientAlignment) {
+            let a = row.alignment
+            #expect(o["stage"] as? Int == row.stage)
+            var expected: [String: Double] = ["cosine": a.cosine, "unscaled_cosine": a.unscaledCosine]
+            for (name, v) in [("cosine", a.groupCosine), ("new_norm", a.newNorm), ("old_norm", a.oldNorm), ("scale", a.scale)] {
+                expected[name + "_vision"] = v.vision; expected[name + "_language"] = v.language; expected[name + "_shared"] = v.shared
+            }
+            #expect(Set(o.keys) == Set(expected.keys).union(["stage"]))
+            // Foundation's JSON text round trip can move the last bit (seen: 0.21213203435596423 →
+            // …428), so values are compared to 4 ulp.
+            for (k, v) in expected {
+                let got = try #require(o[k] as? Double, "\(k)")
+                #expect(abs(got - v) <= 4 * v.ulp, "\(k): \(got) against \(v)")
+            }
+        }
+    }
 }
