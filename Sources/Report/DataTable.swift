@@ -38,11 +38,11 @@ struct DataTable: Equatable {
     /// "LABEL CI low" and "LABEL CI high". Text a spreadsheet would run as a formula
     /// (=, +, -, @ before a non-number) gets a leading apostrophe.
     func csv() -> String {
-        let ci = columnsWithCI
+        let ci = columnsWithCI, n = columnCount  // once: each is a pass over every row
         var lines: [String] = []
         if !header.isEmpty {
             var h: [String] = []
-            for i in 0..<columnCount {
+            for i in 0..<n {
                 let label = i < header.count ? header[i] : ""
                 h.append(label)
                 if ci.contains(i) { h += ["\(label) CI low", "\(label) CI high"] }
@@ -51,7 +51,7 @@ struct DataTable: Equatable {
         }
         for r in rows {
             var f: [String] = []
-            for i in 0..<columnCount {
+            for i in 0..<n {
                 let c = i < r.count ? r[i] : Cell(text: "")
                 f.append(c.text)
                 if ci.contains(i) { f += [c.ci?.low ?? "", c.ci?.high ?? ""] }
@@ -61,10 +61,13 @@ struct DataTable: Equatable {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// (Scanned as UTF-8 bytes: the characters looked for are ASCII, and a run page's tables
+    /// hold thousands of fields.)
     static func csvField(_ raw: String) -> String {
         var s = raw
-        if let first = s.first, "=+-@".contains(first), Double(s) == nil { s = "'" + s }
-        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+        if let first = s.utf8.first, first == UInt8(ascii: "=") || first == UInt8(ascii: "+") || first == UInt8(ascii: "-") || first == UInt8(ascii: "@"),
+           Double(s) == nil { s = "'" + s }
+        guard s.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }) else { return s }
         return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 

@@ -146,6 +146,13 @@ extension Page {
     }
 
     static func collapsed(_ s: String) -> String {
-        s.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }).joined(separator: " ")
+        // Most cell texts need nothing: no tab or line break, no leading, trailing or double space.
+        var previousSpace = true, work = false
+        for b in s.utf8 {
+            if b == 9 || b == 10 || b == 13 || (b == 32 && previousSpace) { work = true; break }
+            previousSpace = b == 32
+        }
+        if !work && !(previousSpace && !s.isEmpty) { return s }
+        return s.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }).joined(separator: " ")
     }
 }

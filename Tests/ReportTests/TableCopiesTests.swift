@@ -192,6 +192,16 @@ struct TableCopiesTests {
         #expect(throws: ReportError.self) { try SiteBuilder().leaderboardLaTeX(runs: [], suite: "demo") }
     }
 
+    /// The byte-scanning fast paths give what splitting on characters gives (the reference),
+    /// and a CR LF inside a field is quoted (one Character, neither "\r" nor "\n" alone).
+    @Test func collapsedAndCSVFieldsMatchTheirReferences() {
+        for s in ["", " ", "  ", "a", "a b", " a", "a ", "a  b", "a\tb", "a\nb", "a\r\nb", "é b", "a \u{301}b", " \u{301}", "x\u{A0}y", "1 = 2 [3, 4]"] {
+            #expect(Page.collapsed(s) == s.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }).joined(separator: " "), "\(s.debugDescription)")
+        }
+        #expect(DataTable.csvField("a\r\nb") == "\"a\r\nb\"" && DataTable.csvField("-0.5") == "-0.5" && DataTable.csvField("-x") == "'-x")
+        #expect(DataTable.csvField("é,\"") == "\"é,\"\"\"" && DataTable.csvField("@é") == "'@é" && DataTable.csvField("plain") == "plain")
+    }
+
     /// Escaping and CSV quoting on a hand-made table.
     @Test func escapesLaTeXAndQuotesCSV() {
         let t = DataTable(title: "T", page: "p.html", header: ["method", "R²", "λ"],
