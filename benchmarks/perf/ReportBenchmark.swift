@@ -77,14 +77,14 @@ enum ReportBenchmark {
             // Again over the existing site, as `clvbench report` usually runs: files are
             // truncated and rewritten instead of created.
             let t3 = Stopwatch.now()
-            try builder.build(runs: runs)
+            _ = try builder.build(runs: runs)
             let rerender = Double(Stopwatch.now() - t3) * 1e-9
             // What `clvbench report` does by default on this machine: one thread per core.
             let cores = ProcessInfo.processInfo.activeProcessorCount
             var parallel = builder
             parallel.jobs = cores
             let t4 = Stopwatch.now()
-            try parallel.build(runs: runs)
+            _ = try parallel.build(runs: runs)
             let rerenderParallel = Double(Stopwatch.now() - t4) * 1e-9
             let floor = try fileCreationFloor(copying: pages, into: dir.appendingPathComponent("floor").path)
             figures.append(BenchmarkFigure(name: "report \(n) runs: load", value: load, unit: "s", detail: "every run and its rows from SQLite"))
