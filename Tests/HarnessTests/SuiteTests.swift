@@ -28,7 +28,7 @@ struct SuiteTests {
 
     @Test func corpusIsThere() { #expect(Self.badFiles.count >= 15) }
 
-    @Test(arguments: ["default", "smoke", "paper", "fashion", "paper-checks", "paper-checks-emoji"])
+    @Test(arguments: ["default", "smoke", "paper", "fashion", "paper-checks", "paper-checks-emoji", "paper-checks-cbf"])
     func shippedSuitesLoad(name: String) throws {
         let s = try Suite.load(path: Self.root.appendingPathComponent("benchmarks/\(name).yaml").path)
         #expect(s.name == name)
