@@ -40,6 +40,9 @@ public struct GroupValues: Sendable, Equatable, Codable {
     /// The values in `ParameterGroup` order, for outputs that list them (`cell --json`).
     public var ordered: [Double] { ParameterGroup.allCases.map { self[group: $0] } }
 
+    /// The groups' names in the same order ("vision", "language", "shared").
+    public static let orderedNames = ParameterGroup.allCases.map(\.name)
+
     /// The coalition holding every group.
     public static let allGroups = (1 << ParameterGroup.allCases.count) - 1
 }

@@ -68,11 +68,8 @@ extension Store {
                 if !r.gradientAlignment.isEmpty {
                     // Keys as the gradient_alignment table's columns (docs/schema.md).
                     obj["gradient_alignment"] = r.gradientAlignment.map { row -> [String: Any] in
-                        let a = row.alignment
-                        var o: [String: Any] = ["stage": row.stage, "cosine": a.cosine, "unscaled_cosine": a.unscaledCosine]
-                        for (name, v) in [("cosine", a.groupCosine), ("new_norm", a.newNorm), ("old_norm", a.oldNorm), ("scale", a.scale)] {
-                            o[name + "_vision"] = v.vision; o[name + "_language"] = v.language; o[name + "_shared"] = v.shared
-                        }
+                        var o: [String: Any] = ["stage": row.stage]
+                        for (column, value) in zip(RunRecord.GradientAlignmentRow.columns, row.values) { o[column] = value }
                         return o
                     }
                 }

@@ -112,8 +112,7 @@ extension Store {
                                                      conImageToText: try row.cosine("con_i_t"), conTextToImage: try row.cosine("con_t_i"),
                                                      conImageToImage: try row.cosine("con_i_i"), conTextToText: try row.cosine("con_t_t")))
             }
-            let groupColumns = ["cosine", "new_norm", "old_norm", "scale"].flatMap { f in ["vision", "language", "shared"].map { "\(f)_\($0)" } }
-            try each((["stage", "cosine", "unscaled_cosine"] + groupColumns).joined(separator: ", "), "gradient_alignment", "stage") { i, row in
+            try each((["stage"] + RunRecord.GradientAlignmentRow.columns).joined(separator: ", "), "gradient_alignment", "stage") { i, row in
                 func values(_ f: String, _ read: (String) throws -> Double) throws -> GroupValues {
                     GroupValues(vision: try read("\(f)_vision"), language: try read("\(f)_language"), shared: try read("\(f)_shared"))
                 }

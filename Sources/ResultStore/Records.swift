@@ -107,6 +107,23 @@ public struct RunRecord: Sendable, Equatable {
         public var stage: Int
         public var alignment: GradientAlignment
         public init(stage: Int, alignment: GradientAlignment) { self.stage = stage; self.alignment = alignment }
+
+        /// The per-group figures by column stem ("cosine" → cosine_vision, cosine_language,
+        /// cosine_shared), in the table's column order: the one spelling the store's writes,
+        /// reads and the jsonl export share.
+        static let groupStems = ["cosine", "new_norm", "old_norm", "scale"]
+
+        static func groupFigures(_ a: GradientAlignment) -> [GroupValues] { [a.groupCosine, a.newNorm, a.oldNorm, a.scale] }
+
+        /// Every column after `stage`, in the table's order.
+        public static let columns = ["cosine", "unscaled_cosine"]
+            + groupStems.flatMap { stem in GroupValues.orderedNames.map { "\(stem)_\($0)" } }
+
+        /// The values of `columns`, in the same order.
+        public var values: [Double] {
+            [alignment.cosine, alignment.unscaledCosine]
+                + Self.groupFigures(alignment).flatMap(\.ordered)
+        }
     }
 
     public enum Status: String, Sendable { case done, failed, diverged }

@@ -76,11 +76,10 @@ extension Store {
                 try conPair.execute(arguments: [id, c.stage, c.environmentA, c.environmentB, c.conImageToText, c.conTextToImage,
                                             c.conImageToImage, c.conTextToText])
             }
-            let grad = try db.cachedStatement(sql: "INSERT INTO gradient_alignment (run_id, stage, cosine, unscaled_cosine, cosine_vision, cosine_language, cosine_shared, new_norm_vision, new_norm_language, new_norm_shared, old_norm_vision, old_norm_language, old_norm_shared, scale_vision, scale_language, scale_shared) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            let columns = RunRecord.GradientAlignmentRow.columns
+            let grad = try db.cachedStatement(sql: "INSERT INTO gradient_alignment (run_id, stage, \(columns.joined(separator: ", "))) VALUES (?, ?\(String(repeating: ", ?", count: columns.count)))")
             for row in r.gradientAlignment {
-                let a = row.alignment
-                let groups = [a.groupCosine, a.newNorm, a.oldNorm, a.scale].flatMap { [$0.vision, $0.language, $0.shared] }
-                let values: [any DatabaseValueConvertible] = [id, row.stage, a.cosine, a.unscaledCosine] + groups
+                let values: [any DatabaseValueConvertible] = [id, row.stage] + row.values
                 try grad.execute(arguments: StatementArguments(values))
             }
             return id
